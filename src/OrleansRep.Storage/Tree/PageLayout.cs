@@ -21,7 +21,7 @@ public enum PageKind : byte
 ///  4  u32  magic "ORPG"
 ///  8  u64  page number (catches misdirected writes)
 /// 16  u8   kind (<see cref="PageKind"/>)
-/// 17  u8   flags (reserved, 0)
+/// 17  u8   level: 0 for leaves and other pages, height above the leaves for branches
 /// 18  u16  entry count (leaf, branch)
 /// 20  u32  bytes used after the header
 /// 24  u64  next page of an overflow chain, else 0
@@ -44,12 +44,12 @@ public static class PageLayout
 
     public static int Capacity(int pageSize) => pageSize - HeaderSize;
 
-    public static void WriteHeader(Span<byte> page, ulong pageNo, PageKind kind, int count, int used, ulong next)
+    public static void WriteHeader(Span<byte> page, ulong pageNo, PageKind kind, int count, int used, ulong next, int level = 0)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(page[4..], Magic);
         BinaryPrimitives.WriteUInt64LittleEndian(page[8..], pageNo);
         page[16] = (byte)kind;
-        page[17] = 0;
+        page[17] = checked((byte)level);
         BinaryPrimitives.WriteUInt16LittleEndian(page[18..], checked((ushort)count));
         BinaryPrimitives.WriteInt32LittleEndian(page[20..], used);
         BinaryPrimitives.WriteUInt64LittleEndian(page[24..], next);
@@ -64,6 +64,8 @@ public static class PageLayout
     public static ulong PageNo(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt64LittleEndian(page[8..]);
 
     public static PageKind Kind(ReadOnlySpan<byte> page) => (PageKind)page[16];
+
+    public static int Level(ReadOnlySpan<byte> page) => page[17];
 
     public static int Count(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt16LittleEndian(page[18..]);
 

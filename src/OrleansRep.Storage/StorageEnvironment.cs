@@ -1,0 +1,601 @@
+using OrleansRep.Storage.IO;
+using OrleansRep.Storage.Log;
+using OrleansRep.Storage.Tree;
+using OrleansRep.Storage.Txn;
+
+namespace OrleansRep.Storage;
+
+/// <summary>
+/// An embedded transactional key-value store on a home directory (the role a Berkeley DB environment plays):
+/// named B+tree databases, one writer at a time plus lock-free snapshot readers, a write-ahead log with group
+/// commit, checkpoints and crash recovery. Open it with <see cref="Open"/>; a second opener of the same home gets
+/// <see cref="EnvironmentLockedException"/>.
+/// </summary>
+public sealed class StorageEnvironment : IDisposable
+{
+    public const string LockFileName = "__orep.lock";
+
+    private readonly IFileSystem _fs;
+    private readonly IDisposable _lock;
+    private readonly PageStore _store;
+    private readonly LogWriter _log;
+    private readonly Checkpointer _checkpointer;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly object _releaseGate = new();
+    private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
+    private readonly List<Func<Lsn>> _retention = [];
+    private readonly ITimer? _checkpointTimer;
+    private CommitPoint _commitPoint;
+    private volatile CatalogVersion _catalog;
+    private int _scope;
+    private long _commits;
+    private long _logBytesAtCheckpoint;
+    private long _commitsAtCheckpoint;
+    private int _checkpointRunning;
+    private bool _disposed;
+
+    private StorageEnvironment(string home, StorageOptions options, IFileSystem fs, TimeProvider time, IDisposable lockHandle, PageStore store, Recovery.Result recovered)
+    {
+        Home = home;
+        Options = options;
+        _fs = fs;
+        _time = time;
+        _lock = lockHandle;
+        _store = store;
+        _log = recovered.Log;
+        _checkpointer = recovered.Checkpointer;
+        _catalog = recovered.Catalog;
+        _commitPoint = new CommitPoint(recovered.Version, recovered.LogEnd);
+        lock (_releaseGate)
+        {
+            _pendingReleases.AddRange(recovered.Released);
+        }
+
+        RecoveryReport = recovered.Report;
+        if (options.CheckpointInterval > TimeSpan.Zero)
+        {
+            _checkpointTimer = time.CreateTimer(_ => OnCheckpointTimer(), null, options.CheckpointInterval, options.CheckpointInterval);
+        }
+    }
+
+    public string Home { get; }
+
+    public StorageOptions Options { get; }
+
+    /// <summary>What opening found and did: redo range, records replayed, torn tail cut.</summary>
+    public RecoveryReport RecoveryReport { get; }
+
+    internal ReaderTable Readers { get; } = new();
+
+    internal PageLayoutInfo Layout => _store.Layout;
+
+    /// <summary>
+    /// When set, the environment writes no checkpoint records into its log: a replication client must keep its log
+    /// identical to the master's, LSN for LSN.
+    /// </summary>
+    public bool SuppressCheckpointRecords { get; set; }
+
+    /// <summary>Opens (creating if needed) the environment in <paramref name="home"/> and recovers it.</summary>
+    public static StorageEnvironment Open(string home, StorageOptions? options = null, IFileSystem? fileSystem = null, TimeProvider? time = null)
+    {
+        var fs = fileSystem ?? OsFileSystem.Instance;
+        fs.CreateDirectory(home);
+        var opts = ApplyConfigFile(options ?? new StorageOptions(), fs, home);
+        opts.Validate();
+        var lockHandle = fs.Lock(Path.Combine(home, LockFileName), home);
+        PageStore? store = null;
+        try
+        {
+            var (s, recovered) = Recovery.Run(fs, home, opts);
+            store = s;
+            var env = new StorageEnvironment(home, opts, fs, time ?? TimeProvider.System, lockHandle, s, recovered);
+            if (recovered.Report.CommitsReplayed > 0 || recovered.Report.TornTailBytes > 0)
+            {
+                env.Checkpoint();
+            }
+
+            return env;
+        }
+        catch
+        {
+            store?.Dispose();
+            lockHandle.Dispose();
+            throw;
+        }
+    }
+
+    private static StorageOptions ApplyConfigFile(StorageOptions options, IFileSystem fs, string home)
+    {
+        var path = Path.Combine(home, StorageOptions.ConfigFileName);
+        if (!fs.Exists(path))
+        {
+            return options;
+        }
+
+        using var file = fs.Open(path, create: false);
+        var bytes = new byte[file.Length];
+        file.Read(0, bytes);
+        return options.Parse(System.Text.Encoding.UTF8.GetString(bytes).Split('\n'), path);
+    }
+
+    /// <summary>Begins a snapshot read of the latest commit.</summary>
+    public ReadTransaction BeginRead()
+    {
+        ThrowIfDisposed();
+        var point = Readers.Enter(() => Volatile.Read(ref _commitPoint));
+        return new ReadTransaction(this, point, CatalogVersion.Resolve(_catalog, point.Version)!, registered: true);
+    }
+
+    /// <summary>Begins the write transaction, waiting while another writer holds it.</summary>
+    public WriteTransaction BeginWrite()
+    {
+        ThrowIfDisposed();
+        _writer.Wait();
+        return StartWrite();
+    }
+
+    public async ValueTask<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return StartWrite();
+    }
+
+    private WriteTransaction StartWrite()
+    {
+        try
+        {
+            ThrowIfWriteFailed();
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
+
+        var point = Volatile.Read(ref _commitPoint);
+        var writer = new TreeWriter(point.Version + 1, _store.Layout, OldestReader);
+        return new WriteTransaction(this, point, _catalog, writer);
+    }
+
+    /// <summary>Opens a database by name, creating it in its own transaction when asked.</summary>
+    public Database OpenDatabase(string name, bool create = false)
+    {
+        using (var read = BeginRead())
+        {
+            if (read.TryOpenDatabase(name, out var existing))
+            {
+                return existing;
+            }
+        }
+
+        if (!create)
+        {
+            throw new DatabaseNotFoundException(name);
+        }
+
+        using var txn = BeginWrite();
+        var db = txn.OpenDatabase(name, create: true);
+        txn.Commit();
+        return db;
+    }
+
+    /// <summary>A point read of the latest commit without a transaction (no registration: the cheapest read).</summary>
+    public bool TryGet(Database database, ReadOnlySpan<byte> key, out ReadOnlyMemory<byte> value)
+    {
+        var point = Volatile.Read(ref _commitPoint);
+        var catalog = CatalogVersion.Resolve(_catalog, point.Version);
+        if (catalog != null && catalog.ById.TryGetValue(database.Id, out var state) && ReferenceEquals(state, database.State))
+        {
+            var found = TreeReader.TryGet(state, key, point.Version, out var bytes, out var stale);
+            if (found || !stale)
+            {
+                value = bytes;
+                return found;
+            }
+        }
+
+        using var read = BeginRead();
+        return read.TryGet(database, key, out value);
+    }
+
+    /// <summary>A copy of the latest committed value, or null.</summary>
+    public byte[]? Get(Database database, ReadOnlySpan<byte> key) => TryGet(database, key, out var v) ? v.ToArray() : null;
+
+    internal int NextScope() => Interlocked.Increment(ref _scope);
+
+    internal long OldestReader() => Math.Min(Readers.Oldest, Volatile.Read(ref _commitPoint).Version);
+
+    internal void InstallCatalog(CatalogVersion catalog) => _catalog = catalog;
+
+    internal void RestoreCatalog(CatalogVersion catalog) => _catalog = catalog;
+
+    internal void EndWrite() => _writer.Release();
+
+    internal void CheckSizes(int keyLength, long valueLength)
+    {
+        if (keyLength > Options.MaxKeySize)
+        {
+            throw new KeyTooLargeException(keyLength, Options.MaxKeySize);
+        }
+
+        if (valueLength > Options.MaxValueSize)
+        {
+            throw new ValueTooLargeException(valueLength, Options.MaxValueSize);
+        }
+    }
+
+    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability, CancellationToken cancellationToken)
+    {
+        if (!txn.HasOps)
+        {
+            RestoreCatalog(txn.Catalog);
+            EndWrite();
+            return Lsn.Zero;
+        }
+
+        Lsn commitLsn;
+        Lsn end;
+        try
+        {
+            var prev = Lsn.Zero;
+            ReadOnlyMemory<byte> last = default;
+            var first = true;
+            foreach (var chunk in txn.Ops.Chunks())
+            {
+                if (!first)
+                {
+                    prev = _log.Append(LogRecordType.Ops, 0, (ulong)txn.Version, prev, last.Span);
+                }
+
+                last = chunk;
+                first = false;
+            }
+
+            commitLsn = _log.Append(LogRecordType.Commit, 0, (ulong)txn.Version, prev, last.Span);
+            end = new Lsn(commitLsn.File, commitLsn.Offset + (uint)(LogFormat.RecordHeaderSize + last.Length));
+        }
+        catch
+        {
+            txn.Writer.RollBack(0);
+            RestoreCatalog(txn.Catalog.Version == txn.Version ? FirstCommitted(txn.Catalog) : txn.Catalog);
+            EndWrite();
+            throw;
+        }
+
+        Publish(txn.Version, end, txn.Writer.Released);
+        EndWrite();
+        await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        MaybeCheckpoint();
+        return commitLsn;
+    }
+
+    private static CatalogVersion FirstCommitted(CatalogVersion catalog)
+    {
+        var c = catalog;
+        while (c.Older != null && c.Version == catalog.Version)
+        {
+            c = c.Older;
+        }
+
+        return c;
+    }
+
+    private void Publish(long version, Lsn end, List<object> released)
+    {
+        if (released.Count > 0)
+        {
+            lock (_releaseGate)
+            {
+                _pendingReleases.Add((version, released));
+            }
+        }
+
+        Interlocked.Increment(ref _commits);
+        Volatile.Write(ref _commitPoint, new CommitPoint(version, end));
+    }
+
+    /// <summary>
+    /// Writes a checkpoint: every change up to the latest commit goes to the data file, so recovery starts from
+    /// here. Safe to call at any time, from any thread, alongside writers and readers.
+    /// </summary>
+    public Lsn Checkpoint()
+    {
+        ThrowIfDisposed();
+        ThrowIfWriteFailed();
+        using var snapshot = BeginRead();
+        _log.Wait(snapshot.SnapshotLsn, durable: true);
+        List<object> released = [];
+        lock (_releaseGate)
+        {
+            for (var i = _pendingReleases.Count - 1; i >= 0; i--)
+            {
+                if (_pendingReleases[i].Version <= snapshot.Version)
+                {
+                    released.AddRange(_pendingReleases[i].Items);
+                    _pendingReleases.RemoveAt(i);
+                }
+            }
+        }
+
+        MetaPage meta;
+        try
+        {
+            meta = _checkpointer.Run(snapshot, released, OldestReader, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        catch (IOException e)
+        {
+            _log.MarkFailed(e, "writing a checkpoint");
+            throw new WriteFailedException($"checkpoint failed ({e.Message}); the environment refuses writes until it is reopened", e);
+        }
+
+        Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
+        Interlocked.Exchange(ref _commitsAtCheckpoint, Interlocked.Read(ref _commits));
+        if (!SuppressCheckpointRecords)
+        {
+            _writer.Wait();
+            try
+            {
+                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
+                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
+
+        return meta.RedoLsn;
+    }
+
+    private void MaybeCheckpoint()
+    {
+        if (Options.CheckpointLogBytes > 0 && _log.AppendedBytes - Interlocked.Read(ref _logBytesAtCheckpoint) >= Options.CheckpointLogBytes)
+        {
+            StartBackgroundCheckpoint();
+        }
+    }
+
+    private void OnCheckpointTimer()
+    {
+        if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
+        {
+            StartBackgroundCheckpoint();
+        }
+    }
+
+    private void StartBackgroundCheckpoint()
+    {
+        if (Interlocked.CompareExchange(ref _checkpointRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static env =>
+            {
+                try
+                {
+                    if (!env._disposed && !env._log.Failed)
+                    {
+                        env.Checkpoint();
+                    }
+                }
+                catch (StorageException)
+                {
+                    // The failure is recorded (write-failed state); the next writer sees it.
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                finally
+                {
+                    Volatile.Write(ref env._checkpointRunning, 0);
+                }
+            },
+            this,
+            preferLocal: false);
+    }
+
+    /// <summary>Makes every commit so far durable (fsync of the log).</summary>
+    public void Flush() => _log.FlushAll();
+
+    /// <summary>End of the log: where the next record goes.</summary>
+    public Lsn LogEnd => _log.End;
+
+    /// <summary>Everything before this LSN is durable.</summary>
+    public Lsn DurableLsn => _log.Durable;
+
+    /// <summary>Where recovery would start now (the redo LSN of the last durable checkpoint).</summary>
+    public Lsn CheckpointLsn => _checkpointer.Meta.RedoLsn;
+
+    /// <summary>A reader over this environment's log (flushes pending records to the OS first so it sees them).</summary>
+    public LogReader OpenLogReader()
+    {
+        _log.Wait(_log.End, durable: false);
+        return new LogReader(_fs, Home);
+    }
+
+    /// <summary>
+    /// Registers a function that says the oldest LSN someone still needs (a lagging replica, a running backup);
+    /// archiving keeps every log file from that LSN's file on. Dispose the result to unregister.
+    /// </summary>
+    public IDisposable AddLogRetention(Func<Lsn> oldestNeeded)
+    {
+        lock (_retention)
+        {
+            _retention.Add(oldestNeeded);
+        }
+
+        return new Retention(this, oldestNeeded);
+    }
+
+    /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>
+    public IReadOnlyList<string> ArchivableLogFiles()
+    {
+        var keepFrom = _checkpointer.Meta.RedoLsn.IsZero ? 0u : _checkpointer.Meta.RedoLsn.File;
+        lock (_retention)
+        {
+            foreach (var hook in _retention)
+            {
+                var needed = hook();
+                if (!needed.IsZero && needed.File < keepFrom)
+                {
+                    keepFrom = needed.File;
+                }
+            }
+        }
+
+        var current = _log.End.File;
+        return LogReader.ListFiles(_fs, Home)
+            .Where(f => f < keepFrom && f < current)
+            .Select(LogFormat.FileName)
+            .ToList();
+    }
+
+    /// <summary>Removes the archivable log files; returns their names.</summary>
+    public IReadOnlyList<string> RemoveArchivableLogFiles()
+    {
+        var files = ArchivableLogFiles();
+        foreach (var name in files)
+        {
+            _fs.Delete(Path.Combine(Home, name));
+        }
+
+        _fs.SyncDirectory(Home);
+        return files;
+    }
+
+    /// <summary>Statistics; <paramref name="walkTrees"/> also counts entries and nodes of every database (loads them).</summary>
+    public StorageStats GetStats(bool walkTrees = true)
+    {
+        using var read = BeginRead();
+        var dbs = new List<DatabaseStats>();
+        foreach (var name in read.DatabaseNames())
+        {
+            var db = read.OpenDatabase(name);
+            long entries = 0, leaves = 0, branches = 0;
+            var depth = 0;
+            if (walkTrees)
+            {
+                Walk(Node.Resolve(db.State.Root, read.Version), read.Version, 1, ref entries, ref leaves, ref branches, ref depth);
+            }
+
+            dbs.Add(new DatabaseStats(name, db.Id, entries, depth, leaves, branches));
+        }
+
+        var reads = _store.PageReads;
+        return new StorageStats
+        {
+            PageSize = _store.PageSize,
+            PageCount = _store.PageCount,
+            FreePages = _checkpointer.FreePages,
+            DataFileBytes = (long)_store.PageCount * _store.PageSize,
+            Databases = dbs,
+            PageReads = reads,
+            PageWrites = _store.PageWrites,
+            CacheMisses = reads,
+            CacheHits = Math.Max(0, Interlocked.Read(ref _nodeVisits) - reads),
+            Version = read.Version,
+            LogEnd = _log.End,
+            LogDurable = _log.Durable,
+            LogBytesWritten = _log.AppendedBytes,
+            LogFiles = LogReader.ListFiles(_fs, Home).Count,
+            LogWrites = _log.WriteCount,
+            FsyncCount = _log.FsyncCount,
+            FsyncP50Us = _log.FsyncLatency.Percentile(0.50),
+            FsyncP99Us = _log.FsyncLatency.Percentile(0.99),
+            FsyncMaxUs = _log.FsyncLatency.MaxMicroseconds,
+            Commits = Interlocked.Read(ref _commits),
+            Checkpoints = _checkpointer.Count,
+            LastCheckpointLsn = _checkpointer.Meta.RedoLsn,
+            ActiveReaders = Readers.Count - 1,
+            WriteFailed = _log.Failed,
+        };
+    }
+
+    private long _nodeVisits;
+
+    private void Walk(Node? n, long snapshot, int level, ref long entries, ref long leaves, ref long branches, ref int depth)
+    {
+        if (n == null)
+        {
+            return;
+        }
+
+        n.EnsureLoaded();
+        Interlocked.Increment(ref _nodeVisits);
+        depth = Math.Max(depth, level);
+        if (n is LeafNode leaf)
+        {
+            leaves++;
+            entries += leaf.Count;
+            return;
+        }
+
+        var b = (BranchNode)n;
+        branches++;
+        for (var i = 0; i < b.Count; i++)
+        {
+            Walk(Node.Resolve(b.Child(i), snapshot), snapshot, level + 1, ref entries, ref leaves, ref branches, ref depth);
+        }
+    }
+
+    private void ThrowIfWriteFailed()
+    {
+        if (_log.Failed)
+        {
+            throw new WriteFailedException("an earlier write to disk failed; the environment refuses writes until it is reopened");
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Makes the log durable, checkpoints (so the next open has nothing to redo) and releases the home.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _checkpointTimer?.Dispose();
+        SpinWait.SpinUntil(() => Volatile.Read(ref _checkpointRunning) == 0);
+        try
+        {
+            if (!_log.Failed)
+            {
+                _log.FlushAll();
+                if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
+                {
+                    Checkpoint();
+                }
+            }
+        }
+        catch (StorageException)
+        {
+            // Closing after a failed write: what is durable is what recovery will find.
+        }
+        finally
+        {
+            _disposed = true;
+            _log.Dispose();
+            _store.Dispose();
+            _lock.Dispose();
+            _writer.Dispose();
+        }
+    }
+
+    private sealed class Retention(StorageEnvironment env, Func<Lsn> hook) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (env._retention)
+            {
+                env._retention.Remove(hook);
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using OrleansRep.Storage.Log;
+
+namespace OrleansRep.Storage.Txn;
+
+/// <summary>A transaction's operations, encoded as they will be logged, cut into records of at most
+/// <see cref="ChunkBytes"/> at operation boundaries.</summary>
+internal sealed class TxnOpBuffer
+{
+    public const int ChunkBytes = 1 << 20;
+
+    private byte[] _bytes = new byte[256];
+    private readonly List<int> _cuts = [];
+
+    public int Length { get; private set; }
+
+    public int OpCount { get; private set; }
+
+    public Span<byte> Reserve(int size)
+    {
+        if (Length + size > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, Length + size));
+        }
+
+        var lastCut = _cuts.Count == 0 ? 0 : _cuts[^1];
+        if (Length - lastCut + size > ChunkBytes && Length > lastCut)
+        {
+            _cuts.Add(Length);
+        }
+
+        var span = _bytes.AsSpan(Length, size);
+        Length += size;
+        OpCount++;
+        return span;
+    }
+
+    public void Add(TxnOpKind kind, uint db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> old, bool hasOld, ReadOnlySpan<byte> value)
+    {
+        var size = TxnOp.EncodedSize(kind, key.Length, hasOld ? old.Length : (kind == TxnOpKind.Delete ? 0 : null), value.Length);
+        TxnOp.Encode(Reserve(size), kind, db, key, old, hasOld, value);
+    }
+
+    /// <summary>Where the buffer stands, to roll back to (nested transactions).</summary>
+    public (int Length, int Ops, int Cuts) Mark => (Length, OpCount, _cuts.Count);
+
+    public void RollBack((int Length, int Ops, int Cuts) mark)
+    {
+        Length = mark.Length;
+        OpCount = mark.Ops;
+        _cuts.RemoveRange(mark.Cuts, _cuts.Count - mark.Cuts);
+    }
+
+    /// <summary>The record payloads: every chunk but the last goes in an Ops record, the last in the Commit.</summary>
+    public IEnumerable<ReadOnlyMemory<byte>> Chunks()
+    {
+        var start = 0;
+        foreach (var cut in _cuts)
+        {
+            yield return _bytes.AsMemory(start, cut - start);
+            start = cut;
+        }
+
+        yield return _bytes.AsMemory(start, Length - start);
+    }
+}
