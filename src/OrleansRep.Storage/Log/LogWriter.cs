@@ -310,9 +310,10 @@ internal sealed class LogWriter : IDisposable
                     FsyncCount++;
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException)
             {
-                failure = Fail(e, "writing the log");
+                // Whatever the cause, the leader must hand back: every waiter learns the failure, nobody hangs.
+                failure = Fail(e as IOException ?? new IOException(e.Message, e), "writing the log");
             }
 
             bool finished;
