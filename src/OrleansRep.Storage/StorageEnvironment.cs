@@ -226,13 +226,15 @@ public sealed class StorageEnvironment : IDisposable
         }
     }
 
-    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability, CancellationToken cancellationToken)
+    /// <summary>Logs and publishes a transaction, then lets the next writer in. Returns the commit record's LSN and
+    /// the log position the commit's durability must reach (Zero, Zero for a transaction that changed nothing).</summary>
+    internal (Lsn CommitLsn, Lsn End) CommitCore(WriteTransaction txn)
     {
         if (!txn.HasOps)
         {
             RestoreCatalog(txn.Catalog);
             EndWrite();
-            return Lsn.Zero;
+            return (Lsn.Zero, Lsn.Zero);
         }
 
         Lsn commitLsn;
@@ -240,19 +242,13 @@ public sealed class StorageEnvironment : IDisposable
         try
         {
             var prev = Lsn.Zero;
-            ReadOnlyMemory<byte> last = default;
-            var first = true;
-            foreach (var chunk in txn.Ops.Chunks())
+            var chunks = txn.Ops.ChunkCount;
+            for (var i = 0; i < chunks - 1; i++)
             {
-                if (!first)
-                {
-                    prev = _log.Append(LogRecordType.Ops, 0, (ulong)txn.Version, prev, last.Span);
-                }
-
-                last = chunk;
-                first = false;
+                prev = _log.Append(LogRecordType.Ops, 0, (ulong)txn.Version, prev, txn.Ops.Chunk(i).Span);
             }
 
+            var last = txn.Ops.Chunk(chunks - 1);
             commitLsn = _log.Append(LogRecordType.Commit, 0, (ulong)txn.Version, prev, last.Span);
             end = new Lsn(commitLsn.File, commitLsn.Offset + (uint)(LogFormat.RecordHeaderSize + last.Length));
         }
@@ -266,9 +262,30 @@ public sealed class StorageEnvironment : IDisposable
 
         Publish(txn.Version, end, txn.Writer.Released);
         EndWrite();
-        await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        MaybeCheckpoint();
+        return (commitLsn, end);
+    }
+
+    internal Lsn CommitBlocking(WriteTransaction txn, Durability durability)
+    {
+        var (commitLsn, end) = CommitCore(txn);
+        if (!end.IsZero)
+        {
+            _log.Wait(end, durability == Durability.Sync);
+            MaybeCheckpoint();
+        }
+
+        return commitLsn;
+    }
+
+    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability, CancellationToken cancellationToken)
+    {
+        var (commitLsn, end) = CommitCore(txn);
+        if (!end.IsZero)
+        {
+            await _log.WaitAsync(end, durability == Durability.Sync).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            MaybeCheckpoint();
+        }
+
         return commitLsn;
     }
 

@@ -146,25 +146,28 @@ public sealed class WriteTransaction : ReadTransaction
     /// lets the next writer in, then waits for <paramref name="durability"/> (the environment's default when null).
     /// Returns the LSN of the commit record (Lsn.Zero for a transaction that changed nothing).
     /// </summary>
-    public Lsn Commit(Durability? durability = null)
-    {
-        var pending = CommitAsync(durability, CancellationToken.None);
-        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-    }
+    public Lsn Commit(Durability? durability = null) =>
+        EndAsNested() ? Lsn.Zero : Env.CommitBlocking(this, durability ?? Env.Options.DefaultDurability);
 
-    public ValueTask<Lsn> CommitAsync(Durability? durability = null, CancellationToken cancellationToken = default)
+    /// <summary>Like <see cref="Commit"/>, but waits for durability without blocking a thread (the log's flusher
+    /// thread does the fsync). Cancellation stops the wait, not the commit: the transaction is committed either way.</summary>
+    public ValueTask<Lsn> CommitAsync(Durability? durability = null, CancellationToken cancellationToken = default) =>
+        EndAsNested() ? ValueTask.FromResult(Lsn.Zero) : Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability, cancellationToken);
+
+    /// <summary>Ends this transaction for commit; true when it was a nested batch (folded into its parent).</summary>
+    private bool EndAsNested()
     {
         ThrowIfUnusable();
         MarkDone();
-        if (_parent != null)
+        if (_parent == null)
         {
-            _parent.Catalog = Catalog;
-            _parent._childActive = false;
-            Writer.Scope = _outerScope;
-            return ValueTask.FromResult(Lsn.Zero);
+            return false;
         }
 
-        return Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability, cancellationToken);
+        _parent.Catalog = Catalog;
+        _parent._childActive = false;
+        Writer.Scope = _outerScope;
+        return true;
     }
 
     /// <summary>Undoes every change (of this batch only, when nested).</summary>

@@ -7,38 +7,52 @@ namespace OrleansRep.Storage.Log;
 /// <summary>
 /// Appends records to the log and makes them written or durable, with group commit.
 /// <para>
-/// Appends copy a record into an in-memory pending buffer and return its LSN at once; they never do I/O. A caller
-/// that needs its record on disk calls <see cref="WaitAsync"/>. The first waiter becomes the leader: it takes
-/// everything pending, writes it, fsyncs if any waiter asked for durability, completes every waiter the flush
-/// covered, and loops while more waiters queued up meanwhile. So N concurrent Sync committers share one fsync.
+/// Appends copy a record into an in-memory segment buffer and return its LSN at once; they never do I/O. A caller
+/// that needs its record on disk waits: a blocking caller with nobody flushing becomes the flusher itself (no thread
+/// hop on the single-writer path); asynchronous callers hand the work to a dedicated flusher thread, so thread-pool
+/// threads never block in fsync. A flush takes everything appended so far, writes it, fsyncs if any waiter asked
+/// for durability, completes every waiter it covered, and goes again while more waiters queued up meanwhile: N
+/// concurrent Sync committers share one fsync.
+/// </para>
+/// <para>
+/// Appenders only ever write beyond a segment's <c>Length</c>; the flusher only reads below the length it saw under
+/// the lock, so both work on the same buffer without copying. At most <see cref="_bufferLimit"/> bytes per segment;
+/// full segments queue for the flusher, and a small pool recycles their buffers.
 /// </para>
 /// After a failed write or fsync the writer refuses everything with <see cref="WriteFailedException"/> (Berkeley
 /// DB's WRITE_FAILED): the process must reopen the environment, which recovers from what is on disk.
 /// </summary>
 internal sealed class LogWriter : IDisposable
 {
+    private const int PoolLimit = 4;
+
     private readonly IFileSystem _fs;
     private readonly string _dir;
     private readonly int _fileSize;
     private readonly int _bufferLimit;
     private readonly object _gate = new();
-    private readonly Stack<byte[]> _spare = new();
+    private readonly Stack<byte[]> _pool = new();
+    private readonly List<Waiter> _waiters = [];
+    private readonly Thread _flusherThread;
+    private readonly SemaphoreSlim _flusherWake = new(0);
 
-    // Append position (guarded by _gate).
+    // Append position and buffers (guarded by _gate).
     private uint _fileNo;
     private uint _offset;
     private int _lastLength;
-    private List<Segment> _pending = [];
-    private long _pendingBytes;
+    private Segment _active;
+    private List<Segment> _sealed = [];
+    private long _unwrittenBytes;
 
-    // Progress (guarded by _gate; read racily only for fast paths).
+    // Progress (guarded by _gate).
     private Lsn _written;
     private Lsn _durable;
     private bool _flushing;
-    private readonly List<Waiter> _waiters = [];
+    private bool _flusherRequested;
+    private bool _stopping;
     private WriteFailedException? _failure;
 
-    // File being written (used only by the leader).
+    // File being written (touched only by whoever is flushing).
     private IStorageFile? _file;
     private uint _fileOpenNo;
 
@@ -52,15 +66,16 @@ internal sealed class LogWriter : IDisposable
         _offset = end.IsZero ? LogFormat.FileHeaderSize : end.Offset;
         _lastLength = lastLength;
         _written = _durable = new Lsn(_fileNo, _offset);
-        if (!end.IsZero && fs.Exists(PathOf(_fileNo)))
+        var needNewFile = end.IsZero || !fs.Exists(PathOf(_fileNo));
+        if (!needNewFile)
         {
             _file = fs.Open(PathOf(_fileNo), create: false);
             _fileOpenNo = _fileNo;
         }
-        else
-        {
-            _pending.Add(new Segment(_fileNo, _offset, Rent(0), newFile: true));
-        }
+
+        _active = new Segment(_fileNo, _offset, Rent(0), newFile: needNewFile);
+        _flusherThread = new Thread(FlusherLoop) { IsBackground = true, Name = "orep-log-flusher" };
+        _flusherThread.Start();
     }
 
     public LatencyHistogram FsyncLatency { get; } = new();
@@ -94,24 +109,13 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    public Lsn Written
+    public bool Failed
     {
         get
         {
             lock (_gate)
             {
-                return _written;
-            }
-        }
-    }
-
-    public long PendingBytes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pendingBytes;
+                return _failure != null;
             }
         }
     }
@@ -156,8 +160,7 @@ internal sealed class LogWriter : IDisposable
         lock (_gate)
         {
             ThrowIfFailed();
-            var nextFile = new Lsn(_fileNo + 1, LogFormat.FileHeaderSize);
-            if (at == nextFile && _offset > LogFormat.FileHeaderSize)
+            if (at == new Lsn(_fileNo + 1, LogFormat.FileHeaderSize) && _offset > LogFormat.FileHeaderSize)
             {
                 StartNextFile();
             }
@@ -177,10 +180,11 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    /// <summary>Waits until the log is written (or, with <paramref name="durable"/>, fsynced) up to <paramref name="end"/>.</summary>
+    /// <summary>Waits until the log is written (or, with <paramref name="durable"/>, fsynced) up to <paramref name="end"/>.
+    /// The flush runs on the flusher thread; the caller's thread is free meanwhile.</summary>
     public ValueTask WaitAsync(Lsn end, bool durable)
     {
-        Waiter? waiter = null;
+        Waiter waiter;
         lock (_gate)
         {
             ThrowIfFailed();
@@ -189,7 +193,33 @@ internal sealed class LogWriter : IDisposable
                 return ValueTask.CompletedTask;
             }
 
-            if (_flushing)
+            waiter = new Waiter(end, durable);
+            _waiters.Add(waiter);
+            if (_flushing || _flusherRequested)
+            {
+                return new ValueTask(waiter.Completion.Task);
+            }
+
+            _flusherRequested = true;
+        }
+
+        _flusherWake.Release();
+        return new ValueTask(waiter.Completion.Task);
+    }
+
+    /// <summary>Blocking wait: flushes on the caller's thread when nobody else is flushing.</summary>
+    public void Wait(Lsn end, bool durable)
+    {
+        Waiter? waiter = null;
+        lock (_gate)
+        {
+            ThrowIfFailed();
+            if ((durable ? _durable : _written) >= end)
+            {
+                return;
+            }
+
+            if (_flushing || _flusherRequested)
             {
                 waiter = new Waiter(end, durable);
                 _waiters.Add(waiter);
@@ -202,21 +232,11 @@ internal sealed class LogWriter : IDisposable
 
         if (waiter != null)
         {
-            return new ValueTask(waiter.Completion.Task);
+            waiter.Completion.Task.GetAwaiter().GetResult();
+            return;
         }
 
-        Lead(durable);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Blocking form of <see cref="WaitAsync"/>.</summary>
-    public void Wait(Lsn end, bool durable)
-    {
-        var pending = WaitAsync(end, durable);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            pending.AsTask().GetAwaiter().GetResult();
-        }
+        Flush(durable);
     }
 
     /// <summary>Writes and fsyncs everything appended so far.</summary>
@@ -225,6 +245,7 @@ internal sealed class LogWriter : IDisposable
     /// <summary>
     /// Cuts the log back to <paramref name="to"/> (a record boundary): later files are deleted and the rest of the file
     /// is zeroed, durably. <paramref name="lastLength"/> is the length of the record that ends at <paramref name="to"/>.
+    /// The caller must hold off appenders.
     /// </summary>
     public void Truncate(Lsn to, int lastLength)
     {
@@ -232,76 +253,133 @@ internal sealed class LogWriter : IDisposable
         lock (_gate)
         {
             ThrowIfFailed();
-            try
+            _flushing = true;
+        }
+
+        try
+        {
+            for (var f = End.File; f > to.File; f--)
             {
-                for (var f = _fileNo; f > to.File; f--)
-                {
-                    if (_fileOpenNo == f)
-                    {
-                        _file?.Dispose();
-                        _file = null;
-                        _fileOpenNo = 0;
-                    }
-
-                    if (_fs.Exists(PathOf(f)))
-                    {
-                        _fs.Delete(PathOf(f));
-                    }
-                }
-
-                _fs.SyncDirectory(_dir);
-                if (_fileOpenNo != to.File)
+                if (_fileOpenNo == f)
                 {
                     _file?.Dispose();
-                    _file = _fs.Open(PathOf(to.File), create: false);
-                    _fileOpenNo = to.File;
+                    _file = null;
+                    _fileOpenNo = 0;
                 }
 
-                var file = _file!;
-                var zeros = new byte[1 << 20];
-                for (long pos = to.Offset; pos < file.Length; pos += zeros.Length)
+                if (_fs.Exists(PathOf(f)))
                 {
-                    file.Write(pos, zeros.AsSpan(0, (int)Math.Min(zeros.Length, file.Length - pos)));
+                    _fs.Delete(PathOf(f));
                 }
-
-                file.Flush();
             }
-            catch (IOException e)
+
+            _fs.SyncDirectory(_dir);
+            if (_fileOpenNo != to.File)
             {
-                throw Fail(e, "truncating the log");
+                _file?.Dispose();
+                _file = _fs.Open(PathOf(to.File), create: false);
+                _fileOpenNo = to.File;
             }
 
+            var file = _file!;
+            var zeros = new byte[1 << 20];
+            for (long pos = to.Offset; pos < file.Length; pos += zeros.Length)
+            {
+                file.Write(pos, zeros.AsSpan(0, (int)Math.Min(zeros.Length, file.Length - pos)));
+            }
+
+            file.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (_gate)
+            {
+                _flushing = false;
+            }
+
+            throw Fail(e, "truncating the log");
+        }
+
+        lock (_gate)
+        {
             _fileNo = to.File;
             _offset = to.Offset;
             _lastLength = lastLength;
             _written = _durable = to;
+            _active = new Segment(_fileNo, _offset, _active.Buffer, newFile: false);
+            _sealed.Clear();
+            _unwrittenBytes = 0;
+            _flushing = false;
         }
     }
 
-    private void Lead(bool ownDurable)
+    private void FlusherLoop()
+    {
+        while (true)
+        {
+            _flusherWake.Wait();
+            lock (_gate)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+
+                _flusherRequested = false;
+                if (_flushing || _waiters.Count == 0)
+                {
+                    // Someone else is flushing; it will serve the queued waiters before it stops.
+                    continue;
+                }
+
+                _flushing = true;
+            }
+
+            try
+            {
+                Flush(ownDurable: false);
+            }
+            catch (WriteFailedException)
+            {
+                // Every waiter has been told.
+            }
+        }
+    }
+
+    /// <summary>Runs flush rounds until no waiter is left. The caller has set <c>_flushing</c>.</summary>
+    private void Flush(bool ownDurable)
     {
         var needSync = ownDurable;
         while (true)
         {
-            List<Segment> batch;
+            List<Segment> full;
+            Segment active;
+            int upto;
             Lsn end;
             lock (_gate)
             {
-                batch = _pending;
-                _pending = [];
-                _pendingBytes = 0;
+                full = _sealed;
+                _sealed = [];
+                active = _active;
+                upto = active.Length;
                 end = new Lsn(_fileNo, _offset);
+                _unwrittenBytes = 0;
                 foreach (var w in _waiters)
                 {
                     needSync |= w.Durable;
                 }
             }
 
-            List<Waiter> done = [];
             WriteFailedException? failure = null;
             try
             {
-                WriteOut(batch);
+                foreach (var seg in full)
+                {
+                    WriteSegment(seg, seg.Length);
+                    Return(seg.Buffer);
+                }
+
+                WriteSegment(active, upto);
                 if (needSync && _file != null)
                 {
                     var t0 = Stopwatch.GetTimestamp();
@@ -312,55 +390,52 @@ internal sealed class LogWriter : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException)
             {
-                // Whatever the cause, the leader must hand back: every waiter learns the failure, nobody hangs.
-                failure = Fail(e as IOException ?? new IOException(e.Message, e), "writing the log");
+                // Whatever the cause, the flusher must hand back: every waiter learns the failure, nobody hangs.
+                failure = Fail(e, "writing the log");
             }
 
+            List<Waiter>? done = null;
             bool finished;
             lock (_gate)
             {
-                if (failure != null)
-                {
-                    done.AddRange(_waiters);
-                    _waiters.Clear();
-                    _flushing = false;
-                    finished = true;
-                }
-                else
+                if (failure == null)
                 {
                     _written = end;
                     if (needSync)
                     {
                         _durable = end;
                     }
+                }
 
-                    for (var i = _waiters.Count - 1; i >= 0; i--)
+                for (var i = _waiters.Count - 1; i >= 0; i--)
+                {
+                    var w = _waiters[i];
+                    if (failure != null || (w.Durable ? _durable : _written) >= w.End)
                     {
-                        var w = _waiters[i];
-                        if ((w.Durable ? _durable : _written) >= w.End)
-                        {
-                            done.Add(w);
-                            _waiters.RemoveAt(i);
-                        }
+                        (done ??= []).Add(w);
+                        _waiters.RemoveAt(i);
                     }
+                }
 
-                    finished = _waiters.Count == 0;
-                    if (finished)
-                    {
-                        _flushing = false;
-                    }
+                finished = _waiters.Count == 0 || failure != null;
+                if (finished)
+                {
+                    _flushing = false;
                 }
             }
 
-            foreach (var w in done)
+            if (done != null)
             {
-                if (failure != null)
+                foreach (var w in done)
                 {
-                    w.Completion.TrySetException(failure);
-                }
-                else
-                {
-                    w.Completion.TrySetResult();
+                    if (failure != null)
+                    {
+                        w.Completion.TrySetException(failure);
+                    }
+                    else
+                    {
+                        w.Completion.TrySetResult();
+                    }
                 }
             }
 
@@ -378,22 +453,19 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    private void WriteOut(List<Segment> batch)
+    private void WriteSegment(Segment seg, int upto)
     {
-        foreach (var seg in batch)
+        if (seg.NewFile && !seg.FileCreated)
         {
-            if (seg.NewFile)
-            {
-                OpenNewFile(seg.FileNo);
-            }
+            OpenNewFile(seg.FileNo);
+            seg.FileCreated = true;
+        }
 
-            if (seg.Length > 0)
-            {
-                _file!.Write(seg.Offset, seg.Buffer.AsSpan(0, seg.Length));
-                WriteCount++;
-            }
-
-            Return(seg.Buffer);
+        if (upto > seg.Written)
+        {
+            _file!.Write(seg.Offset + seg.Written, seg.Buffer.AsSpan(seg.Written, upto - seg.Written));
+            seg.Written = upto;
+            WriteCount++;
         }
     }
 
@@ -423,20 +495,20 @@ internal sealed class LogWriter : IDisposable
         _fileNo++;
         _offset = LogFormat.FileHeaderSize;
         _lastLength = 0;
-        _pending.Add(new Segment(_fileNo, _offset, Rent(0), newFile: true));
+        _sealed.Add(_active);
+        _active = new Segment(_fileNo, _offset, Rent(0), newFile: true);
     }
 
     private Span<byte> Reserve(int length)
     {
-        var seg = _pending.Count > 0 ? _pending[^1] : null;
-        if (seg == null || seg.FileNo != _fileNo || seg.Buffer.Length - seg.Length < length)
+        if (_active.Buffer.Length - _active.Length < length)
         {
-            seg = new Segment(_fileNo, _offset, Rent(length), newFile: false);
-            _pending.Add(seg);
+            _sealed.Add(_active);
+            _active = new Segment(_fileNo, _offset, Rent(length), newFile: false);
         }
 
-        var dest = seg.Buffer.AsSpan(seg.Length, length);
-        seg.Length += length;
+        var dest = _active.Buffer.AsSpan(_active.Length, length);
+        _active.Length += length;
         return dest;
     }
 
@@ -445,38 +517,39 @@ internal sealed class LogWriter : IDisposable
         var lsn = new Lsn(_fileNo, _offset);
         _offset += (uint)length;
         _lastLength = length;
-        _pendingBytes += length;
+        _unwrittenBytes += length;
         AppendedBytes += length;
         return lsn;
     }
 
+    /// <summary>True when more than a buffer's worth waits to be written (callers that do not wait should flush).</summary>
     public bool OverBufferLimit
     {
         get
         {
             lock (_gate)
             {
-                return _pendingBytes >= _bufferLimit;
+                return _unwrittenBytes >= _bufferLimit;
             }
         }
     }
 
     private byte[] Rent(int atLeast)
     {
-        if (atLeast <= _bufferLimit)
+        if (atLeast > _bufferLimit)
         {
-            lock (_spare)
-            {
-                if (_spare.Count > 0)
-                {
-                    return _spare.Pop();
-                }
-            }
-
-            return new byte[_bufferLimit];
+            return new byte[atLeast];
         }
 
-        return new byte[atLeast];
+        lock (_pool)
+        {
+            if (_pool.Count > 0)
+            {
+                return _pool.Pop();
+            }
+        }
+
+        return new byte[_bufferLimit];
     }
 
     private void Return(byte[] buffer)
@@ -486,19 +559,19 @@ internal sealed class LogWriter : IDisposable
             return;
         }
 
-        lock (_spare)
+        lock (_pool)
         {
-            if (_spare.Count < 4)
+            if (_pool.Count < PoolLimit)
             {
-                _spare.Push(buffer);
+                _pool.Push(buffer);
             }
         }
     }
 
     /// <summary>Puts the writer in the failed state after an I/O error elsewhere (a checkpoint's data-file write).</summary>
-    public void MarkFailed(IOException e, string what) => Fail(e, what);
+    public void MarkFailed(Exception e, string what) => Fail(e, what);
 
-    private WriteFailedException Fail(IOException e, string what)
+    private WriteFailedException Fail(Exception e, string what)
     {
         var failure = new WriteFailedException($"log write failed while {what} ({e.Message}); the environment refuses writes until it is reopened", e);
         lock (_gate)
@@ -517,19 +590,16 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    public bool Failed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _failure != null;
-            }
-        }
-    }
-
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _stopping = true;
+        }
+
+        _flusherWake.Release();
+        _flusherThread.Join();
+        _flusherWake.Dispose();
         _file?.Dispose();
         _file = null;
     }
@@ -540,7 +610,13 @@ internal sealed class LogWriter : IDisposable
         public uint Offset { get; } = offset;
         public byte[] Buffer { get; } = buffer;
         public bool NewFile { get; } = newFile;
+        public bool FileCreated { get; set; }
+
+        /// <summary>Bytes appended (grows under the writer's lock).</summary>
         public int Length { get; set; }
+
+        /// <summary>Bytes already written to the file (only the flusher moves it).</summary>
+        public int Written { get; set; }
     }
 
     private sealed class Waiter(Lsn end, bool durable)

@@ -50,16 +50,14 @@ internal sealed class TxnOpBuffer
         _cuts.RemoveRange(mark.Cuts, _cuts.Count - mark.Cuts);
     }
 
-    /// <summary>The record payloads: every chunk but the last goes in an Ops record, the last in the Commit.</summary>
-    public IEnumerable<ReadOnlyMemory<byte>> Chunks()
-    {
-        var start = 0;
-        foreach (var cut in _cuts)
-        {
-            yield return _bytes.AsMemory(start, cut - start);
-            start = cut;
-        }
+    /// <summary>How many record payloads the operations make: every one but the last goes in an Ops record, the last
+    /// in the Commit.</summary>
+    public int ChunkCount => _cuts.Count + 1;
 
-        yield return _bytes.AsMemory(start, Length - start);
+    public ReadOnlyMemory<byte> Chunk(int index)
+    {
+        var start = index == 0 ? 0 : _cuts[index - 1];
+        var end = index < _cuts.Count ? _cuts[index] : Length;
+        return _bytes.AsMemory(start, end - start);
     }
 }
