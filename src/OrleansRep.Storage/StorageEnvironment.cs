@@ -26,6 +26,8 @@ public sealed class StorageEnvironment : IDisposable
     private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
     private readonly List<Func<Lsn>> _retention = [];
     private readonly ITimer? _checkpointTimer;
+    private readonly TxnOpBuffer _opBuffer = new();
+    private TreeWriter? _treeWriter;
     private CommitPoint _commitPoint;
     private volatile CatalogVersion _catalog;
     private int _scope;
@@ -154,9 +156,12 @@ public sealed class StorageEnvironment : IDisposable
             throw;
         }
 
+        // Only the holder of the writer lock uses these, so one of each serves every transaction.
         var point = Volatile.Read(ref _commitPoint);
-        var writer = new TreeWriter(point.Version + 1, _store.Layout, OldestReader);
-        return new WriteTransaction(this, point, _catalog, writer);
+        _treeWriter ??= new TreeWriter(0, _store.Layout, OldestReader);
+        _treeWriter.Reset(point.Version + 1);
+        _opBuffer.Reset();
+        return new WriteTransaction(this, point, _catalog, _treeWriter, _opBuffer);
     }
 
     /// <summary>Opens a database by name, creating it in its own transaction when asked.</summary>

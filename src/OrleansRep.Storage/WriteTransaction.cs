@@ -21,11 +21,11 @@ public sealed class WriteTransaction : ReadTransaction
     private readonly int _outerScope;
     private bool _childActive;
 
-    internal WriteTransaction(StorageEnvironment env, CommitPoint point, CatalogVersion catalog, TreeWriter writer)
+    internal WriteTransaction(StorageEnvironment env, CommitPoint point, CatalogVersion catalog, TreeWriter writer, TxnOpBuffer ops)
         : base(env, point, catalog, registered: false)
     {
         Writer = writer;
-        Ops = new TxnOpBuffer();
+        Ops = ops;
         _catalogAtStart = catalog;
     }
 

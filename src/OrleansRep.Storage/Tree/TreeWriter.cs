@@ -8,6 +8,8 @@ namespace OrleansRep.Storage.Tree;
 /// </summary>
 internal sealed class TreeWriter(long version, PageLayoutInfo layout, Func<long> oldestReader)
 {
+    private List<object> _released = [];
+
     /// <summary>Split a leaf above this many entries even if it fits its page: bounds the cost of copying a leaf.</summary>
     public const int MaxLeafEntries = 256;
 
@@ -16,12 +18,25 @@ internal sealed class TreeWriter(long version, PageLayoutInfo layout, Func<long>
     private readonly List<Undo> _undo = [];
     private (BranchNode Node, int Index)[] _path = new (BranchNode, int)[16];
 
-    public long Version { get; } = version;
+    public long Version { get; private set; } = version;
 
     public int Scope { get; set; }
 
     /// <summary>Page holders of removed nodes and instances of removed large values.</summary>
-    public List<object> Released { get; } = [];
+    public List<object> Released => _released;
+
+    /// <summary>Readies this writer for the next transaction (one writer object serves them all: fewer allocations on
+    /// the commit path). A released list handed to the environment is replaced, not cleared.</summary>
+    public void Reset(long nextVersion)
+    {
+        Version = nextVersion;
+        Scope = 0;
+        _undo.Clear();
+        if (_released.Count > 0)
+        {
+            _released = [];
+        }
+    }
 
     public int UndoMark => _undo.Count;
 

@@ -13,6 +13,19 @@ internal sealed class TxnOpBuffer
 
     public int Length { get; private set; }
 
+    /// <summary>Empties the buffer for the next transaction, keeping its memory unless a huge transaction grew it.</summary>
+    public void Reset()
+    {
+        if (_bytes.Length > 4 * ChunkBytes)
+        {
+            _bytes = new byte[256];
+        }
+
+        Length = 0;
+        OpCount = 0;
+        _cuts.Clear();
+    }
+
     public int OpCount { get; private set; }
 
     public Span<byte> Reserve(int size)
