@@ -158,11 +158,32 @@ public sealed class StorageEnvironment : IDisposable
 
         // Only the holder of the writer lock uses these, so one of each serves every transaction.
         var point = Volatile.Read(ref _commitPoint);
-        _treeWriter ??= new TreeWriter(0, _store.Layout, OldestReader);
-        _treeWriter.Reset(point.Version + 1);
+        var writer = ResetTreeWriter(point.Version + 1);
         _opBuffer.Reset();
-        return new WriteTransaction(this, point, _catalog, _treeWriter, _opBuffer);
+        return new WriteTransaction(this, point, _catalog, writer, _opBuffer);
     }
+
+    /// <summary>The engine's side of replication: records shipped from a master, rollback of a diverged tail.</summary>
+    public ReplicaLog Replica => _replica ??= new ReplicaLog(this);
+
+    private ReplicaLog? _replica;
+
+    internal LogWriter Log => _log;
+
+    internal CatalogVersion CurrentCatalog => _catalog;
+
+    internal CommitPoint LastCommit => Volatile.Read(ref _commitPoint);
+
+    internal void EnterWriter() => _writer.Wait();
+
+    internal TreeWriter ResetTreeWriter(long version)
+    {
+        _treeWriter ??= new TreeWriter(0, _store.Layout, OldestReader);
+        _treeWriter.Reset(version);
+        return _treeWriter;
+    }
+
+    internal void PublishApplied(long version, Lsn end, List<object> released) => Publish(version, end, released);
 
     /// <summary>Opens a database by name, creating it in its own transaction when asked.</summary>
     public Database OpenDatabase(string name, bool create = false)
@@ -326,6 +347,40 @@ public sealed class StorageEnvironment : IDisposable
     public Lsn Checkpoint()
     {
         ThrowIfDisposed();
+        var meta = CheckpointCore(Lsn.Zero);
+        if (!SuppressCheckpointRecords)
+        {
+            _writer.Wait();
+            try
+            {
+                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
+                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
+
+        return meta.RedoLsn;
+    }
+
+    /// <summary>Writes a checkpoint of the latest commit; <paramref name="truncateLogTo"/> records a log rollback in
+    /// progress in the meta page so that recovery finishes it.</summary>
+    internal MetaPage CheckpointCore(Lsn truncateLogTo)
+    {
+        lock (CheckpointGate)
+        {
+            return CheckpointLocked(truncateLogTo);
+        }
+    }
+
+    /// <summary>Serialises checkpoints; a log rollback holds it from undo to cut so no checkpoint sees the undone state
+    /// without the truncate marker.</summary>
+    internal object CheckpointGate { get; } = new();
+
+    private MetaPage CheckpointLocked(Lsn truncateLogTo)
+    {
         ThrowIfWriteFailed();
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
@@ -345,9 +400,9 @@ public sealed class StorageEnvironment : IDisposable
         MetaPage meta;
         try
         {
-            meta = _checkpointer.Run(snapshot, released, OldestReader, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            meta = _checkpointer.Run(snapshot, released, OldestReader, _time.GetUtcNow().ToUnixTimeMilliseconds(), truncateLogTo);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _log.MarkFailed(e, "writing a checkpoint");
             throw new WriteFailedException($"checkpoint failed ({e.Message}); the environment refuses writes until it is reopened", e);
@@ -355,21 +410,7 @@ public sealed class StorageEnvironment : IDisposable
 
         Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
         Interlocked.Exchange(ref _commitsAtCheckpoint, Interlocked.Read(ref _commits));
-        if (!SuppressCheckpointRecords)
-        {
-            _writer.Wait();
-            try
-            {
-                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
-                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
-            }
-            finally
-            {
-                _writer.Release();
-            }
-        }
-
-        return meta.RedoLsn;
+        return meta;
     }
 
     private void MaybeCheckpoint()

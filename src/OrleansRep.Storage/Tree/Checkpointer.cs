@@ -47,7 +47,7 @@ internal sealed class Checkpointer
     public long Count { get; private set; }
 
     /// <summary>Writes a checkpoint of <paramref name="snapshot"/> (a registered read transaction).</summary>
-    public MetaPage Run(ReadTransaction snapshot, IEnumerable<object> released, Func<long> oldestReader, long nowUnixMs)
+    public MetaPage Run(ReadTransaction snapshot, IEnumerable<object> released, Func<long> oldestReader, long nowUnixMs, Lsn truncateLogTo = default)
     {
         lock (_gate)
         {
@@ -103,7 +103,8 @@ internal sealed class Checkpointer
                 freeBytes.Length,
                 Meta.CreatedUnixMs,
                 nowUnixMs,
-                _store.PageSize);
+                _store.PageSize,
+                truncateLogTo);
             _store.WriteMeta(meta);
             _store.Sync();
 

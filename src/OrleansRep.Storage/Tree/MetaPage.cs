@@ -9,6 +9,7 @@ namespace OrleansRep.Storage.Tree;
 /// body: 0 u64 magic "ORPMETA1" | 8 u32 format version | 12 u32 page size | 16 u64 sequence | 24 u64 redo LSN
 ///       32 u64 commit version | 40 u64 page count | 48 u64 catalog page | 56 u32 catalog bytes
 ///       60 u64 free-list page | 68 u32 free-list bytes | 72 i64 created (unix ms) | 80 i64 checkpoint time (unix ms)
+///       88 u64 truncate-log-to LSN (0 = none): a rollback of the log tail in progress; recovery finishes it
 /// </code>
 /// </summary>
 internal sealed record MetaPage(
@@ -22,7 +23,8 @@ internal sealed record MetaPage(
     int FreeListBytes,
     long CreatedUnixMs,
     long CheckpointUnixMs,
-    int PageSize)
+    int PageSize,
+    Lsn TruncateLogTo = default)
 {
     public const ulong Magic = 0x3141_5445_4D50_524F; // "ORPMETA1"
     public const uint FormatVersion = 1;
@@ -32,7 +34,7 @@ internal sealed record MetaPage(
     public void WriteTo(Span<byte> page)
     {
         page.Clear();
-        PageLayout.WriteHeader(page, Slot, PageKind.Meta, 0, 88, 0);
+        PageLayout.WriteHeader(page, Slot, PageKind.Meta, 0, 96, 0);
         var b = page[PageLayout.HeaderSize..];
         BinaryPrimitives.WriteUInt64LittleEndian(b, Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(b[8..], FormatVersion);
@@ -47,6 +49,7 @@ internal sealed record MetaPage(
         BinaryPrimitives.WriteInt32LittleEndian(b[68..], FreeListBytes);
         BinaryPrimitives.WriteInt64LittleEndian(b[72..], CreatedUnixMs);
         BinaryPrimitives.WriteInt64LittleEndian(b[80..], CheckpointUnixMs);
+        TruncateLogTo.WriteTo(b[88..]);
         PageLayout.Seal(page);
     }
 
@@ -81,6 +84,7 @@ internal sealed record MetaPage(
             BinaryPrimitives.ReadInt32LittleEndian(b[68..]),
             BinaryPrimitives.ReadInt64LittleEndian(b[72..]),
             BinaryPrimitives.ReadInt64LittleEndian(b[80..]),
-            BinaryPrimitives.ReadInt32LittleEndian(b[12..])), null);
+            BinaryPrimitives.ReadInt32LittleEndian(b[12..]),
+            Lsn.ReadFrom(b[88..])), null);
     }
 }

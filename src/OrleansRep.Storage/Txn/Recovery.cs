@@ -173,6 +173,11 @@ internal static class Recovery
             }
         }
 
+        if (!meta.TruncateLogTo.IsZero)
+        {
+            FinishTruncation(fs, home, meta.TruncateLogTo, files);
+        }
+
         var lastFile = files[^1];
         using var reader = new LogReader(fs, home);
         var pos = start;
@@ -252,6 +257,36 @@ internal static class Recovery
         // Commits after a checkpoint are re-based at version 0 of the loaded catalog: give the catalog the version too.
         return new Result(log, checkpointer, catalog, version, pos, released,
             new RecoveryReport(created, start, pos, records, commits, tornAt, tornBytes, tornReason, fallback));
+    }
+
+    /// <summary>
+    /// The last checkpoint was taken for a rollback of the log to <paramref name="to"/>; if the crash came before the
+    /// log was cut, cut it now (later files deleted, the rest of the file zeroed), or redo would replay the tail that
+    /// was rolled back.
+    /// </summary>
+    private static void FinishTruncation(IFileSystem fs, string home, Lsn to, List<uint> files)
+    {
+        for (var i = files.Count - 1; i >= 0 && files[i] > to.File; i--)
+        {
+            fs.Delete(Path.Combine(home, LogFormat.FileName(files[i])));
+            files.RemoveAt(i);
+        }
+
+        fs.SyncDirectory(home);
+        var path = Path.Combine(home, LogFormat.FileName(to.File));
+        if (!fs.Exists(path))
+        {
+            return;
+        }
+
+        using var f = fs.Open(path, create: false);
+        var zeros = new byte[1 << 20];
+        for (long pos = to.Offset; pos < f.Length; pos += zeros.Length)
+        {
+            f.Write(pos, zeros.AsSpan(0, (int)Math.Min(zeros.Length, f.Length - pos)));
+        }
+
+        f.Flush();
     }
 
     /// <summary>A crash while creating a log file can leave it with no header; an all-zero last file holds nothing.</summary>
