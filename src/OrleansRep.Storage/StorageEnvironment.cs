@@ -27,6 +27,8 @@ public sealed class StorageEnvironment : IDisposable
     private readonly List<Func<Lsn>> _retention = [];
     private readonly ITimer? _checkpointTimer;
     private readonly TxnOpBuffer _opBuffer = new();
+    private readonly Evictor _evictor;
+    private int _evictionRunning;
     private TreeWriter? _treeWriter;
     private CommitPoint _commitPoint;
     private volatile CatalogVersion _catalog;
@@ -55,6 +57,8 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         RecoveryReport = recovered.Report;
+        _evictor = new Evictor(store);
+        store.LeafLoaded = OnLeafLoaded;
         if (options.CheckpointInterval > TimeSpan.Zero)
         {
             _checkpointTimer = time.CreateTimer(_ => OnCheckpointTimer(), null, options.CheckpointInterval, options.CheckpointInterval);
@@ -362,7 +366,54 @@ public sealed class StorageEnvironment : IDisposable
             }
         }
 
+        Evict();
         return meta.RedoLsn;
+    }
+
+    /// <summary>Drops clean leaves from memory until the cache is back under <see cref="StorageOptions.CacheSize"/>.</summary>
+    private void Evict()
+    {
+        _writer.Wait();
+        try
+        {
+            lock (CheckpointGate)
+            {
+                _evictor.Run(_catalog, Options.CacheSize, OldestReader());
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private void OnLeafLoaded()
+    {
+        if (Volatile.Read(ref _store.LoadedSinceEviction) < Options.CacheSize / 4 || Interlocked.CompareExchange(ref _evictionRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static env =>
+            {
+                try
+                {
+                    if (!env._disposed)
+                    {
+                        env.Evict();
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                finally
+                {
+                    Volatile.Write(ref env._evictionRunning, 0);
+                }
+            },
+            this,
+            preferLocal: false);
     }
 
     /// <summary>Writes a checkpoint of the latest commit; <paramref name="truncateLogTo"/> records a log rollback in
@@ -561,6 +612,8 @@ public sealed class StorageEnvironment : IDisposable
             PageWrites = _store.PageWrites,
             CacheMisses = reads,
             CacheHits = Math.Max(0, Interlocked.Read(ref _nodeVisits) - reads),
+            CacheResidentBytes = _evictor.ResidentBytes,
+            CacheEvictions = _evictor.Evictions,
             Version = read.Version,
             LogEnd = _log.End,
             LogDurable = _log.Durable,
@@ -625,7 +678,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         _checkpointTimer?.Dispose();
-        SpinWait.SpinUntil(() => Volatile.Read(ref _checkpointRunning) == 0);
+        SpinWait.SpinUntil(() => Volatile.Read(ref _checkpointRunning) == 0 && Volatile.Read(ref _evictionRunning) == 0);
         try
         {
             if (!_log.Failed)

@@ -12,6 +12,11 @@ public sealed record StorageStats
     public required long PageWrites { get; init; }
     public required long CacheHits { get; init; }
     public required long CacheMisses { get; init; }
+
+    /// <summary>Memory held by loaded leaves when the evictor last measured (after each checkpoint).</summary>
+    public required long CacheResidentBytes { get; init; }
+
+    public required long CacheEvictions { get; init; }
     public required long Version { get; init; }
     public required Lsn LogEnd { get; init; }
     public required Lsn LogDurable { get; init; }

@@ -14,8 +14,8 @@ internal sealed class LeafNode : Node
         Values = new byte[capacity][];
     }
 
-    private LeafNode(PageStore source, ulong page)
-        : base(0, 0, new PageHolder(page))
+    private LeafNode(PageStore source, ulong page, PageHolder holder)
+        : base(0, 0, holder)
     {
         Keys = [];
         Values = [];
@@ -23,7 +23,10 @@ internal sealed class LeafNode : Node
         MarkUnloaded(source);
     }
 
-    public static LeafNode Unloaded(PageStore source, ulong page) => new(source, page);
+    public static LeafNode Unloaded(PageStore source, ulong page) => new(source, page, new PageHolder(page));
+
+    /// <summary>A stub for an evicted leaf: same page, same holder (so the next checkpoint still frees the page once).</summary>
+    public static LeafNode Unloaded(PageStore source, ulong page, PageHolder holder) => new(source, page, holder);
 
     public override bool IsLeaf => true;
 

@@ -48,8 +48,16 @@ internal abstract class Node
 
     protected void MarkUnloaded(PageStore source) => _source = source;
 
+    /// <summary>Set on every use, cleared by the evictor: a leaf used since the last eviction pass gets a second chance.</summary>
+    public bool Touched;
+
     public void EnsureLoaded()
     {
+        if (!Touched)
+        {
+            Touched = true;
+        }
+
         var source = _source;
         if (source == null)
         {

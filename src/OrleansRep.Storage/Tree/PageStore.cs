@@ -70,7 +70,27 @@ internal sealed class PageStore : IDisposable
 
     public void Sync() => _file.Flush();
 
+    /// <summary>Bytes of leaf data brought into memory since the evictor last looked (it runs when this grows).</summary>
+    public long LoadedSinceEviction;
+
+    /// <summary>Called after a leaf was loaded (the environment uses it to start an eviction pass).</summary>
+    public Action? LeafLoaded { get; set; }
+
     public (byte[][] Keys, byte[][] Values) ReadLeaf(ulong pageNo)
+    {
+        var result = ReadLeafPage(pageNo);
+        long bytes = 0;
+        for (var i = 0; i < result.Keys.Length; i++)
+        {
+            bytes += result.Keys[i].Length + result.Values[i].Length;
+        }
+
+        Interlocked.Add(ref LoadedSinceEviction, bytes + PageSize);
+        LeafLoaded?.Invoke();
+        return result;
+    }
+
+    private (byte[][] Keys, byte[][] Values) ReadLeafPage(ulong pageNo)
     {
         var page = ReadPage(pageNo, PageKind.Leaf);
         var count = PageLayout.Count(page);
