@@ -54,6 +54,7 @@ public sealed class Cursor
         }
 
         _leaf = (LeafNode)n;
+        _db.LeafVisits.Increment();
         _index = _leaf.Search(key, out _);
         return _index < _leaf.Count || NextLeaf(forward: true);
     }
@@ -194,6 +195,7 @@ public sealed class Cursor
 
             var (branch, index) = _path[level];
             var leaf = Descend(Resolve(branch.Child(index))!, last: !forward);
+            _db.LeafVisits.Increment();
             if (leaf.Count > 0)
             {
                 _leaf = leaf;

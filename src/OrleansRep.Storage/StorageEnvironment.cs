@@ -611,7 +611,7 @@ public sealed class StorageEnvironment : IDisposable
             PageReads = reads,
             PageWrites = _store.PageWrites,
             CacheMisses = reads,
-            CacheHits = Math.Max(0, Interlocked.Read(ref _nodeVisits) - reads),
+            CacheHits = Math.Max(0, _catalog.ByName.Values.Sum(d => d.LeafVisits.Sum()) - reads),
             CacheResidentBytes = _evictor.ResidentBytes,
             CacheEvictions = _evictor.Evictions,
             Version = read.Version,
@@ -632,8 +632,6 @@ public sealed class StorageEnvironment : IDisposable
         };
     }
 
-    private long _nodeVisits;
-
     private void Walk(Node? n, long snapshot, int level, ref long entries, ref long leaves, ref long branches, ref int depth)
     {
         if (n == null)
@@ -642,7 +640,6 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         n.EnsureLoaded();
-        Interlocked.Increment(ref _nodeVisits);
         depth = Math.Max(depth, level);
         if (n is LeafNode leaf)
         {

@@ -11,5 +11,8 @@ internal sealed class DatabaseState(uint id, string name, Node? root)
 
     public Node? Root => Volatile.Read(ref _root);
 
+    /// <summary>Leaf visits by readers (point reads and cursor moves); cache hits are these minus page loads.</summary>
+    public Stats.StripedCounter LeafVisits { get; } = new();
+
     public void SetRoot(Node? node) => Volatile.Write(ref _root, node);
 }

@@ -30,6 +30,7 @@ internal static class TreeReader
             n.EnsureLoaded();
         }
 
+        db.LeafVisits.Increment();
         var leaf = (LeafNode)n;
         var i = leaf.Search(key, out var found);
         if (found)
