@@ -632,7 +632,7 @@ public sealed class StorageEnvironment : IDisposable
         };
     }
 
-    private void Walk(Node? n, long snapshot, int level, ref long entries, ref long leaves, ref long branches, ref int depth)
+    private static void Walk(Node? n, long snapshot, int level, ref long entries, ref long leaves, ref long branches, ref int depth)
     {
         if (n == null)
         {
