@@ -159,7 +159,9 @@ internal static class Recovery
                 new RecoveryReport(created, meta.RedoLsn, fresh.End, 0, 0, Lsn.Zero, 0, null, fallback));
         }
 
-        var start = meta.RedoLsn.IsZero ? new Lsn(files[0], LogFormat.FileHeaderSize) : meta.RedoLsn;
+        // No checkpoint yet: replay the whole log, which begins in file 1 (a fresh log writer starts there and nothing
+        // archives files before the first checkpoint). Starting at whatever file is oldest would skip a lost file 1.
+        var start = meta.RedoLsn.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : meta.RedoLsn;
         if (start.File < files[0] || !files.Contains(start.File))
         {
             throw new CorruptionException(Path.Combine(home, LogFormat.FileName(start.File)), start.Offset, $"log file needed for recovery from {start} is missing");

@@ -58,6 +58,59 @@ public sealed class RecoveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Missing_first_log_file_before_any_checkpoint_stops_open()
+    {
+        // Until the first checkpoint the redo LSN is zero and recovery replays the whole log, which begins in log
+        // file 1. Database "a" lives only there; "b" is created and filled in log file 2.
+        var image = Path.Combine(_root.Path, "image");
+        var small = Options with { LogFileSize = 64 << 10 };
+        using (var env = StorageEnvironment.Open(Home, small))
+        {
+            var a = env.OpenDatabase("a", create: true);
+            using (var txn = env.BeginWrite())
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    txn.Put(a, B($"a{i:D3}"), new byte[1000]);
+                }
+
+                txn.Commit();
+            }
+
+            using (var txn = env.BeginWrite())
+            {
+                var b = txn.OpenDatabase("b", create: true);
+                for (var i = 0; i < 50; i++)
+                {
+                    txn.Put(b, B($"b{i:D3}"), new byte[1000]);
+                }
+
+                txn.Commit();
+            }
+
+            // What a crash leaves: the log durable, no checkpoint ever written.
+            env.Flush();
+            CopyHome(Home, image);
+        }
+
+        Assert.Equal([1u, 2u], LogReader.ListFiles(OsFileSystem.Instance, image));
+        var first = Path.Combine(image, LogFormat.FileName(1));
+        File.Delete(first);
+
+        var e = Assert.Throws<CorruptionException>(() => StorageEnvironment.Open(image, small));
+        Assert.Equal(first, e.File);
+    }
+
+    private static void CopyHome(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from).Where(f => Path.GetFileName(f) != StorageEnvironment.LockFileName))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
     private static List<LogRecord> Records(string home)
     {
         using var reader = new LogReader(OsFileSystem.Instance, home);
