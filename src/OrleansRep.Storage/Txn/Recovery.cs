@@ -190,6 +190,13 @@ internal static class Recovery
         Lsn tornAt = Lsn.Zero;
         string? tornReason = null;
         long tornBytes = 0;
+
+        // Ops records of the transaction whose Commit has not been read yet: where they start, the length of the
+        // record before them (the log writer's prev-length if they are cut), how many bytes, which transaction.
+        var uncommittedAt = Lsn.Zero;
+        var uncommittedLastLength = 0;
+        long uncommittedBytes = 0;
+        ulong uncommittedTxn = 0;
         while (true)
         {
             var (status, record, detail) = reader.TryRead(pos);
@@ -200,9 +207,16 @@ internal static class Recovery
                 {
                     case LogRecordType.Ops:
                         pending.AddRange(Decode(record, home));
+                        if (uncommittedAt.IsZero)
+                        {
+                            (uncommittedAt, uncommittedLastLength, uncommittedTxn) = (record.Lsn, lastLength, record.TxnId);
+                        }
+
+                        uncommittedBytes += record.Length;
                         break;
                     case LogRecordType.Commit:
                         pending.AddRange(Decode(record, home));
+                        (uncommittedAt, uncommittedBytes) = (Lsn.Zero, 0);
                         version++;
                         var writer = new TreeWriter(version, store.Layout, () => long.MaxValue);
                         catalog = Apply(writer, pending, catalog, record, home);
@@ -246,8 +260,20 @@ internal static class Recovery
         }
 
         var log = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, pos, lastLength);
+        if (!uncommittedAt.IsZero)
+        {
+            // A crash between a large transaction's Ops records and its Commit: it never committed. Cut its records
+            // with the torn tail, if any. Left in place, the next commit would be appended after them and the next
+            // recovery would apply them together with it (redo gathers every Ops record up to a Commit).
+            tornBytes += uncommittedBytes;
+            tornReason = $"Ops records of transaction {uncommittedTxn} without a Commit (a crash during a large commit)" +
+                (tornReason == null ? "" : $", then {tornReason}");
+            (tornAt, pos, lastLength) = (uncommittedAt, uncommittedAt, uncommittedLastLength);
+        }
+
         if (!tornAt.IsZero)
         {
+            // Truncate also deletes the files after pos (the uncommitted records may span files).
             log.Truncate(pos, lastLength);
         }
 

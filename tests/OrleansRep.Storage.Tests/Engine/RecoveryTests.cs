@@ -102,6 +102,71 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal(first, e.File);
     }
 
+    [Theory]
+    [InlineData(10 << 20, 1500)]
+    [InlineData(64 << 10, 3500)] // each 1 MiB Ops record gets a log file of its own: the cut spans files
+    public void Ops_records_a_crash_left_without_their_commit_are_never_applied(int logFileSize, int puts)
+    {
+        // A transaction of more than a megabyte of operations is logged as Ops records and then its Commit. A crash
+        // after the Ops records reached the disk and before the Commit did leaves them at the end of the log.
+        var crashed = Path.Combine(_root.Path, "crashed");
+        var crashedAgain = Path.Combine(_root.Path, "crashed-again");
+        var options = Options with { LogFileSize = logFileSize };
+        using (var env = StorageEnvironment.Open(Home, options))
+        {
+            var db = env.OpenDatabase("d", create: true);
+            env.Checkpoint();
+            using (var txn = env.BeginWrite())
+            {
+                for (var i = 0; i < puts; i++)
+                {
+                    txn.Put(db, B($"big{i:D4}"), new byte[1000]);
+                }
+
+                txn.Commit();
+            }
+
+            env.Flush();
+            CopyHome(Home, crashed);
+        }
+
+        var commit = Records(crashed)[^1];
+        var ops = Records(crashed).Where(r => r.Type == LogRecordType.Ops).ToList();
+        Assert.Equal(LogRecordType.Commit, commit.Type);
+        Assert.Equal(puts / 1000, ops.Count);
+        Assert.Equal(logFileSize > (1 << 20) ? 1 : ops.Count, ops.Select(r => r.Lsn.File).Distinct().Count());
+        using (var file = File.OpenWrite(Path.Combine(crashed, LogFormat.FileName(commit.Lsn.File))))
+        {
+            file.SetLength(commit.Lsn.Offset);
+        }
+
+        // Reopen (nothing committed to replay), commit something small, crash again.
+        using (var env = StorageEnvironment.Open(crashed, options))
+        {
+            var db = env.OpenDatabase("d");
+            Assert.Null(env.Get(db, B("big0001")));
+            using (var txn = env.BeginWrite())
+            {
+                txn.Put(db, B("small"), B("1"));
+                txn.Commit();
+            }
+
+            env.Flush();
+            CopyHome(crashed, crashedAgain);
+        }
+
+        using (var env = StorageEnvironment.Open(crashedAgain, options))
+        {
+            var db = env.OpenDatabase("d");
+            Assert.Equal("1", Encoding.UTF8.GetString(env.Get(db, B("small"))!));
+            Assert.Null(env.Get(db, B("big0001")));
+        }
+
+        // The first reopen cut them, as it cuts a torn tail, and deleted the files they alone filled.
+        Assert.DoesNotContain(Records(crashedAgain), r => r.Type == LogRecordType.Ops);
+        Assert.Equal(ops[0].Lsn.File, LogReader.ListFiles(OsFileSystem.Instance, crashedAgain)[^1]);
+    }
+
     private static void CopyHome(string from, string to)
     {
         Directory.CreateDirectory(to);
@@ -113,19 +178,20 @@ public sealed class RecoveryTests : IDisposable
 
     private static List<LogRecord> Records(string home)
     {
+        // Sound records of every file, stopping at a torn one (which LogReader.Forward would throw on).
         using var reader = new LogReader(OsFileSystem.Instance, home);
         var records = new List<LogRecord>();
-        for (var pos = new Lsn(1, LogFormat.FileHeaderSize); ;)
+        foreach (var fileNo in LogReader.ListFiles(OsFileSystem.Instance, home))
         {
-            var (status, record, _) = reader.TryRead(pos);
-            if (status != LogReadStatus.Record)
+            var pos = new Lsn(fileNo, LogFormat.FileHeaderSize);
+            while (reader.TryRead(pos) is (LogReadStatus.Record, { } record, _))
             {
-                return records;
+                records.Add(record);
+                pos = record.End;
             }
-
-            records.Add(record!);
-            pos = record!.End;
         }
+
+        return records;
     }
 
     public void Dispose() => _root.Dispose();
