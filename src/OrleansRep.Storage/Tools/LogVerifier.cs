@@ -298,7 +298,7 @@ internal sealed class LogVerifier(IFileSystem fs, string home, VerifyFindings fi
             {
                 findings.Problem(
                     $"{where}: Commit of transaction {record.TxnId} follows {orphan.Records} Ops record(s) from {orphan.First} that are not part of it " +
-                    "(a crash during a large commit left them); recovery would apply them as part of this commit");
+                    "(left by a large commit that crashed or failed); recovery would apply them as part of this commit");
             }
         }
         else if (_chainKnown && (_pending is not { } open || open.Last != record.PrevLsn))
