@@ -73,19 +73,16 @@ public sealed class LogReader : IDisposable
     {
         if (lsn.Offset > LogFormat.FileHeaderSize)
         {
-            // lsn is a record start or an end position: find the record ending there.
-            var at = ReadAt(lsn);
-            int prevLength;
-            if (at != null)
+            // lsn is a record start or an end position: find the record ending there. A sound record at lsn says how
+            // long its predecessor is; anything else there (the end of the written part, or a torn tail that recovery
+            // is about to cut) says nothing about the records before it, so scan for the last one.
+            var (status, at, _) = TryRead(lsn);
+            if (status != LogReadStatus.Record)
             {
-                prevLength = LogFormat.PrevLength(at.Frame);
-            }
-            else
-            {
-                // End of the written part of the file: scan for the last record.
                 return LastRecordOf(lsn.File, limit: lsn.Offset);
             }
 
+            var prevLength = LogFormat.PrevLength(at!.Frame);
             return prevLength == 0 ? null : ReadAt(new Lsn(lsn.File, lsn.Offset - (uint)prevLength));
         }
 
@@ -124,12 +121,20 @@ public sealed class LogReader : IDisposable
         }
     }
 
+    /// <summary>The last record starting before <paramref name="limit"/>; nothing at or past the limit is read.</summary>
     private LogRecord? LastRecordOf(uint fileNo, uint limit)
     {
         LogRecord? last = null;
-        for (var r = ReadAt(new Lsn(fileNo, LogFormat.FileHeaderSize)); r != null && r.Lsn.Offset < limit; r = ReadAt(r.End))
+        for (var pos = new Lsn(fileNo, LogFormat.FileHeaderSize); pos.Offset < limit;)
         {
+            var r = ReadAt(pos);
+            if (r == null)
+            {
+                break;
+            }
+
             last = r;
+            pos = r.End;
         }
 
         return last;

@@ -116,7 +116,8 @@ public readonly record struct TxnOp(TxnOpKind Kind, uint DatabaseId, ReadOnlyMem
 
     private static void Need(ReadOnlySpan<byte> span, int pos, int count)
     {
-        if (pos + count > span.Length)
+        // Not pos + count: a length field near int.MaxValue would overflow it and pass the check.
+        if (count > span.Length - pos)
         {
             throw new FormatException($"operation truncated at payload offset {pos}");
         }

@@ -181,6 +181,12 @@ internal sealed class PageStore : IDisposable
     /// <summary>Reads a byte string stored across an overflow chain, returning it and the pages it used.</summary>
     public (byte[] Data, ulong[] Pages) ReadChain(ulong first, int length)
     {
+        // Checked before anything is sized by it: a length that no chain in this file can hold is damage.
+        if (length < 0 || (ulong)Layout.OverflowPages(length) > PageCount)
+        {
+            throw Bad(first, $"a chain of {length} bytes does not fit in the {PageCount} pages of the file");
+        }
+
         var data = new byte[length];
         var pages = new ulong[Layout.OverflowPages(length)];
         var page = first;

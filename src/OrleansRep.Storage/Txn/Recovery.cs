@@ -159,7 +159,9 @@ internal static class Recovery
                 new RecoveryReport(created, meta.RedoLsn, fresh.End, 0, 0, Lsn.Zero, 0, null, fallback));
         }
 
-        var start = meta.RedoLsn.IsZero ? new Lsn(files[0], LogFormat.FileHeaderSize) : meta.RedoLsn;
+        // No checkpoint yet: replay the whole log, which begins in file 1 (a fresh log writer starts there and nothing
+        // archives files before the first checkpoint). Starting at whatever file is oldest would skip a lost file 1.
+        var start = meta.RedoLsn.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : meta.RedoLsn;
         if (start.File < files[0] || !files.Contains(start.File))
         {
             throw new CorruptionException(Path.Combine(home, LogFormat.FileName(start.File)), start.Offset, $"log file needed for recovery from {start} is missing");
@@ -193,6 +195,13 @@ internal static class Recovery
         Lsn tornAt = Lsn.Zero;
         string? tornReason = null;
         long tornBytes = 0;
+
+        // Ops records of the transaction whose Commit has not been read yet: where they start, the length of the
+        // record before them (the log writer's prev-length if they are cut), how many bytes, which transaction.
+        var uncommittedAt = Lsn.Zero;
+        var uncommittedLastLength = 0;
+        long uncommittedBytes = 0;
+        ulong uncommittedTxn = 0;
         while (true)
         {
             var (status, record, detail) = reader.TryRead(pos);
@@ -203,9 +212,16 @@ internal static class Recovery
                 {
                     case LogRecordType.Ops:
                         pending.AddRange(Decode(record, home));
+                        if (uncommittedAt.IsZero)
+                        {
+                            (uncommittedAt, uncommittedLastLength, uncommittedTxn) = (record.Lsn, lastLength, record.TxnId);
+                        }
+
+                        uncommittedBytes += record.Length;
                         break;
                     case LogRecordType.Commit:
                         pending.AddRange(Decode(record, home));
+                        (uncommittedAt, uncommittedBytes) = (Lsn.Zero, 0);
                         version++;
                         var writer = new TreeWriter(version, store.Layout, () => long.MaxValue);
                         catalog = Apply(writer, pending, catalog, record, home);
@@ -249,8 +265,20 @@ internal static class Recovery
         }
 
         var log = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, pos, lastLength);
+        if (!uncommittedAt.IsZero)
+        {
+            // A crash between a large transaction's Ops records and its Commit: it never committed. Cut its records
+            // with the torn tail, if any. Left in place, the next commit would be appended after them and the next
+            // recovery would apply them together with it (redo gathers every Ops record up to a Commit).
+            tornBytes += uncommittedBytes;
+            tornReason = $"Ops records of transaction {uncommittedTxn} without a Commit (a crash during a large commit)" +
+                (tornReason == null ? "" : $", then {tornReason}");
+            (tornAt, pos, lastLength) = (uncommittedAt, uncommittedAt, uncommittedLastLength);
+        }
+
         if (!tornAt.IsZero)
         {
+            // Truncate also deletes the files after pos (the uncommitted records may span files).
             log.Truncate(pos, lastLength);
         }
 
