@@ -273,8 +273,9 @@ public sealed class StorageEnvironment : IDisposable
         {
             // Every record must fit before the first is appended: an Ops record appended ahead of a Commit that then
             // cannot be would stay in the log and be applied, by recovery and by replicas, with the next commit.
-            foreach (var chunk in txn.Ops.Chunks())
+            for (var i = 0; i < txn.Ops.ChunkCount; i++)
             {
+                var chunk = txn.Ops.Chunk(i);
                 if (LogFormat.RecordHeaderSize + (long)chunk.Length > LogFormat.MaxRecordSize)
                 {
                     throw new LogPositionException($"log record of {LogFormat.RecordHeaderSize + (long)chunk.Length} bytes exceeds the {LogFormat.MaxRecordSize}-byte limit");
