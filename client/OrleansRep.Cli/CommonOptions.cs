@@ -28,13 +28,27 @@ internal static class CommonOptions
             option.DefaultValueFactory = _ => value;
         }
 
-        option.Validators.Add(result =>
+        // A custom parser rather than a validator: a validator asking for the value of "--count many" throws
+        // instead of reporting, while a parser can say both "not a number" and "too small" as ordinary parse errors.
+        option.CustomParser = result =>
         {
-            if (result.GetValueOrDefault<int>() < minimum)
+            if (result.Tokens.Count == 0)
+            {
+                return defaultValue ?? 0;
+            }
+
+            var text = result.Tokens[^1].Value;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                result.AddError($"{name} {text} is not a whole number from {minimum} to {int.MaxValue}");
+            }
+            else if (number < minimum)
             {
                 result.AddError($"{name} must be at least {minimum}");
             }
-        });
+
+            return number;
+        };
         return option;
     }
 }

@@ -18,19 +18,17 @@ internal static class DbDumpCommand
         var all = new Option<bool>("--all") { Description = "dump every database, one header..DATA=END section each" };
         var file = new Option<string>("--file") { Description = "write to this file instead of stdout", HelpName = "FILE" };
         var command = new Command("dump", "write databases in Berkeley DB db_dump -p format") { home, database, all, file };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(database) is null == !result.GetValue(all))
-            {
-                result.AddError("give either --db NAME or --all");
-            }
-        });
-        command.SetAction(parse => Run(parse.GetRequiredValue(home), parse.GetValue(database), parse.GetValue(file)));
+        command.SetAction(parse => Run(parse.GetRequiredValue(home), parse.GetValue(database), parse.GetValue(all), parse.GetValue(file)));
         return command;
     }
 
-    private static int Run(string home, string? databaseName, string? file)
+    private static int Run(string home, string? databaseName, bool all, string? file)
     {
+        if (databaseName is null == !all)
+        {
+            throw new UsageException("give either --db NAME or --all");
+        }
+
         using var env = EnvironmentHome.OpenExisting(home);
         using var snapshot = env.BeginRead();
 

@@ -28,33 +28,35 @@ internal static class DbStressCommand
         {
             home, database, count, start, sync, noSync, batch, concurrency,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(sync) && result.GetValue(noSync))
-            {
-                result.AddError("--sync and --nosync exclude each other");
-            }
-
-            if ((long)result.GetValue(start) + result.GetValue(count) > int.MaxValue)
-            {
-                result.AddError($"--start + --count must not exceed {int.MaxValue}");
-            }
-        });
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetRequiredValue(home),
             parse.GetRequiredValue(database),
             parse.GetValue(start),
             parse.GetValue(count),
-            parse.GetValue(noSync) ? Durability.NoSync : Durability.Sync,
+            ChooseDurability(parse.GetValue(sync), parse.GetValue(noSync)),
             parse.GetValue(batch),
             parse.GetValue(concurrency),
             cancellationToken));
         return command;
     }
 
+    // Checks across options live in the action, not in command validators: a validator that reads an option whose own
+    // parse failed gets an exception instead of a value.
+    private static Durability ChooseDurability(bool sync, bool noSync) => (sync, noSync) switch
+    {
+        (true, true) => throw new UsageException("--sync and --nosync exclude each other"),
+        (_, true) => Durability.NoSync,
+        _ => Durability.Sync,
+    };
+
     private static async Task<int> RunAsync(
         string home, string databaseName, int start, int count, Durability durability, int batch, int concurrency, CancellationToken cancellationToken)
     {
+        if ((long)start + count > int.MaxValue)
+        {
+            throw new UsageException($"--start + --count must not exceed {int.MaxValue}");
+        }
+
         using var env = EnvironmentHome.OpenOrCreate(home);
         var database = env.OpenDatabase(databaseName, create: true);
         using var stdout = Console.OpenStandardOutput();
