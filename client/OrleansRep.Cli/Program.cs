@@ -1,1 +1,3 @@
-Console.WriteLine("orep");
+using OrleansRep.Cli;
+
+return await CliApplication.RunAsync(args).ConfigureAwait(false);

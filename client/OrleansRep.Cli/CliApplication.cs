@@ -1,0 +1,55 @@
+using System.CommandLine;
+using OrleansRep.Cli.Commands;
+
+namespace OrleansRep.Cli;
+
+/// <summary>
+/// The <c>orep</c> command tree and the one place where errors become exit codes: parse errors are usage
+/// (<see cref="ExitCodes.BadInput"/>), and whatever a command throws is reported by <see cref="ErrorReporter"/>.
+/// </summary>
+internal static class CliApplication
+{
+    public static RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand("orep: the OrleansRep command line (offline storage utilities and an engine shell)");
+        root.Subcommands.Add(DbCommand.Create());
+        root.Subcommands.Add(ShellCommand.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = BuildRootCommand().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine would print every error plus the whole help text; one line says more.
+            var messages = string.Join("; ", parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal));
+            Console.Error.WriteLine($"orep: error: {messages} (see '{CommandPath(parse.CommandResult.Command, parse)} --help')");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ErrorReporter.IsReportable(e))
+        {
+            return ErrorReporter.Report(e, Console.Error);
+        }
+    }
+
+    private static string CommandPath(Command command, ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.GetResult(command) as System.CommandLine.Parsing.SymbolResult; result is not null; result = result.Parent)
+        {
+            if (result is System.CommandLine.Parsing.CommandResult c)
+            {
+                names.Add(c.Command is RootCommand ? "orep" : c.Command.Name);
+            }
+        }
+
+        names.Reverse();
+        return names.Count == 0 ? "orep" : string.Join(' ', names);
+    }
+}

@@ -1,7 +1,0 @@
-namespace OrleansRep.Cli.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Placeholder() => Assert.True(true);
-}
