@@ -14,6 +14,7 @@ internal static class CliApplication
         var root = new RootCommand("orep: the OrleansRep command line (offline storage utilities and an engine shell)");
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ShellCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -16,6 +16,7 @@ internal static class DbCommand
         db.Subcommands.Add(DbArchiveCommand.Create());
         db.Subcommands.Add(DbRecoverCommand.Create());
         db.Subcommands.Add(DbStressCommand.Create());
+        db.Subcommands.Add(DbVerifyCommand.Create());
         return db;
     }
 }

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace OrleansRep.Cli.Commands;
+
+/// <summary><c>orep bench ...</c>: benchmarks that report in one JSON shape (see <see cref="Bench.BenchReport"/>).</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "benchmarks (compare with deploy/bench/engine-vs-bdb.sh)");
+        bench.Subcommands.Add(BenchEngineCommand.Create());
+        return bench;
+    }
+}
