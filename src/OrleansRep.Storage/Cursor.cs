@@ -37,12 +37,9 @@ public sealed class Cursor
     /// <summary>Moves to the first key ≥ <paramref name="key"/>.</summary>
     public bool Seek(ReadOnlySpan<byte> key)
     {
-        _txn.ThrowIfDone();
-        _path.Clear();
-        var n = Resolve(_db.Root);
+        var n = Restart();
         if (n == null)
         {
-            _leaf = null;
             return false;
         }
 
@@ -140,18 +137,29 @@ public sealed class Cursor
 
     private bool Position(bool last)
     {
-        _txn.ThrowIfDone();
-        _path.Clear();
-        var n = Resolve(_db.Root);
+        var n = Restart();
         if (n == null)
         {
-            _leaf = null;
             return false;
         }
 
         _leaf = Descend(n, last);
         _index = last ? _leaf.Count - 1 : 0;
         return IsValid || NextLeaf(!last);
+    }
+
+    /// <summary>Forgets the position and returns the root as of the snapshot (null, and no leaf, for an empty tree).</summary>
+    private Node? Restart()
+    {
+        _txn.ThrowIfDone();
+        _path.Clear();
+        var root = Resolve(_db.Root);
+        if (root == null)
+        {
+            _leaf = null;
+        }
+
+        return root;
     }
 
     private LeafNode Descend(Node n, bool last)
