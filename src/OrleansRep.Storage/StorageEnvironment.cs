@@ -271,26 +271,12 @@ public sealed class StorageEnvironment : IDisposable
         Lsn end;
         try
         {
-            // Every record must fit before the first is appended: an Ops record appended ahead of a Commit that then
-            // cannot be would stay in the log and be applied, by recovery and by replicas, with the next commit.
-            for (var i = 0; i < txn.Ops.ChunkCount; i++)
-            {
-                var chunk = txn.Ops.Chunk(i);
-                if (LogFormat.RecordHeaderSize + (long)chunk.Length > LogFormat.MaxRecordSize)
-                {
-                    throw new LogPositionException($"log record of {LogFormat.RecordHeaderSize + (long)chunk.Length} bytes exceeds the {LogFormat.MaxRecordSize}-byte limit");
-                }
-            }
-
-            var prev = Lsn.Zero;
-            var chunks = txn.Ops.ChunkCount;
-            for (var i = 0; i < chunks - 1; i++)
-            {
-                prev = _log.Append(LogRecordType.Ops, 0, (ulong)txn.Version, prev, txn.Ops.Chunk(i).Span);
-            }
-
-            var last = txn.Ops.Chunk(chunks - 1);
-            commitLsn = _log.Append(LogRecordType.Commit, 0, (ulong)txn.Version, prev, last.Span);
+            // One step for all of the transaction's records: each must fit before the first is appended (an Ops
+            // record left ahead of a Commit that could not be appended would be applied with the next commit), and
+            // nothing else may land between them.
+            var ops = txn.Ops;
+            commitLsn = _log.AppendChain(LogRecordType.Commit, (ulong)txn.Version, ops.ChunkCount, ops.ChunkAccessor);
+            var last = ops.Chunk(ops.ChunkCount - 1);
             end = new Lsn(commitLsn.File, commitLsn.Offset + (uint)(LogFormat.RecordHeaderSize + last.Length));
         }
         catch
@@ -365,26 +351,26 @@ public sealed class StorageEnvironment : IDisposable
         var meta = CheckpointCore(Lsn.Zero);
         if (!SuppressCheckpointRecords)
         {
-            _writer.Wait();
-            try
-            {
-                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
-                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
-            }
-            finally
-            {
-                _writer.Release();
-            }
+            // No writer lock: the log appends a transaction's records in one step, so this cannot split one, and a
+            // checkpoint never waits for an open write transaction.
+            var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
+            _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
         }
 
-        Evict();
+        TryEvict();
         return meta.RedoLsn;
     }
 
     /// <summary>Drops clean leaves from memory until the cache is back under <see cref="StorageOptions.CacheSize"/>.</summary>
-    private void Evict()
+    /// <summary>Eviction needs the slots to hold still, so it runs only when no write transaction is open; a busy
+    /// writer means it is skipped this time (the next checkpoint or page load tries again).</summary>
+    private void TryEvict()
     {
-        _writer.Wait();
+        if (!_writer.Wait(0))
+        {
+            return;
+        }
+
         try
         {
             lock (CheckpointGate)
@@ -412,7 +398,7 @@ public sealed class StorageEnvironment : IDisposable
                 {
                     if (!env._disposed)
                     {
-                        env.Evict();
+                        env.TryEvict();
                     }
                 }
                 catch (ObjectDisposedException)

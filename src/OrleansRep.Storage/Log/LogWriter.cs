@@ -147,6 +147,33 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>
+    /// Appends a transaction's records in one step: every payload but the last as an Ops record, chained by previous
+    /// LSN, and the last as <paramref name="lastType"/>. Nothing else (a checkpoint record) can land between them.
+    /// Returns the LSN of the last record.
+    /// </summary>
+    public Lsn AppendChain(LogRecordType lastType, ulong txnId, int count, Func<int, ReadOnlyMemory<byte>> payload)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (LogFormat.RecordHeaderSize + (long)payload(i).Length > LogFormat.MaxRecordSize)
+            {
+                throw new LogPositionException($"log record of {LogFormat.RecordHeaderSize + (long)payload(i).Length} bytes exceeds the {LogFormat.MaxRecordSize}-byte limit");
+            }
+        }
+
+        lock (_gate)
+        {
+            var prev = Lsn.Zero;
+            for (var i = 0; i < count; i++)
+            {
+                prev = Append(i == count - 1 ? lastType : LogRecordType.Ops, 0, txnId, prev, payload(i).Span);
+            }
+
+            return prev;
+        }
+    }
+
+    /// <summary>
     /// Appends a record received from another site at the LSN it has there. <paramref name="at"/> must be the end of
     /// this log, or the start of the next file (the sender moved to a new file there).
     /// </summary>

@@ -67,6 +67,11 @@ internal sealed class TxnOpBuffer
     /// in the Commit.</summary>
     public int ChunkCount => _cuts.Count + 1;
 
+    /// <summary><see cref="Chunk"/> as a delegate, made once: the buffer is reused by every transaction.</summary>
+    public Func<int, ReadOnlyMemory<byte>> ChunkAccessor => _chunkAccessor ??= Chunk;
+
+    private Func<int, ReadOnlyMemory<byte>>? _chunkAccessor;
+
     public ReadOnlyMemory<byte> Chunk(int index)
     {
         var start = index == 0 ? 0 : _cuts[index - 1];
