@@ -179,7 +179,7 @@ internal static class Recovery
         var lastLength = 0;
         if (start.Offset > LogFormat.FileHeaderSize)
         {
-            lastLength = reader.Prev(start)?.Length ?? 0;
+            lastLength = LengthOfRecordBefore(reader, start, home);
         }
 
         var pending = new List<TxnOp>();
@@ -252,6 +252,38 @@ internal static class Recovery
         // Commits after a checkpoint are re-based at version 0 of the loaded catalog: give the catalog the version too.
         return new Result(log, checkpointer, catalog, version, pos, released,
             new RecoveryReport(created, start, pos, records, commits, tornAt, tornBytes, tornReason, fallback));
+    }
+
+    /// <summary>
+    /// Length of the record that ends at the redo point <paramref name="end"/> (the first record written after recovery
+    /// needs it). What lies at <paramref name="end"/> may be torn, which the redo loop cuts, so only a sound record there
+    /// is asked for its previous length; otherwise the records of the file are walked up to it.
+    /// </summary>
+    private static int LengthOfRecordBefore(LogReader reader, Lsn end, string home)
+    {
+        var (status, at, _) = reader.TryRead(end);
+        if (status == LogReadStatus.Record)
+        {
+            return LogFormat.PrevLength(at!.Frame);
+        }
+
+        var pos = new Lsn(end.File, LogFormat.FileHeaderSize);
+        var length = 0;
+        while (pos < end)
+        {
+            var (s, record, detail) = reader.TryRead(pos);
+            if (s != LogReadStatus.Record)
+            {
+                throw new CorruptionException(Path.Combine(home, LogFormat.FileName(pos.File)), pos.Offset, $"{detail ?? s.ToString()} in the log before the redo point {end}");
+            }
+
+            length = record!.Length;
+            pos = record.End;
+        }
+
+        return pos == end
+            ? length
+            : throw new CorruptionException(Path.Combine(home, LogFormat.FileName(end.File)), end.Offset, $"the redo point {end} is not at a record boundary");
     }
 
     /// <summary>A crash while creating a log file can leave it with no header; an all-zero last file holds nothing.</summary>
