@@ -29,6 +29,19 @@ public sealed class ModelBasedTests(ITestOutputHelper output)
         RunSeeds(TestSeeds.Base(500_000), TestSeeds.Count(10, 200), ops: 1500, onDisk: false);
     }
 
+    /// <summary>Seeds that found bugs: 1012, 1022, 500004 (removing the last child of a branch threw), 500007 (a branch
+    /// split by child count overflowed its page).</summary>
+    [Theory]
+    [InlineData(1012, 200)]
+    [InlineData(1022, 200)]
+    [InlineData(500004, 1500)]
+    [InlineData(500007, 1500)]
+    public void Regression_seeds(int seed, int ops)
+    {
+        var failure = RunOne(seed, ops, onDisk: false);
+        Assert.True(failure == null, failure);
+    }
+
     private void RunSeeds(int first, int count, int ops, bool onDisk)
     {
         var failures = new List<string>();

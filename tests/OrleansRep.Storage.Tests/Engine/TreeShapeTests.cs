@@ -1,5 +1,6 @@
 using System.Text;
 using OrleansRep.Storage.IO;
+using OrleansRep.Storage.Tests.Engine.Model;
 
 namespace OrleansRep.Storage.Tests.Engine;
 
@@ -64,5 +65,59 @@ public sealed class TreeShapeTests
         }
 
         Assert.Equal([7], env.Get(db, Key(7)));
+    }
+
+    private static byte[] LongKey(int i)
+    {
+        var key = new byte[1000];
+        key.AsSpan().Fill((byte)'x');
+        Encoding.ASCII.GetBytes($"B{i:D4}").CopyTo(key, 0);
+        return key;
+    }
+
+    /// <summary>
+    /// Regression: an overflowing branch was split in half by child count. With short separators on the left and four
+    /// 1000-byte ones on the right (4 KiB pages, MaxKeySize 1024), the right half needed more than a page; every
+    /// checkpoint then threw ArgumentException writing it, and so did every later open (recovery rebuilds the same
+    /// tree and checkpoints): the environment could not be opened again.
+    /// </summary>
+    [Fact]
+    public void A_branch_with_long_separators_on_one_side_splits_into_halves_that_fit_a_page()
+    {
+        var fs = new MemoryFileSystem();
+        var env = StorageEnvironment.Open("/h", Small, fs);
+        var db = env.OpenDatabase("d", create: true);
+        using (var txn = env.BeginWrite())
+        {
+            // Leaves of four short keys each (short separators), and one more leaf at the end so the long separators
+            // below go into the middle of the branch.
+            for (var i = 0; i < 40; i++)
+            {
+                txn.Put(db, Encoding.ASCII.GetBytes($"A{i:D4}"), new byte[1000]);
+            }
+
+            for (var i = 0; i < 4; i++)
+            {
+                txn.Put(db, Encoding.ASCII.GetBytes($"C{i:D4}"), new byte[1000]);
+            }
+
+            // Three long keys to a leaf: every third one becomes a 1000-byte separator, the fourth overflows the branch.
+            for (var i = 1; i <= 10; i++)
+            {
+                txn.Put(db, LongKey(i), new byte[10]);
+            }
+
+            txn.Commit();
+        }
+
+        using (var read = env.BeginRead())
+        {
+            Assert.Null(TreeInvariants.Check(read));
+        }
+
+        env.Checkpoint();
+        env.Dispose();
+        using var reopened = StorageEnvironment.Open("/h", Small, fs);
+        Assert.Equal(new byte[10], reopened.Get(reopened.OpenDatabase("d"), LongKey(10)));
     }
 }

@@ -288,13 +288,21 @@ public sealed class ModelRunner : IDisposable
     {
         var db = PickDb(model);
         var count = _rng.Next(20, 300);
-        var kind = _rng.Next(3);
-        var prefix = kind == 2 ? RandomKey(_rng.Next(60, Math.Min(250, _options.MaxKeySize - 8))) : Encoding.ASCII.GetBytes($"m{_rng.Next(10)}/");
+        var kind = _rng.Next(4);
+        var prefix = kind switch
+        {
+            2 => RandomKey(_rng.Next(60, Math.Min(250, _options.MaxKeySize - 8))),
+            3 => RandomKey(_rng.Next(_options.MaxKeySize / 2, _options.MaxKeySize - 8)),
+            _ => Encoding.ASCII.GetBytes($"m{_rng.Next(10)}/"),
+        };
         var start = _rng.Next(1_000_000);
         var pairs = new List<(byte[], byte[])>();
         for (var i = 0; i < count; i++)
         {
-            var key = kind == 1 ? _keyPool[_rng.Next(_keyPool.Count)] : [.. prefix, .. Encoding.ASCII.GetBytes($"{start + i:D7}")];
+            // Kind 3 mixes very long keys (long separators) with short ones in the same region.
+            var key = kind == 1 ? _keyPool[_rng.Next(_keyPool.Count)]
+                : kind == 3 && _rng.Next(3) == 0 ? [.. prefix[..1], .. Encoding.ASCII.GetBytes($"{start + i:D7}")]
+                : [.. prefix, .. Encoding.ASCII.GetBytes($"{start + i:D7}")];
             pairs.Add((key, _rng.Next(20) == 0 ? MakeValue() : RandomBytes(_rng.Next(0, 100))));
         }
 
@@ -666,6 +674,12 @@ public sealed class ModelRunner : IDisposable
         {
             Fail($"committed state {when}: {diff}");
         }
+
+        var problem = TreeInvariants.Check(read);
+        if (problem != null)
+        {
+            Fail($"tree structure {when}: {problem}");
+        }
     }
 
     // ---- snapshots ----
@@ -699,7 +713,7 @@ public sealed class ModelRunner : IDisposable
     {
         if (full)
         {
-            var diff = KvModel.Diff(s.Model, ReadAll(s.Read));
+            var diff = KvModel.Diff(s.Model, ReadAll(s.Read)) ?? TreeInvariants.Check(s.Read);
             if (diff != null)
             {
                 Fail($"snapshot from op {s.OpenedAt} no longer reads its state: {diff}");

@@ -1,0 +1,356 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Text;
+using OrleansRep.Storage.IO;
+using OrleansRep.Storage.Tests.Engine.Model;
+using OrleansRep.Storage.Tests.Support;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace OrleansRep.Storage.Tests.Engine;
+
+/// <summary>
+/// One writer, snapshot readers and checkpoints at the same time, and many concurrent committers sharing fsyncs.
+/// Seeded (each thread has its own seeded random source), bounded by the writer's transaction count, no sleeps;
+/// the interleaving is up to the scheduler, so a failure prints the seed and what each thread had done.
+/// </summary>
+public sealed class ConcurrencyTests(ITestOutputHelper output)
+{
+    private const int Accounts = 300;
+    private const long Opening = 1000;
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    private static byte[] Account(int i) => Encoding.ASCII.GetBytes($"acct/{i:D4}");
+
+    private static byte[] Balance(long amount, int padding, Random rng)
+    {
+        var v = new byte[8 + padding];
+        rng.NextBytes(v);
+        BinaryPrimitives.WriteInt64LittleEndian(v, amount);
+        return v;
+    }
+
+    private static long AmountOf(ReadOnlySpan<byte> value) => BinaryPrimitives.ReadInt64LittleEndian(value);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Transfers_keep_the_total_for_snapshot_readers_while_checkpoints_run(int seed)
+    {
+        for (var s = seed; s < seed + (TestSeeds.LongMode ? 30 : 1); s++)
+        {
+            RunTransfers(s, TestSeeds.LongMode ? 20_000 : 1_500);
+        }
+    }
+
+    private void RunTransfers(int seed, int transactions)
+    {
+        var fs = new MemoryFileSystem();
+        var options = new StorageOptions
+        {
+            PageSize = 4096,
+            MaxKeySize = 512,
+            LogFileSize = 256 << 10,
+            CheckpointInterval = TimeSpan.Zero,
+            CheckpointLogBytes = 512 << 10, // background checkpoints as well as the explicit loop
+        };
+        var env = StorageEnvironment.Open("/bank", options, fs);
+        var setup = new Random(seed);
+        var db = env.OpenDatabase("bank", create: true);
+        using (var txn = env.BeginWrite())
+        {
+            for (var i = 0; i < Accounts; i++)
+            {
+                txn.Put(db, Account(i), Balance(Opening, setup.Next(0, 120), setup));
+            }
+
+            txn.Commit();
+        }
+
+        const long total = Accounts * Opening;
+        var errors = new ConcurrentQueue<string>();
+        var writerDone = 0;
+        var progress = new long[4];
+
+        void Guarded(string who, Action body)
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                errors.Enqueue($"{who}: {e}");
+            }
+            finally
+            {
+                if (who == "writer")
+                {
+                    Volatile.Write(ref writerDone, 1);
+                }
+            }
+        }
+
+        var writer = Task.Factory.StartNew(() => Guarded("writer", () =>
+        {
+            var rng = new Random(seed * 31 + 1);
+            for (var t = 0; t < transactions; t++)
+            {
+                Transfer(env, db, rng);
+                progress[0]++;
+            }
+        }), TaskCreationOptions.LongRunning);
+
+        var readers = Enumerable.Range(1, 2).Select(r => Task.Factory.StartNew(() => Guarded($"reader {r}", () =>
+        {
+            var rng = new Random(seed * 31 + 1 + r);
+            var last = false;
+            while (!last)
+            {
+                last = Volatile.Read(ref writerDone) == 1;
+                CheckSnapshot(env, db, rng, total);
+                progress[r]++;
+            }
+        }), TaskCreationOptions.LongRunning)).ToList();
+
+        var checkpointer = Task.Factory.StartNew(() => Guarded("checkpointer", () =>
+        {
+            while (Volatile.Read(ref writerDone) == 0)
+            {
+                env.Checkpoint();
+                progress[3]++;
+            }
+        }), TaskCreationOptions.LongRunning);
+
+        var all = readers.Append(writer).Append(checkpointer).ToArray();
+        if (!Task.WaitAll(all, Deadline))
+        {
+            throw new XunitException($"seed {seed}: threads did not finish within {Deadline} (deadlock?); progress writer/reader1/reader2/checkpoints = {string.Join('/', progress)}");
+        }
+
+        var summary = $"seed {seed}: {progress[0]} transactions, {progress[1]} and {progress[2]} snapshot checks, {progress[3]} checkpoints";
+        if (!errors.IsEmpty)
+        {
+            throw new XunitException($"{summary}; {errors.Count} thread(s) failed:\n{string.Join("\n\n", errors.Take(3))}");
+        }
+
+        output.WriteLine(summary);
+
+        // What the threads left behind recovers whole, after a clean close and after a kill.
+        var expected = KvModel.Read(env);
+        env.Dispose();
+        env = StorageEnvironment.Open("/bank", options, fs);
+        Assert.Null(KvModel.Diff(expected, KvModel.Read(env)));
+        CheckSnapshot(env, env.OpenDatabase("bank"), new Random(seed), total);
+        fs.KillProcess();
+        using var reopened = StorageEnvironment.Open("/bank", options, fs);
+        Assert.Null(KvModel.Diff(expected, KvModel.Read(reopened)));
+    }
+
+    /// <summary>Moves money between accounts, with padding churn (splits, emptied leaves), nested batches and aborts.</summary>
+    private static void Transfer(StorageEnvironment env, Database db, Random rng)
+    {
+        using var txn = env.BeginWrite();
+        void Move(WriteTransaction t)
+        {
+            var from = rng.Next(Accounts);
+            var to = rng.Next(Accounts);
+            var a = AmountOf(t.Get(db, Account(from)));
+            var amount = a == 0 ? 0 : rng.NextInt64(0, a + 1);
+            t.Put(db, Account(from), Balance(a - amount, PaddingLength(rng), rng));
+            var b = AmountOf(t.Get(db, Account(to)));
+            t.Put(db, Account(to), Balance(b + amount, PaddingLength(rng), rng));
+        }
+
+        for (var i = rng.Next(1, 4); i > 0; i--)
+        {
+            Move(txn);
+        }
+
+        switch (rng.Next(10))
+        {
+            case 0:
+            {
+                // Churn outside the accounts: a run of keys inserted, or a run deleted.
+                var start = rng.Next(0, 5000);
+                var insert = rng.Next(2) == 0;
+                for (var k = start; k < start + rng.Next(10, 200); k++)
+                {
+                    var key = Encoding.ASCII.GetBytes($"pad/{k:D5}");
+                    if (insert)
+                    {
+                        txn.Put(db, key, new byte[rng.Next(0, 60)]);
+                    }
+                    else
+                    {
+                        txn.Delete(db, key);
+                    }
+                }
+
+                break;
+            }
+
+            case 1:
+            {
+                var nested = txn.BeginNested();
+                Move(nested);
+                if (rng.Next(2) == 0)
+                {
+                    nested.Commit();
+                }
+                else
+                {
+                    nested.Abort();
+                }
+
+                break;
+            }
+        }
+
+        if (rng.Next(12) == 0)
+        {
+            txn.Abort();
+            return;
+        }
+
+        txn.Commit(rng.Next(4) == 0 ? Durability.Sync : Durability.NoSync);
+    }
+
+    private static int PaddingLength(Random rng) => rng.Next(50) == 0 ? rng.Next(1500, 6000) : rng.Next(0, 120);
+
+    /// <summary>One snapshot: the accounts sum to the total on a cursor scan (one of several kinds) and on point reads.</summary>
+    private static void CheckSnapshot(StorageEnvironment env, Database db, Random rng, long total)
+    {
+        using var read = env.BeginRead();
+        var prefix = "acct/"u8.ToArray();
+        long sum = 0;
+        var count = 0;
+        switch (rng.Next(3))
+        {
+            case 0:
+                foreach (var (_, value) in read.OpenCursor(db).Prefix(prefix))
+                {
+                    sum += AmountOf(value.Span);
+                    count++;
+                }
+
+                break;
+            case 1:
+            {
+                var cursor = read.OpenCursor(db);
+                // "acct0" sorts just after every "acct/..." key: step back from there (or from the end).
+                for (var ok = cursor.Seek("acct0"u8) ? cursor.Prev() : cursor.Last(); ok && cursor.Key.Span.StartsWith(prefix); ok = cursor.Prev())
+                {
+                    sum += AmountOf(cursor.Value.Span);
+                    count++;
+                }
+
+                break;
+            }
+
+            default:
+            {
+                var cursor = read.OpenCursor(db);
+                var buffer = new BulkBuffer(4096);
+                cursor.Seek(prefix);
+                for (var n = cursor.ReadBulk(buffer); n > 0; n = cursor.ReadBulk(buffer))
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (buffer.Key(i).StartsWith(prefix))
+                        {
+                            sum += AmountOf(buffer.Value(i));
+                            count++;
+                        }
+                    }
+                }
+
+                break;
+            }
+        }
+
+        if (count != Accounts || sum != total)
+        {
+            throw new XunitException($"snapshot {read.Version}: scan found {count} accounts summing to {sum}, expected {Accounts} summing to {total}");
+        }
+
+        sum = 0;
+        for (var i = 0; i < Accounts; i++)
+        {
+            sum += AmountOf(read.Get(db, Account(i)) ?? throw new XunitException($"snapshot {read.Version}: account {i} missing"));
+        }
+
+        if (sum != total)
+        {
+            throw new XunitException($"snapshot {read.Version}: point reads sum to {sum}, expected {total}");
+        }
+
+        // Unregistered point reads of the latest commit: each a sound balance.
+        var one = env.Get(db, Account(rng.Next(Accounts)));
+        if (one == null || AmountOf(one) < 0 || AmountOf(one) > total)
+        {
+            throw new XunitException($"env.Get returned an impossible balance");
+        }
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_sync_committers_all_complete_and_survive_a_power_loss()
+    {
+        var fs = new MemoryFileSystem();
+        var options = new StorageOptions { CheckpointInterval = TimeSpan.Zero, CheckpointLogBytes = 0 };
+        var env = StorageEnvironment.Open("/group", options, fs);
+        var db = env.OpenDatabase("d", create: true);
+        var rounds = TestSeeds.LongMode ? 50 : 5;
+        var acknowledged = new ConcurrentDictionary<string, Lsn>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var checkpoint = Task.Run(env.Checkpoint);
+            await Committers(env, db, round, acknowledged).WaitAsync(Deadline);
+            await checkpoint.WaitAsync(Deadline);
+            Assert.All(acknowledged.Values, lsn => Assert.True(lsn < env.DurableLsn, $"acknowledged commit at {lsn} is past the durable LSN {env.DurableLsn}"));
+        }
+
+        Assert.Equal(64 * rounds, acknowledged.Count);
+        fs.Crash(CrashMode.LoseUnsynced, 1);
+        using var reopened = StorageEnvironment.Open("/group", options, fs);
+        var d = reopened.OpenDatabase("d");
+        foreach (var key in acknowledged.Keys)
+        {
+            Assert.Equal(Encoding.ASCII.GetBytes("value of " + key), reopened.Get(d, Encoding.ASCII.GetBytes(key)));
+        }
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_sync_committers_on_disk_all_complete()
+    {
+        using var dir = new TemporaryDirectory("orep-group-");
+        var options = new StorageOptions { CheckpointInterval = TimeSpan.Zero, CheckpointLogBytes = 0 };
+        var acknowledged = new ConcurrentDictionary<string, Lsn>();
+        using (var env = StorageEnvironment.Open(dir.Path, options))
+        {
+            var db = env.OpenDatabase("d", create: true);
+            for (var round = 0; round < 3; round++)
+            {
+                await Committers(env, db, round, acknowledged).WaitAsync(Deadline);
+            }
+
+            output.WriteLine($"{acknowledged.Count} Sync commits took {env.GetStats(walkTrees: false).FsyncCount} fsyncs");
+        }
+
+        using var reopened = StorageEnvironment.Open(dir.Path, options);
+        var d = reopened.OpenDatabase("d");
+        Assert.All(acknowledged.Keys, key => Assert.Equal(Encoding.ASCII.GetBytes("value of " + key), reopened.Get(d, Encoding.ASCII.GetBytes(key))));
+        Assert.Equal(64 * 3, acknowledged.Count);
+    }
+
+    private static Task Committers(StorageEnvironment env, Database db, int round, ConcurrentDictionary<string, Lsn> acknowledged) =>
+        Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            var key = $"r{round:D3}/c{i:D2}";
+            using var txn = await env.BeginWriteAsync();
+            txn.Put(db, Encoding.ASCII.GetBytes(key), Encoding.ASCII.GetBytes("value of " + key));
+            var lsn = await txn.CommitAsync(Durability.Sync);
+            acknowledged[key] = lsn;
+        })));
+}
