@@ -226,7 +226,7 @@ public sealed class StorageEnvironment : IDisposable
         }
     }
 
-    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability, CancellationToken cancellationToken)
+    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability)
     {
         if (!txn.HasOps)
         {
@@ -267,7 +267,6 @@ public sealed class StorageEnvironment : IDisposable
         Publish(txn.Version, end, txn.Writer.Released);
         EndWrite();
         await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
         MaybeCheckpoint();
         return commitLsn;
     }

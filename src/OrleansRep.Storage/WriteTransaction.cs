@@ -152,9 +152,15 @@ public sealed class WriteTransaction : ReadTransaction
         return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// <see cref="Commit"/> without blocking. <paramref name="cancellationToken"/> is checked before the commit starts
+    /// (the transaction then stays open, to abort or retry); a commit under way completes, since it is visible to
+    /// readers at once and on its way to the log.
+    /// </summary>
     public ValueTask<Lsn> CommitAsync(Durability? durability = null, CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable();
+        cancellationToken.ThrowIfCancellationRequested();
         MarkDone();
         if (_parent != null)
         {
@@ -164,7 +170,7 @@ public sealed class WriteTransaction : ReadTransaction
             return ValueTask.FromResult(Lsn.Zero);
         }
 
-        return Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability, cancellationToken);
+        return Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability);
     }
 
     /// <summary>Undoes every change (of this batch only, when nested).</summary>
