@@ -292,8 +292,9 @@ public sealed class StorageEnvironment : IDisposable
             }
         }
 
-        Interlocked.Increment(ref _commits);
+        // Visible first, counted second: a checkpoint that reads the count before its snapshot has every counted commit in it.
         Volatile.Write(ref _commitPoint, new CommitPoint(version, end));
+        Interlocked.Increment(ref _commits);
     }
 
     /// <summary>
@@ -304,6 +305,7 @@ public sealed class StorageEnvironment : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfWriteFailed();
+        var commits = Interlocked.Read(ref _commits);
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
         List<object> released = [];
@@ -331,7 +333,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
-        Interlocked.Exchange(ref _commitsAtCheckpoint, Interlocked.Read(ref _commits));
+        Interlocked.Exchange(ref _commitsAtCheckpoint, commits);
         if (!SuppressCheckpointRecords)
         {
             _writer.Wait();
