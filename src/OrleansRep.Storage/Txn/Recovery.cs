@@ -183,6 +183,7 @@ internal static class Recovery
         }
 
         var pending = new List<TxnOp>();
+        var pendingLast = Lsn.Zero;
         var records = 0;
         var commits = 0;
         Lsn tornAt = Lsn.Zero;
@@ -197,9 +198,12 @@ internal static class Recovery
                 switch (record!.Type)
                 {
                     case LogRecordType.Ops:
+                        FollowChain(record, pending, pendingLast, home);
                         pending.AddRange(Decode(record, home));
+                        pendingLast = record.Lsn;
                         break;
                     case LogRecordType.Commit:
+                        FollowChain(record, pending, pendingLast, home);
                         pending.AddRange(Decode(record, home));
                         version++;
                         var writer = new TreeWriter(version, store.Layout, () => long.MaxValue);
@@ -210,6 +214,7 @@ internal static class Recovery
                         }
 
                         pending.Clear();
+                        pendingLast = Lsn.Zero;
                         commits++;
                         break;
                 }
@@ -252,6 +257,25 @@ internal static class Recovery
         // Commits after a checkpoint are re-based at version 0 of the loaded catalog: give the catalog the version too.
         return new Result(log, checkpointer, catalog, version, pos, released,
             new RecoveryReport(created, start, pos, records, commits, tornAt, tornBytes, tornReason, fallback));
+    }
+
+    /// <summary>
+    /// A transaction's records are chained by their previous LSN; its first record has none. Ops gathered from a
+    /// transaction that never committed (a crash took its commit record but not its earlier Ops records, which moving
+    /// to a new log file had fsynced) are dropped when the next transaction starts, not applied with its commit. A
+    /// record that continues from anything but the records gathered so far means damage.
+    /// </summary>
+    private static void FollowChain(LogRecord record, List<TxnOp> pending, Lsn pendingLast, string home)
+    {
+        if (record.PrevLsn.IsZero)
+        {
+            pending.Clear();
+        }
+        else if (record.PrevLsn != pendingLast)
+        {
+            throw new CorruptionException(Path.Combine(home, LogFormat.FileName(record.Lsn.File)), record.Lsn.Offset,
+                $"transaction {record.TxnId} continues from {record.PrevLsn}, but the records before it end with {pendingLast}");
+        }
     }
 
     /// <summary>
