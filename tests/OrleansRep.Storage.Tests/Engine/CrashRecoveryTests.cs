@@ -40,7 +40,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     }
 
     /// <summary>Seeds that found bugs: 7, 53 (torn record at the redo point failed the open), 58 (recovery took
-    /// the killed process's log tail as durable), 337, 355, 360 (a small record's lost last sector read as corruption).</summary>
+    /// the killed process's log tail as durable), 337, 355, 360 (a small record's lost last sector read as corruption),
+    /// 2084, 2155 (ops of a transaction whose commit was lost were applied with the next commit).</summary>
     [Theory]
     [InlineData(7)]
     [InlineData(53)]
@@ -48,6 +49,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [InlineData(337)]
     [InlineData(355)]
     [InlineData(360)]
+    [InlineData(2084)]
+    [InlineData(2155)]
     public void Crash_regression_seeds(int seed) => new CrashWorkload(seed).Run(cycles: 6);
 
     private const string Home = "/h";
@@ -215,5 +218,57 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         {
             throw new XunitException($"{what}: open after a crash reported corruption: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Regression: a transaction larger than a log record (1 MiB of operations) is logged as Ops records and a Commit.
+    /// Moving to a new log file fsyncs the last one, so a crash can take the Commit and leave the Ops records. Recovery
+    /// gathered Ops records without looking at which transaction they belong to, and applied the orphans with the next
+    /// transaction's commit: the lost transaction came back, glued to a later one.
+    /// </summary>
+    [Fact]
+    public void Ops_of_a_transaction_whose_commit_was_lost_are_never_applied()
+    {
+        var options = Quiet with { LogFileSize = 64 << 10 };
+        var fs = new MemoryFileSystem();
+        var env = StorageEnvironment.Open(Home, options, fs);
+        var db = env.OpenDatabase("d", create: true);
+        using (var txn = env.BeginWrite())
+        {
+            txn.Put(db, B("a"), B("first"));
+            txn.Commit(Durability.Sync);
+        }
+
+        env.Checkpoint(); // so that the next recovery replays nothing and does not checkpoint past the orphans
+        using (var txn = env.BeginWrite())
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                txn.Put(db, B($"lost/{i:D2}"), Filler(i, 40_000));
+            }
+
+            txn.Commit(Durability.NoSync);
+        }
+
+        fs.Crash(CrashMode.LoseUnsynced, 1);
+        env = StorageEnvironment.Open(Home, options, fs);
+        Assert.Equal(0, env.RecoveryReport.CommitsReplayed);
+        db = env.OpenDatabase("d");
+        Assert.Null(env.Get(db, B("lost/00")));
+        using (var reader = env.OpenLogReader())
+        {
+            Assert.Contains(reader.Forward(Lsn.Zero), r => r.Type == LogRecordType.Ops); // the orphans are there
+        }
+
+        using (var txn = env.BeginWrite())
+        {
+            txn.Put(db, B("b"), B("second"));
+            txn.Commit(Durability.Sync);
+        }
+
+        fs.KillProcess();
+        using var reopened = StorageEnvironment.Open(Home, options, fs);
+        var state = KvModel.Read(reopened).Db("d");
+        Assert.Equal(["a", "b"], state.Keys.Select(KvModel.Text));
     }
 }

@@ -68,7 +68,7 @@ public sealed class KvModel
             var diff = DiffPairs(expected.Db(name).ToList(), actual.Db(name).ToList());
             if (diff != null)
             {
-                return $"database '{name}': {diff}";
+                return $"database '{name}': {diff}; {Differences(expected.Db(name), actual.Db(name))}";
             }
         }
 
@@ -100,6 +100,20 @@ public sealed class KvModel
 
         return null;
     }
+
+    /// <summary>Keys missing, unexpected and with other values (up to ten of each), for a failure message.</summary>
+    private static string Differences(SortedDictionary<byte[], byte[]> expected, SortedDictionary<byte[], byte[]> actual)
+    {
+        var missing = expected.Keys.Where(k => !actual.ContainsKey(k)).ToList();
+        var extra = actual.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var changed = expected.Where(p => actual.TryGetValue(p.Key, out var v) && !p.Value.AsSpan().SequenceEqual(v)).Select(p => p.Key).ToList();
+        static string List(List<byte[]> keys) => string.Join(" ", keys.Take(10).Select(Text)) + (keys.Count > 10 ? $" (+{keys.Count - 10})" : "");
+        return $"missing {missing.Count} [{List(missing)}], unexpected {extra.Count} [{List(extra)}], other value {changed.Count} [{List(changed)}]";
+    }
+
+    /// <summary>A key as text when it is printable ASCII, else as hex.</summary>
+    public static string Text(byte[] key) =>
+        key.All(b => b is >= 0x20 and < 0x7f) ? System.Text.Encoding.ASCII.GetString(key) : Show(key);
 
     /// <summary>Hex of a byte string, shortened for messages.</summary>
     public static string Show(byte[]? bytes)
