@@ -28,9 +28,23 @@ internal static class Recovery
         PageStore? store = null;
         try
         {
-            MetaPage meta;
+            MetaPage? meta = null;
             string? fallback = null;
-            if (created || file.Length == 0)
+            if (!created && file.Length > 0)
+            {
+                try
+                {
+                    (store, meta, fallback) = ReadMeta(file, dataPath);
+                }
+                catch (CorruptionException) when (LogReader.ListFiles(fs, home).Count == 0)
+                {
+                    // A crash while the environment was being created, before its first meta page was durable, leaves
+                    // a data file with no sound meta page. Nothing was committed: every commit (creating a database
+                    // too) writes a log file, and the current log file is never archived. Start afresh.
+                }
+            }
+
+            if (meta == null || store == null)
             {
                 created = true;
                 store = new PageStore(file, options.PageSize);
@@ -38,10 +52,6 @@ internal static class Recovery
                 store.WriteMeta(meta);
                 store.Sync();
                 fs.SyncDirectory(home);
-            }
-            else
-            {
-                (store, meta, fallback) = ReadMeta(file, dataPath);
             }
 
             store.PageCount = meta.PageCount;
