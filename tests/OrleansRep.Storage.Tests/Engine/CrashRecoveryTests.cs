@@ -271,4 +271,55 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var state = KvModel.Read(reopened).Db("d");
         Assert.Equal(["a", "b"], state.Keys.Select(KvModel.Text));
     }
+
+    /// <summary>
+    /// Regression: a power loss while the environment was first created (between writing the first meta page and
+    /// its fsync) left a data file whose only meta page was torn; every later open failed with "neither meta page is
+    /// sound" for an environment that had never committed anything.
+    /// </summary>
+    [Fact]
+    public void A_crash_while_creating_the_environment_leaves_one_that_opens()
+    {
+        var crashes = 0;
+        foreach (var mode in new CrashMode?[] { CrashMode.LoseUnsynced, CrashMode.KeepUnsynced, CrashMode.RandomSectors, CrashMode.TornLastWrite, null })
+        {
+            for (var n = 1; n <= 8; n++)
+            {
+                for (var seed = 0; seed < 4; seed++)
+                {
+                    var memory = new MemoryFileSystem();
+                    var fs = new CrashingFileSystem(memory);
+                    fs.Arm(n, mode, seed);
+                    try
+                    {
+                        var env = StorageEnvironment.Open(Home, Quiet, fs);
+                        env.OpenDatabase("d", create: true);
+                    }
+                    catch (Exception) when (fs.Fired)
+                    {
+                    }
+
+                    if (!fs.Fired)
+                    {
+                        continue;
+                    }
+
+                    crashes++;
+                    var what = $"crash ({mode?.ToString() ?? "kill"}) at write/flush {n}, seed {seed}";
+                    using (var env = OpenOrFail(memory, what))
+                    {
+                        var db = env.OpenDatabase("d", create: true);
+                        using var txn = env.BeginWrite();
+                        txn.Put(db, B("k"), B("v"));
+                        txn.Commit(Durability.Sync);
+                    }
+
+                    using var again = OpenOrFail(memory, what);
+                    Assert.Equal(B("v"), again.Get(again.OpenDatabase("d"), B("k")));
+                }
+            }
+        }
+
+        Assert.True(crashes > 50, $"only {crashes} crashes happened");
+    }
 }
