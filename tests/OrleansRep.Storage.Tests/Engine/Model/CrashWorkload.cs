@@ -232,6 +232,15 @@ public sealed class CrashWorkload
             Fail($"recovered state is not the state after transactions 1..{last}: {diff}");
         }
 
+        using (var read = Env.BeginRead())
+        {
+            var problem = TreeInvariants.Check(read);
+            if (problem != null)
+            {
+                Fail($"recovered tree is unsound: {problem}");
+            }
+        }
+
         _current = expected;
 
         // What recovery found is durable from now on: it checkpointed or synced anything it replayed.
