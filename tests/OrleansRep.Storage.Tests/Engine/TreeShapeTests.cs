@@ -120,4 +120,74 @@ public sealed class TreeShapeTests
         using var reopened = StorageEnvironment.Open("/h", Small, fs);
         Assert.Equal(new byte[10], reopened.Get(reopened.OpenDatabase("d"), LongKey(10)));
     }
+
+    /// <summary>A catalog and a free list that span many overflow pages: hundreds of databases with long names, half
+    /// of them dropped (freeing their pages), across checkpoints, clean reopen and kill.</summary>
+    [Fact]
+    public void Many_databases_and_a_long_free_list_survive_checkpoints_and_reopen()
+    {
+        static string Name(int i) => $"db-{i:D4}-" + new string('n', 200);
+        var fs = new MemoryFileSystem();
+        var env = StorageEnvironment.Open("/h", Small, fs);
+        var model = new KvModel();
+        for (var batch = 0; batch < 4; batch++)
+        {
+            using var txn = env.BeginWrite();
+            for (var i = batch * 100; i < (batch + 1) * 100; i++)
+            {
+                var db = txn.OpenDatabase(Name(i), create: true);
+                model.Create(Name(i));
+                for (var k = 0; k < 20 + (i % 7 * 30); k++)
+                {
+                    var value = new byte[(k * 37) % 900];
+                    txn.Put(db, Key(k), value);
+                    model.Db(Name(i))[Key(k)] = value;
+                }
+            }
+
+            txn.Commit();
+        }
+
+        env.Checkpoint();
+        using (var txn = env.BeginWrite())
+        {
+            for (var i = 0; i < 400; i += 2)
+            {
+                Assert.True(txn.DropDatabase(Name(i)));
+                model.Drop(Name(i));
+            }
+
+            txn.Commit();
+        }
+
+        env.Checkpoint();
+        Assert.True(env.GetStats(walkTrees: false).FreePages > 100);
+        env.Dispose();
+        env = StorageEnvironment.Open("/h", Small, fs);
+        Assert.Null(KvModel.Diff(model, KvModel.Read(env)));
+
+        // Reuse the freed pages, then come back after a kill.
+        using (var txn = env.BeginWrite())
+        {
+            for (var i = 400; i < 450; i++)
+            {
+                var db = txn.OpenDatabase(Name(i), create: true);
+                model.Create(Name(i));
+                for (var k = 0; k < 100; k++)
+                {
+                    txn.Put(db, Key(k), new byte[300]);
+                    model.Db(Name(i))[Key(k)] = new byte[300];
+                }
+            }
+
+            txn.Commit();
+        }
+
+        env.Checkpoint();
+        fs.KillProcess();
+        using var reopened = StorageEnvironment.Open("/h", Small, fs);
+        Assert.Null(KvModel.Diff(model, KvModel.Read(reopened)));
+        using var read = reopened.BeginRead();
+        Assert.Null(TreeInvariants.Check(read));
+    }
 }
