@@ -23,6 +23,7 @@ public sealed class StorageEnvironment : IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly object _releaseGate = new();
+    private readonly object _checkpointGate = new();
     private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
     private readonly List<Func<Lsn>> _retention = [];
     private readonly ITimer? _checkpointTimer;
@@ -305,6 +306,35 @@ public sealed class StorageEnvironment : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfWriteFailed();
+        MetaPage meta;
+
+        // One checkpoint at a time from its snapshot to its meta page (a background and an explicit one may overlap):
+        // a checkpoint of an older snapshot written after a newer one would take pages the newer one freed for its own
+        // and move page holders back, freeing pages the live tree still uses.
+        lock (_checkpointGate)
+        {
+            meta = WriteCheckpoint();
+        }
+
+        if (!SuppressCheckpointRecords)
+        {
+            _writer.Wait();
+            try
+            {
+                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
+                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
+
+        return meta.RedoLsn;
+    }
+
+    private MetaPage WriteCheckpoint()
+    {
         var commits = Interlocked.Read(ref _commits);
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
@@ -334,21 +364,7 @@ public sealed class StorageEnvironment : IDisposable
 
         Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
         Interlocked.Exchange(ref _commitsAtCheckpoint, commits);
-        if (!SuppressCheckpointRecords)
-        {
-            _writer.Wait();
-            try
-            {
-                var at = _log.Append(LogRecordType.Checkpoint, 0, 0, Lsn.Zero, Checkpointer.EncodeCheckpointRecord(meta));
-                _log.Wait(new Lsn(at.File, at.Offset + LogFormat.RecordHeaderSize + 24), durable: false);
-            }
-            finally
-            {
-                _writer.Release();
-            }
-        }
-
-        return meta.RedoLsn;
+        return meta;
     }
 
     private void MaybeCheckpoint()
