@@ -85,12 +85,18 @@ public sealed class Cursor
 
     /// <summary>
     /// Copies pairs from the current one onward into <paramref name="buffer"/> until it is full or the database ends,
-    /// and leaves the cursor after the last pair copied. Returns how many pairs were copied (0 at the end).
+    /// and leaves the cursor after the last pair copied. Returns how many pairs were copied (0 at the end). Before the
+    /// first pair (after <see cref="Prev"/> stepped off the start) it starts with the first pair, as <see cref="Next"/> would.
     /// </summary>
     public int ReadBulk(BulkBuffer buffer)
     {
         _txn.ThrowIfDone();
         buffer.Clear();
+        if (_leaf != null && _index < 0)
+        {
+            _index = 0;
+        }
+
         while (_leaf != null)
         {
             var leaf = _leaf;

@@ -304,12 +304,12 @@ public sealed class StorageEnvironment : IDisposable
         return commitLsn;
     }
 
-    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability, CancellationToken cancellationToken)
+    internal async ValueTask<Lsn> CommitAsync(WriteTransaction txn, Durability durability)
     {
         var (commitLsn, end) = CommitCore(txn);
         if (!end.IsZero)
         {
-            await _log.WaitAsync(end, durability == Durability.Sync).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
             MaybeCheckpoint();
         }
 
@@ -337,8 +337,9 @@ public sealed class StorageEnvironment : IDisposable
             }
         }
 
-        Interlocked.Increment(ref _commits);
+        // Visible first, counted second: a checkpoint that reads the count before its snapshot has every counted commit in it.
         Volatile.Write(ref _commitPoint, new CommitPoint(version, end));
+        Interlocked.Increment(ref _commits);
     }
 
     /// <summary>
@@ -423,13 +424,20 @@ public sealed class StorageEnvironment : IDisposable
         }
     }
 
-    /// <summary>Serialises checkpoints; a log rollback holds it from undo to cut so no checkpoint sees the undone state
-    /// without the truncate marker.</summary>
+    /// <summary>Serialises checkpoints (see <see cref="CheckpointLocked"/>); a log rollback holds it from undo to cut
+    /// so no checkpoint sees the undone state without the truncate marker.</summary>
     internal object CheckpointGate { get; } = new();
 
+    /// <summary>
+    /// Writes the checkpoint; the caller holds <see cref="CheckpointGate"/>. One checkpoint at a time from its snapshot
+    /// to its meta page (a background and an explicit one may overlap): a checkpoint of an older snapshot written
+    /// after a newer one would take pages the newer one freed for its own and move page holders back, freeing pages
+    /// the live tree still uses.
+    /// </summary>
     private MetaPage CheckpointLocked(Lsn truncateLogTo)
     {
         ThrowIfWriteFailed();
+        var commits = Interlocked.Read(ref _commits);
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
         List<object> released = [];
@@ -457,7 +465,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
-        Interlocked.Exchange(ref _commitsAtCheckpoint, Interlocked.Read(ref _commits));
+        Interlocked.Exchange(ref _commitsAtCheckpoint, commits);
         return meta;
     }
 

@@ -149,10 +149,17 @@ public sealed class WriteTransaction : ReadTransaction
     public Lsn Commit(Durability? durability = null) =>
         EndAsNested() ? Lsn.Zero : Env.CommitBlocking(this, durability ?? Env.Options.DefaultDurability);
 
-    /// <summary>Like <see cref="Commit"/>, but waits for durability without blocking a thread (the log's flusher
-    /// thread does the fsync). Cancellation stops the wait, not the commit: the transaction is committed either way.</summary>
-    public ValueTask<Lsn> CommitAsync(Durability? durability = null, CancellationToken cancellationToken = default) =>
-        EndAsNested() ? ValueTask.FromResult(Lsn.Zero) : Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability, cancellationToken);
+    /// <summary>
+    /// <see cref="Commit"/> without blocking. <paramref name="cancellationToken"/> is checked before the commit starts
+    /// (the transaction then stays open, to abort or retry); a commit under way completes, since it is visible to
+    /// readers at once and on its way to the log.
+    /// </summary>
+    public ValueTask<Lsn> CommitAsync(Durability? durability = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable();
+        cancellationToken.ThrowIfCancellationRequested();
+        return EndAsNested() ? ValueTask.FromResult(Lsn.Zero) : Env.CommitAsync(this, durability ?? Env.Options.DefaultDurability);
+    }
 
     /// <summary>Ends this transaction for commit; true when it was a nested batch (folded into its parent).</summary>
     private bool EndAsNested()

@@ -186,7 +186,7 @@ public sealed class LogReader : IDisposable
         file.Read(lsn.Offset, frame);
         if (!LogFormat.RecordChecksumMatches(frame))
         {
-            return HasZeroSector(frame, lsn.Offset)
+            return HasZeroSector(frame, lsn.Offset) || EndsInZeroSector(file, lsn.Offset + length, lsn.Offset, fileLength)
                 ? (LogReadStatus.Torn, null, "record checksum mismatch with an unwritten sector inside")
                 : (LogReadStatus.Corrupt, null, "record checksum mismatch");
         }
@@ -210,6 +210,18 @@ public sealed class LogReader : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The sector holding the last bytes of a frame that started in an earlier sector was not written: it reads as
+    /// zeros as a whole (not only the frame's part of it, whose last bytes may be zero in a sound record; whatever
+    /// follows the frame in that sector is not). A record shorter than a sector that crosses a sector boundary has no
+    /// whole sector inside, so <see cref="HasZeroSector"/> alone cannot see its lost second half.
+    /// </summary>
+    private static bool EndsInZeroSector(IStorageFile file, long frameEnd, long frameStart, long fileLength)
+    {
+        var sectorStart = (frameEnd - 1) / LogFormat.SectorSize * LogFormat.SectorSize;
+        return sectorStart > frameStart && AllZero(file, sectorStart, Math.Min(LogFormat.SectorSize, fileLength - sectorStart));
     }
 
     internal static bool AllZero(ReadOnlySpan<byte> span) => !span.ContainsAnyExcept((byte)0);

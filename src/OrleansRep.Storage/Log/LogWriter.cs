@@ -71,6 +71,12 @@ internal sealed class LogWriter : IDisposable
         {
             _file = fs.Open(PathOf(_fileNo), create: false);
             _fileOpenNo = _fileNo;
+
+            // What recovery read from this file may be only in the page cache (the process that wrote it died before
+            // its fsync), so it counts as durable only from the first fsync on; earlier files were fsynced before the
+            // next one was created. Otherwise a checkpoint right after recovery could put its redo point past log
+            // records that a power loss then takes.
+            _durable = new Lsn(_fileNo, LogFormat.FileHeaderSize);
         }
 
         _active = new Segment(_fileNo, _offset, Rent(0), newFile: needNewFile);

@@ -126,19 +126,20 @@ internal sealed class BranchNode : Node
         Bytes += PageLayout.BranchEntryOverhead + key.Length;
     }
 
-    /// <summary>Removes child <paramref name="index"/> and the separator before it (or after it, for child 0).</summary>
+    /// <summary>Removes child <paramref name="index"/> and the separator before it (or after it, for child 0). The
+    /// last child has no separator left to remove.</summary>
     public void RemoveChild(int index)
     {
-        var keyIndex = index == 0 ? 0 : index - 1;
-        Bytes -= PageLayout.BranchEntryOverhead + Keys[keyIndex].Length;
-        Array.Copy(Keys, keyIndex + 1, Keys, keyIndex, Count - 2 - keyIndex);
-        Array.Copy(Children, index + 1, Children, index, Count - index - 1);
-        Count--;
-        if (Count >= 1)
+        if (Count > 1)
         {
-            Keys[Count - 1] = null!;
+            var keyIndex = index == 0 ? 0 : index - 1;
+            Bytes -= PageLayout.BranchEntryOverhead + Keys[keyIndex].Length;
+            Array.Copy(Keys, keyIndex + 1, Keys, keyIndex, Count - 2 - keyIndex);
+            Keys[Count - 2] = null!;
         }
 
+        Array.Copy(Children, index + 1, Children, index, Count - index - 1);
+        Count--;
         Children[Count] = null;
     }
 

@@ -269,6 +269,27 @@ internal sealed class TreeWriter(long version, PageLayoutInfo layout, Func<long>
         return Math.Max(leaf.Count / 2, 1);
     }
 
+    /// <summary>
+    /// Where to split an overflowing branch: the separator that goes up is the first that brings the left half to half
+    /// the bytes, so both halves fit a page. (Half the children is not enough: separators differ in length up to
+    /// MaxKeySize, and the long ones may all be on one side.)
+    /// </summary>
+    private static int BranchSplitPoint(BranchNode branch)
+    {
+        var half = branch.Bytes / 2;
+        var left = 8;
+        for (var i = 0; i < branch.Count - 1; i++)
+        {
+            left += PageLayout.BranchEntryOverhead + branch.Keys[i].Length;
+            if (left >= half)
+            {
+                return i + 1;
+            }
+        }
+
+        return branch.Count / 2;
+    }
+
     private void InsertIntoParent(DatabaseState db, int depth, Node left, byte[] separator, Node right, int level)
     {
         if (depth == 0)
@@ -290,7 +311,7 @@ internal sealed class TreeWriter(long version, PageLayoutInfo layout, Func<long>
         parent.DirtyVersion = Version;
         if (parent.Bytes > layout.Capacity || parent.Count > MaxBranchChildren)
         {
-            var at = index == parent.Count - 2 ? parent.Count - 1 : parent.Count / 2;
+            var at = index == parent.Count - 2 ? parent.Count - 1 : BranchSplitPoint(parent);
             var (sibling, up) = parent.SplitOff(Math.Max(at, 1), Version, Scope);
             InsertIntoParent(db, depth - 1, parent, up, sibling, parent.Level + 1);
         }

@@ -28,9 +28,23 @@ internal static class Recovery
         PageStore? store = null;
         try
         {
-            MetaPage meta;
+            MetaPage? meta = null;
             string? fallback = null;
-            if (created || file.Length == 0)
+            if (!created && file.Length > 0)
+            {
+                try
+                {
+                    (store, meta, fallback) = ReadMeta(file, dataPath);
+                }
+                catch (CorruptionException) when (LogReader.ListFiles(fs, home).Count == 0)
+                {
+                    // A crash while the environment was being created, before its first meta page was durable, leaves
+                    // a data file with no sound meta page. Nothing was committed: every commit (creating a database
+                    // too) writes a log file, and the current log file is never archived. Start afresh.
+                }
+            }
+
+            if (meta == null || store == null)
             {
                 created = true;
                 store = new PageStore(file, options.PageSize);
@@ -38,10 +52,6 @@ internal static class Recovery
                 store.WriteMeta(meta);
                 store.Sync();
                 fs.SyncDirectory(home);
-            }
-            else
-            {
-                (store, meta, fallback) = ReadMeta(file, dataPath);
             }
 
             store.PageCount = meta.PageCount;
@@ -186,10 +196,11 @@ internal static class Recovery
         var lastLength = 0;
         if (start.Offset > LogFormat.FileHeaderSize)
         {
-            lastLength = reader.Prev(start)?.Length ?? 0;
+            lastLength = LengthOfRecordBefore(reader, start, home);
         }
 
         var pending = new List<TxnOp>();
+        var pendingLast = Lsn.Zero;
         var records = 0;
         var commits = 0;
         Lsn tornAt = Lsn.Zero;
@@ -211,15 +222,19 @@ internal static class Recovery
                 switch (record!.Type)
                 {
                     case LogRecordType.Ops:
+                        FollowChain(record, pending, pendingLast, home);
                         pending.AddRange(Decode(record, home));
-                        if (uncommittedAt.IsZero)
+                        if (uncommittedAt.IsZero || record.PrevLsn.IsZero)
                         {
-                            (uncommittedAt, uncommittedLastLength, uncommittedTxn) = (record.Lsn, lastLength, record.TxnId);
+                            // A new chain starts: an abandoned one before it is dropped by FollowChain, not cut.
+                            (uncommittedAt, uncommittedLastLength, uncommittedTxn, uncommittedBytes) = (record.Lsn, lastLength, record.TxnId, 0);
                         }
 
                         uncommittedBytes += record.Length;
+                        pendingLast = record.Lsn;
                         break;
                     case LogRecordType.Commit:
+                        FollowChain(record, pending, pendingLast, home);
                         pending.AddRange(Decode(record, home));
                         (uncommittedAt, uncommittedBytes) = (Lsn.Zero, 0);
                         version++;
@@ -231,6 +246,7 @@ internal static class Recovery
                         }
 
                         pending.Clear();
+                        pendingLast = Lsn.Zero;
                         commits++;
                         break;
                 }
@@ -315,6 +331,57 @@ internal static class Recovery
         }
 
         f.Flush();
+    }
+
+    /// <summary>
+    /// A transaction's records are chained by their previous LSN; its first record has none. Ops gathered from a
+    /// transaction that never committed (a crash took its commit record but not its earlier Ops records, which moving
+    /// to a new log file had fsynced) are dropped when the next transaction starts, not applied with its commit. A
+    /// record that continues from anything but the records gathered so far means damage.
+    /// </summary>
+    private static void FollowChain(LogRecord record, List<TxnOp> pending, Lsn pendingLast, string home)
+    {
+        if (record.PrevLsn.IsZero)
+        {
+            pending.Clear();
+        }
+        else if (record.PrevLsn != pendingLast)
+        {
+            throw new CorruptionException(Path.Combine(home, LogFormat.FileName(record.Lsn.File)), record.Lsn.Offset,
+                $"transaction {record.TxnId} continues from {record.PrevLsn}, but the records before it end with {pendingLast}");
+        }
+    }
+
+    /// <summary>
+    /// Length of the record that ends at the redo point <paramref name="end"/> (the first record written after recovery
+    /// needs it). What lies at <paramref name="end"/> may be torn, which the redo loop cuts, so only a sound record there
+    /// is asked for its previous length; otherwise the records of the file are walked up to it.
+    /// </summary>
+    private static int LengthOfRecordBefore(LogReader reader, Lsn end, string home)
+    {
+        var (status, at, _) = reader.TryRead(end);
+        if (status == LogReadStatus.Record)
+        {
+            return LogFormat.PrevLength(at!.Frame);
+        }
+
+        var pos = new Lsn(end.File, LogFormat.FileHeaderSize);
+        var length = 0;
+        while (pos < end)
+        {
+            var (s, record, detail) = reader.TryRead(pos);
+            if (s != LogReadStatus.Record)
+            {
+                throw new CorruptionException(Path.Combine(home, LogFormat.FileName(pos.File)), pos.Offset, $"{detail ?? s.ToString()} in the log before the redo point {end}");
+            }
+
+            length = record!.Length;
+            pos = record.End;
+        }
+
+        return pos == end
+            ? length
+            : throw new CorruptionException(Path.Combine(home, LogFormat.FileName(end.File)), end.Offset, $"the redo point {end} is not at a record boundary");
     }
 
     /// <summary>A crash while creating a log file can leave it with no header; an all-zero last file holds nothing.</summary>
