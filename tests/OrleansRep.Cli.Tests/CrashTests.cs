@@ -10,8 +10,10 @@ namespace OrleansRep.Cli.Tests;
 /// <summary>
 /// Kill -9 tests: run <c>orep db stress</c>, read its acks up to a seeded random count, SIGKILL it, reopen the home
 /// in-process (which recovers it) and check that every acked key is there with its exact value and that no key holds
-/// anything but its own value; then the next cycle continues on the same home. <c>OREP_LONG=1</c> runs 1000 cycles
-/// per variant instead of the default handful; <c>OREP_SEED</c> replays a run.
+/// anything but its own value; then the next cycle continues on the same home. About one cycle in four skips the
+/// check, so the next stress process has to recover the crashed home itself (and may be killed right after); the
+/// check after it then covers both. <c>OREP_LONG=1</c> runs 700 cycles per variant instead of the default handful;
+/// <c>OREP_SEED</c> replays a run.
 /// </summary>
 public sealed class CrashTests(ITestOutputHelper output)
 {
@@ -21,24 +23,24 @@ public sealed class CrashTests(ITestOutputHelper output)
 
     [Fact]
     public Task Single_writer_sync_commits_survive_kill_9() =>
-        RunCyclesAsync(cycles: 12, config: null, "--sync");
+        RunCyclesAsync(cycles: 20, config: null, "--sync");
 
     [Fact]
     public Task Eight_writers_in_batches_of_four_survive_kill_9_across_checkpoints_and_log_files() =>
         // Small log files and frequent background checkpoints, so kills also land while a checkpoint runs or the log
         // moves to a new file.
-        RunCyclesAsync(cycles: 12, config: "log_file_size 64K\ncheckpoint_log_bytes 24K\n", "--sync", "--concurrency", "8", "--batch", "4");
+        RunCyclesAsync(cycles: 20, config: "log_file_size 64K\ncheckpoint_log_bytes 24K\n", "--sync", "--concurrency", "8", "--batch", "4");
 
     [Fact]
     public Task Nosync_commits_survive_kill_9_of_the_process() =>
         // NoSync commits are written to the OS before they return: a process crash (unlike a machine crash) keeps them.
-        RunCyclesAsync(cycles: 8, config: "checkpoint_log_bytes 32K\n", "--nosync", "--batch", "3", "--concurrency", "2");
+        RunCyclesAsync(cycles: 12, config: "checkpoint_log_bytes 32K\n", "--nosync", "--batch", "3", "--concurrency", "2");
 
     private async Task RunCyclesAsync(int cycles, string? config, params string[] variant)
     {
         if (TestSeed.LongMode)
         {
-            cycles = 1000;
+            cycles = 700;
         }
 
         var seed = TestSeed.Next();
@@ -64,7 +66,8 @@ public sealed class CrashTests(ITestOutputHelper output)
                  "--count", KeysPerRun.ToString(CultureInfo.InvariantCulture), .. variant]);
             await ReadAcksAsync(process, target, acked, context);
             orep.Kill(process);
-            next = Check(home, acked, context) + 1;
+            var verify = cycle == cycles - 1 || random.Next(4) != 0;
+            next = verify ? Check(home, acked, context) + 1 : acked.Max() + 1;
         }
 
         output.WriteLine($"seed {seed}: {cycles} cycles, {acked.Count} keys acked, {clock.Elapsed.TotalSeconds:0.0} s");
