@@ -10,4 +10,10 @@ public enum Durability
     /// <summary>The log is fsynced up to the commit record before the commit returns. Concurrent Sync committers share
     /// one fsync (group commit).</summary>
     Sync = 1,
+
+    /// <summary>The commit's records stay in the log buffer: they are written when the buffer fills
+    /// (<see cref="StorageOptions.LogBufferSize"/>), at the next Sync commit, checkpoint or close. A crash of the
+    /// process can lose them (always as a suffix: never an older commit but not a newer one). Berkeley DB's
+    /// DB_TXN_NOSYNC.</summary>
+    Buffered = 2,
 }

@@ -297,7 +297,11 @@ public sealed class StorageEnvironment : IDisposable
         var (commitLsn, end) = CommitCore(txn);
         if (!end.IsZero)
         {
-            _log.Wait(end, durability == Durability.Sync);
+            if (durability != Durability.Buffered || _log.OverBufferLimit)
+            {
+                _log.Wait(end, durability == Durability.Sync);
+            }
+
             MaybeCheckpoint();
         }
 
@@ -309,7 +313,11 @@ public sealed class StorageEnvironment : IDisposable
         var (commitLsn, end) = CommitCore(txn);
         if (!end.IsZero)
         {
-            await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
+            if (durability != Durability.Buffered || _log.OverBufferLimit)
+            {
+                await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
+            }
+
             MaybeCheckpoint();
         }
 

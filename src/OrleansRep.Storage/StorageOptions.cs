@@ -197,6 +197,7 @@ public sealed record StorageOptions
     {
         "sync" => Durability.Sync,
         "nosync" => Durability.NoSync,
-        _ => throw new FormatException($"durability '{text}' must be sync or nosync"),
+        "buffered" => Durability.Buffered,
+        _ => throw new FormatException($"durability '{text}' must be sync, nosync or buffered"),
     };
 }

@@ -88,6 +88,9 @@ public sealed partial class OsFileSystem : IFileSystem
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int SysFsync(int fd);
 
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int SysFdatasync(int fd);
+
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int SysClose(int fd);
 
@@ -116,7 +119,35 @@ public sealed partial class OsFileSystem : IFileSystem
 
         public void Write(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(handle, data, offset);
 
-        public void Flush() => RandomAccess.FlushToDisk(handle);
+        /// <summary>fdatasync where there is one (as Berkeley DB does): the data and what is needed to read it back
+        /// (the size), without waiting for timestamps to be journaled.</summary>
+        public void Flush()
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                var added = false;
+                try
+                {
+                    handle.DangerousAddRef(ref added);
+                    if (SysFdatasync((int)handle.DangerousGetHandle()) != 0)
+                    {
+                        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                        throw new IOException($"fdatasync of {Path} failed (errno {errno})", errno);
+                    }
+                }
+                finally
+                {
+                    if (added)
+                    {
+                        handle.DangerousRelease();
+                    }
+                }
+
+                return;
+            }
+
+            RandomAccess.FlushToDisk(handle);
+        }
 
         public void SetLength(long length) => RandomAccess.SetLength(handle, length);
 
