@@ -73,10 +73,11 @@ internal sealed class LogWriter : IDisposable
             _fileOpenNo = _fileNo;
 
             // What recovery read from this file may be only in the page cache (the process that wrote it died before
-            // its fsync), so it counts as durable only from the first fsync on; earlier files were fsynced before the
-            // next one was created. Otherwise a checkpoint right after recovery could put its redo point past log
-            // records that a power loss then takes.
-            _durable = new Lsn(_fileNo, LogFormat.FileHeaderSize);
+            // its fsync), so none of it counts as durable before the first fsync - not even its header, nor the file
+            // itself when the process died while creating it. Earlier files were fsynced before the next one was
+            // created. Otherwise a checkpoint right after recovery could put its redo point past log records, or in a
+            // log file, that a power loss then takes.
+            _durable = new Lsn(_fileNo, 0);
         }
 
         _active = new Segment(_fileNo, _offset, Rent(0), newFile: needNewFile);

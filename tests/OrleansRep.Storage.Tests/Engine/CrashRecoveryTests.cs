@@ -41,7 +41,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
     /// <summary>Seeds that found bugs: 7, 53 (torn record at the redo point failed the open), 58 (recovery took
     /// the killed process's log tail as durable), 337, 355, 360 (a small record's lost last sector read as corruption),
-    /// 2084, 2155 (ops of a transaction whose commit was lost were applied with the next commit).</summary>
+    /// 2084, 2155 (ops of a transaction whose commit was lost were applied with the next commit), 50206, 51687 (a
+    /// killed process's half-created log file was taken as durable).</summary>
     [Theory]
     [InlineData(7)]
     [InlineData(53)]
@@ -51,6 +52,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [InlineData(360)]
     [InlineData(2084)]
     [InlineData(2155)]
+    [InlineData(50206)]
+    [InlineData(51687)]
     public void Crash_regression_seeds(int seed) => new CrashWorkload(seed).Run(cycles: 6);
 
     private const string Home = "/h";
@@ -324,5 +327,57 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
 
         Assert.True(crashes > 50, $"only {crashes} crashes happened");
+    }
+
+    /// <summary>
+    /// Regression (seeds 50206, 51687): the process died while moving the log to a new file, after writing the new
+    /// file's header but before its fsync and the directory sync. Recovery went on into that file and took its
+    /// header as durable, so a checkpoint right after it synced a meta page whose redo point was in a file a power
+    /// loss could still take: "log file needed for recovery is missing", and the environment did not open.
+    /// </summary>
+    [Fact]
+    public void A_log_file_half_created_by_a_killed_process_is_made_durable_before_a_checkpoint_needs_it()
+    {
+        var options = Quiet with { LogFileSize = 64 << 10 };
+        var memory = new MemoryFileSystem();
+        var fs = new CrashingFileSystem(memory);
+        var env = StorageEnvironment.Open(Home, options, fs);
+        var db = env.OpenDatabase("d", create: true);
+        var i = 0;
+        void Put(int size, Durability durability)
+        {
+            using var txn = env.BeginWrite();
+            txn.Put(db, B($"k{i:D4}"), Filler(i, size));
+            i++;
+            txn.Commit(durability);
+        }
+
+        while (env.LogEnd.Offset < 50_000)
+        {
+            Put(1000, Durability.Sync);
+        }
+
+        // The next commit moves the log to file 2: flush file 1, create file 2, write its header, flush it (the
+        // process dies here), sync the directory, write the record.
+        var acknowledged = i;
+        fs.Arm(3, mode: null, seed: 0);
+        Assert.ThrowsAny<StorageException>(() => Put(20_000, Durability.Sync));
+        Assert.True(fs.Fired);
+        Assert.True(memory.Exists(Path.Combine(Home, LogFormat.FileName(2))));
+
+        // Recovery goes on into file 2 and checkpoints (it replayed commits): the redo point is in file 2.
+        env = StorageEnvironment.Open(Home, options, memory);
+        Assert.True(env.RecoveryReport.CommitsReplayed > 0);
+        Assert.Equal(new Lsn(2, LogFormat.FileHeaderSize), env.CheckpointLsn);
+        db = env.OpenDatabase("d");
+        Put(100, Durability.NoSync);
+
+        memory.Crash(CrashMode.LoseUnsynced, 1);
+        using var reopened = OpenOrFail(memory, "power loss after the checkpoint");
+        var d = reopened.OpenDatabase("d");
+        for (var k = 0; k < acknowledged; k++)
+        {
+            Assert.NotNull(reopened.Get(d, B($"k{k:D4}")));
+        }
     }
 }
