@@ -44,6 +44,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         var seed = TestSeed.Next();
+        output.WriteLine($"seed {seed} ({TestSeed.Variable}={seed} replays it)");
         var random = new Random(seed);
         using var dir = new ScratchDirectory(output);
         using var orep = new ProcessFixture();

@@ -11,6 +11,7 @@ public sealed class DumpLoadTests(ITestOutputHelper output)
     public async Task Dump_load_into_another_home_and_dump_again_gives_identical_text()
     {
         var seed = TestSeed.Next();
+        output.WriteLine($"seed {seed} ({TestSeed.Variable}={seed} replays it)");
         using var dir = new ScratchDirectory(output);
         using var orep = new ProcessFixture();
         var random = new Random(seed);
@@ -66,6 +67,7 @@ public sealed class DumpLoadTests(ITestOutputHelper output)
     public async Task Load_of_a_malformed_dump_exits_2_naming_the_line_and_changes_nothing()
     {
         var seed = TestSeed.Next();
+        output.WriteLine($"seed {seed} ({TestSeed.Variable}={seed} replays it)");
         using var dir = new ScratchDirectory(output);
         using var orep = new ProcessFixture();
         var home = dir.Combine("home");
