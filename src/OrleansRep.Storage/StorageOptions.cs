@@ -39,6 +39,12 @@ public sealed record StorageOptions
     /// (conf: <c>checkpoint_interval</c>)</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Make the next log file (full size, zero-filled, fsynced) on a background thread while the current one
+    /// fills, so switching files costs a rename. Off: the file is made when it is needed, by the thread that flushes
+    /// the log, which keeps the order of file operations deterministic (the crash tests count them). Default on.
+    /// (conf: <c>log_prepare_ahead</c>)</summary>
+    public bool PrepareLogFilesAhead { get; init; } = true;
+
     /// <summary>Log bytes gathered in memory before they are written in one call. Default 1 MiB. (conf: <c>log_buffer_size</c>)</summary>
     public int LogBufferSize { get; init; } = 1 << 20;
 
@@ -90,6 +96,7 @@ public sealed record StorageOptions
                     "checkpoint_log_bytes" => o with { CheckpointLogBytes = ParseSize(value) },
                     "checkpoint_interval" => o with { CheckpointInterval = ParseDuration(value) },
                     "log_buffer_size" => o with { LogBufferSize = checked((int)ParseSize(value)) },
+                    "log_prepare_ahead" => o with { PrepareLogFilesAhead = ParseSwitch(value) },
                     _ => throw new StorageConfigException($"unknown option '{parts[0]}'"),
                 };
             }
@@ -142,6 +149,14 @@ public sealed record StorageOptions
             throw new StorageConfigException("checkpoint_log_bytes and checkpoint_interval must not be negative");
         }
     }
+
+    /// <summary>"on"/"off" (also "true"/"false", "1"/"0").</summary>
+    public static bool ParseSwitch(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "1" or "yes" => true,
+        "off" or "false" or "0" or "no" => false,
+        _ => throw new FormatException($"'{text}' is not on or off"),
+    };
 
     /// <summary>"4096", "16K", "10M", "1G" (binary multiples).</summary>
     public static long ParseSize(string text)

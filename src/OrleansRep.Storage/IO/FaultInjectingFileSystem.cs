@@ -8,7 +8,7 @@ namespace OrleansRep.Storage.IO;
 /// and writes nothing, not even the prefix that would fit: the engine must not count on a partial write either way,
 /// and "nothing" makes a test's expected file content exact. Later, smaller writes that still fit succeed, as on a
 /// disk with a few blocks left. The budget counts bytes passed to <see cref="IStorageFile.Write"/>, overwrites
-/// included; a preallocation larger than what is left fails at creation and leaves no file, as fallocate does.</item>
+/// included.</item>
 /// <item><see cref="FailNextFlush"/> / <see cref="FailFlushes"/>: fsync fails with EIO and is not passed on, so what
 /// was written stays unsynced (a later crash of a <see cref="MemoryFileSystem"/> underneath may lose it).</item>
 /// <item><see cref="FailOpenCreate"/>: opening a file that does not exist yet, with create set, fails and creates
@@ -35,7 +35,7 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
     private long flushFaults;
     private long openCreateFaults;
 
-    /// <summary>Writes that failed because the disk was full, and preallocations that did.</summary>
+    /// <summary>Writes that failed because the disk was full.</summary>
     public long DiskFullFaults
     {
         get
@@ -132,7 +132,7 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
         }
     }
 
-    public IStorageFile Open(string path, bool create, long preallocate = 0)
+    public IStorageFile Open(string path, bool create)
     {
         if (create && !inner.Exists(path))
         {
@@ -143,21 +143,17 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
                     openCreateFaults++;
                     throw new IOException($"No space left on device : '{path}' (injected: file creation fails)", NoSpaceHResult);
                 }
-
-                if (preallocate > spaceLeft)
-                {
-                    diskFullFaults++;
-                    throw new IOException($"No space left on device : '{path}' (injected: cannot preallocate {preallocate} bytes)", NoSpaceHResult);
-                }
             }
         }
 
-        return new FaultyFile(this, inner.Open(path, create, preallocate));
+        return new FaultyFile(this, inner.Open(path, create));
     }
 
     public bool Exists(string path) => inner.Exists(path);
 
     public void Delete(string path) => inner.Delete(path);
+
+    public void Rename(string source, string destination) => inner.Rename(source, destination);
 
     public void CreateDirectory(string path) => inner.CreateDirectory(path);
 
@@ -235,6 +231,21 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
         }
 
         public void SetLength(long length) => file.SetLength(length);
+
+        public void Allocate(long length)
+        {
+            var bytes = (int)Math.Min(int.MaxValue, Math.Max(0, length - file.Length));
+            fs.ReserveSpace(Path, bytes);
+            try
+            {
+                file.Allocate(length);
+            }
+            catch
+            {
+                fs.ReturnSpace(bytes);
+                throw;
+            }
+        }
 
         public void Dispose() => file.Dispose();
     }

@@ -3,13 +3,16 @@ namespace OrleansRep.Storage.IO;
 /// <summary>The files and directories of an environment home. See <see cref="IStorageFile"/>.</summary>
 public interface IFileSystem
 {
-    /// <summary>Opens a file for reading and writing, creating it when <paramref name="create"/> is set.
-    /// <paramref name="preallocate"/> reserves space up front where the platform can (so a full disk shows at creation).</summary>
-    IStorageFile Open(string path, bool create, long preallocate = 0);
+    /// <summary>Opens a file for reading and writing, creating it when <paramref name="create"/> is set.</summary>
+    IStorageFile Open(string path, bool create);
 
     bool Exists(string path);
 
     void Delete(string path);
+
+    /// <summary>Renames a file, replacing any file at <paramref name="destination"/> (rename(2)). Durable once the directory is
+    /// synced; open handles keep working on the file under its new name.</summary>
+    void Rename(string source, string destination);
 
     void CreateDirectory(string path);
 

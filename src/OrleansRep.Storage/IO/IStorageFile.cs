@@ -22,4 +22,10 @@ public interface IStorageFile : IDisposable
     void Flush();
 
     void SetLength(long length);
+
+    /// <summary>Extends the file to <paramref name="length"/> bytes of zeros that are really on disk: blocks allocated
+    /// and written, not the holes <see cref="SetLength"/> leaves. Overwriting them later changes no metadata, so an
+    /// fdatasync after it writes data only. Durable after <see cref="Flush"/>. Nothing happens when the file is
+    /// already that long. Throws <see cref="IOException"/> (e.g. disk full) on failure.</summary>
+    void Allocate(long length);
 }

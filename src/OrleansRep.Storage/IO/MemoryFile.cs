@@ -11,8 +11,8 @@ internal sealed class MemoryFile(string fullPath)
     private GrowableBuffer current = new();
     private GrowableBuffer durable = new();
 
-    /// <summary>The name it was created under; it is never renamed (the file-system seam has no rename).</summary>
-    public string FullPath { get; } = fullPath;
+    /// <summary>The file's current name (a rename moves it).</summary>
+    public string FullPath { get; set; } = fullPath;
 
     /// <summary>Open handles: each holds a shared lock, as .NET takes flock(LOCK_SH) for a shared open on Unix.</summary>
     public int SharedHolders { get; set; }

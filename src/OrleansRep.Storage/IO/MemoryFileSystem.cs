@@ -4,13 +4,14 @@ namespace OrleansRep.Storage.IO;
 
 /// <summary>
 /// An in-memory twin of <see cref="OsFileSystem"/> for crash and fault tests. It keeps the real one's observable rules
-/// on Linux (same exceptions, same listing, flock-style locks, preallocation that leaves the length alone) and models
+/// on Linux (same exceptions, same listing, flock-style locks, rename that replaces its target) and models
 /// what a power loss may take away:
 /// <list type="bullet">
 /// <item>each file has durable content (as of its last <see cref="IStorageFile.Flush"/>) and current content (what
 /// reads see); <see cref="Crash"/> chooses, per <see cref="CrashMode"/>, what of the difference survives;</item>
 /// <item>a directory has durable entries (as of its last <see cref="SyncDirectory"/>) and current ones: a file created
-/// or deleted since may come back or vanish. Flushing a file also makes its own entry durable, as fsync of a new file
+/// or deleted since may come back or vanish (a rename is a creation plus a deletion: each may survive on its own,
+/// which allows more outcomes than a journaled rename and so tests the engine against a superset). Flushing a file also makes its own entry durable, as fsync of a new file
 /// does on ext4 and XFS, so only a file that was neither flushed nor synced into its directory can vanish;</item>
 /// <item>directories themselves are durable once created: the engine creates its home once, before anything whose
 /// durability matters, and modelling that too would only make every test sync the parent of its home.</item>
@@ -57,11 +58,8 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
-    public IStorageFile Open(string path, bool create, long preallocate = 0)
+    public IStorageFile Open(string path, bool create)
     {
-        // Preallocation reserves blocks but, on Linux, leaves the length (and so everything observable) alone:
-        // .NET calls fallocate(FALLOC_FL_KEEP_SIZE). There is no space to run out of here, so only the argument is checked.
-        ArgumentOutOfRangeException.ThrowIfNegative(preallocate);
         var full = FullPath(path);
         lock (gate)
         {
@@ -114,6 +112,28 @@ public sealed class MemoryFileSystem : IFileSystem
 
             // Like unlink: open handles keep the file; the name is gone now, durably once the directory is synced.
             files.Remove(full);
+        }
+    }
+
+    public void Rename(string source, string destination)
+    {
+        var from = FullPath(source);
+        var target = FullPath(destination);
+        lock (gate)
+        {
+            ThrowIfDirectory(from);
+            ThrowIfParentMissing(from);
+            var file = GetFile(from);
+            ThrowIfDirectory(target);
+            ThrowIfParentMissing(target);
+            if (from == target)
+            {
+                return;
+            }
+
+            files.Remove(from);
+            files[target] = file;
+            file.FullPath = target;
         }
     }
 
@@ -255,9 +275,17 @@ public sealed class MemoryFileSystem : IFileSystem
 
             files.Clear();
             durableFiles.Clear();
+
+            // A rename whose two halves both survived leaves one file under two names (like a hard link): it loses
+            // its unsynced changes once.
+            var crashed = new HashSet<MemoryFile>(ReferenceEqualityComparer.Instance);
             foreach (var (path, file) in survivors.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
-                file.Crash(mode, random);
+                if (crashed.Add(file))
+                {
+                    file.Crash(mode, random);
+                }
+
                 files.Add(path, file);
                 durableFiles.Add(path, file);
             }
@@ -394,6 +422,21 @@ public sealed class MemoryFileSystem : IFileSystem
             {
                 ThrowIfUnusable();
                 file.SetLength(length);
+            }
+        }
+
+        /// <summary>No blocks to allocate in memory: growing with zeros is all it does (a resize a crash may lose).</summary>
+        public void Allocate(long length)
+        {
+            lock (fs.gate)
+            {
+                ThrowIfUnusable();
+                if (length > file.Length)
+                {
+                    file.SetLength(length);
+                }
+
+                fs.writeCount++;
             }
         }
 

@@ -8,32 +8,14 @@ public sealed partial class OsFileSystem : IFileSystem
 {
     public static readonly OsFileSystem Instance = new();
 
-    public IStorageFile Open(string path, bool create, long preallocate = 0)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(preallocate);
-
-        // .NET accepts a preallocation size only with FileMode.Create/CreateNew (any other mode throws
-        // ArgumentException), so a file that does not exist yet is made with CreateNew and the size. On Linux that is
-        // fallocate(FALLOC_FL_KEEP_SIZE): the blocks are reserved (a full disk fails here, and the file is not left
-        // behind) but Length stays 0. An existing file is opened as it is, without preallocation.
-        if (create && preallocate > 0)
-        {
-            try
-            {
-                return new OsFile(path, OpenHandle(path, FileMode.CreateNew, preallocate));
-            }
-            catch (IOException) when (File.Exists(path) || Directory.Exists(path))
-            {
-                // It exists (or appeared meanwhile): open it below, as without preallocation.
-            }
-        }
-
-        return new OsFile(path, OpenHandle(path, create ? FileMode.OpenOrCreate : FileMode.Open, 0));
-    }
+    public IStorageFile Open(string path, bool create) =>
+        new OsFile(path, File.OpenHandle(path, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
 
     public bool Exists(string path) => File.Exists(path);
 
     public void Delete(string path) => File.Delete(path);
+
+    public void Rename(string source, string destination) => File.Move(source, destination, overwrite: true);
 
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);
 
@@ -78,9 +60,6 @@ public sealed partial class OsFileSystem : IFileSystem
             throw new EnvironmentLockedException(home);
         }
     }
-
-    private static SafeFileHandle OpenHandle(string path, FileMode mode, long preallocate) =>
-        File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.None, preallocate);
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int SysOpen(string path, int flags);
@@ -150,6 +129,15 @@ public sealed partial class OsFileSystem : IFileSystem
         }
 
         public void SetLength(long length) => RandomAccess.SetLength(handle, length);
+
+        public void Allocate(long length)
+        {
+            var zeros = new byte[1 << 20];
+            for (var pos = Length; pos < length; pos += zeros.Length)
+            {
+                RandomAccess.Write(handle, zeros.AsSpan(0, (int)Math.Min(zeros.Length, length - pos)), pos);
+            }
+        }
 
         public void Dispose() => handle.Dispose();
     }

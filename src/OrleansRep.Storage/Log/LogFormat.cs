@@ -12,7 +12,7 @@ namespace OrleansRep.Storage.Log;
 ///               record in this file (0 for the first; lets readers walk backwards) | 12 u8 type | 13 u8 flags
 ///               14 u16 reserved | 16 u64 transaction id | 24 u64 previous LSN of the same transaction | 32 payload
 /// </code>
-/// Files are preallocated with zeros, so a zero length field marks the end of the log in the last file.
+/// Files are made full-size and zero-filled before use (see LogFilePreparer), so a zero length field marks the end of the log.
 /// </summary>
 public static class LogFormat
 {

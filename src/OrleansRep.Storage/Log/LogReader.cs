@@ -197,7 +197,7 @@ public sealed class LogReader : IDisposable
             : (LogReadStatus.Corrupt, null, $"unknown record type {frame[12]}");
     }
 
-    /// <summary>A torn write leaves whole sectors unwritten (zeros on a preallocated file); a bit flip does not.</summary>
+    /// <summary>A torn write leaves whole sectors unwritten (zeros in a zero-filled file); a bit flip does not.</summary>
     private static bool HasZeroSector(ReadOnlySpan<byte> frame, long fileOffset)
     {
         var first = (int)((LogFormat.SectorSize - (fileOffset % LogFormat.SectorSize)) % LogFormat.SectorSize);

@@ -35,6 +35,7 @@ internal sealed class LogWriter : IDisposable
     private readonly List<Waiter> _waiters = [];
     private readonly Thread _flusherThread;
     private readonly SemaphoreSlim _flusherWake = new(0);
+    private readonly LogFilePreparer _preparer;
 
     // Append position and buffers (guarded by _gate).
     private uint _fileNo;
@@ -56,7 +57,7 @@ internal sealed class LogWriter : IDisposable
     private IStorageFile? _file;
     private uint _fileOpenNo;
 
-    public LogWriter(IFileSystem fs, string dir, int fileSize, int bufferLimit, Lsn end, int lastLength)
+    public LogWriter(IFileSystem fs, string dir, int fileSize, int bufferLimit, Lsn end, int lastLength, bool prepareAhead = true)
     {
         _fs = fs;
         _dir = dir;
@@ -66,6 +67,7 @@ internal sealed class LogWriter : IDisposable
         _offset = end.IsZero ? LogFormat.FileHeaderSize : end.Offset;
         _lastLength = lastLength;
         _written = _durable = new Lsn(_fileNo, _offset);
+        _preparer = new LogFilePreparer(fs, dir, fileSize, prepareAhead);
         var needNewFile = end.IsZero || !fs.Exists(PathOf(_fileNo));
         if (!needNewFile)
         {
@@ -500,6 +502,9 @@ internal sealed class LogWriter : IDisposable
             _file!.Write(seg.Offset + seg.Written, seg.Buffer.AsSpan(seg.Written, upto - seg.Written));
             seg.Written = upto;
             WriteCount++;
+
+            // The next file gets made while this one fills (a no-op while it is under way or ready).
+            _preparer.PrepareAhead(seg.FileNo + 1);
         }
     }
 
@@ -514,13 +519,7 @@ internal sealed class LogWriter : IDisposable
             _file = null;
         }
 
-        var file = _fs.Open(PathOf(fileNo), create: true, preallocate: _fileSize);
-        Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
-        LogFormat.WriteFileHeader(header, fileNo, _fileSize);
-        file.Write(0, header);
-        file.Flush();
-        _fs.SyncDirectory(_dir);
-        _file = file;
+        _file = _preparer.Create(fileNo, PathOf(fileNo));
         _fileOpenNo = fileNo;
     }
 
@@ -634,6 +633,7 @@ internal sealed class LogWriter : IDisposable
         _flusherWake.Release();
         _flusherThread.Join();
         _flusherWake.Dispose();
+        _preparer.Dispose();
         _file?.Dispose();
         _file = null;
     }

@@ -164,7 +164,7 @@ internal static class Recovery
                 throw new CorruptionException(Path.Combine(home, LogFormat.FileName(meta.RedoLsn.File)), 0, $"log files are missing; recovery needs the log from {meta.RedoLsn}");
             }
 
-            var fresh = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, meta.RedoLsn, 0);
+            var fresh = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, meta.RedoLsn, 0, options.PrepareLogFilesAhead);
             return new Result(fresh, checkpointer, catalog, version, fresh.End, released,
                 new RecoveryReport(created, meta.RedoLsn, fresh.End, 0, 0, Lsn.Zero, 0, null, fallback));
         }
@@ -280,7 +280,7 @@ internal static class Recovery
             throw new CorruptionException(Path.Combine(home, LogFormat.FileName(pos.File)), pos.Offset, detail ?? status.ToString());
         }
 
-        var log = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, pos, lastLength);
+        var log = new LogWriter(fs, home, options.LogFileSize, options.LogBufferSize, pos, lastLength, options.PrepareLogFilesAhead);
         if (!uncommittedAt.IsZero)
         {
             // A crash between a large transaction's Ops records and its Commit: it never committed. Cut its records

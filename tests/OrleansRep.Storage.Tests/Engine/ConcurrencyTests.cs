@@ -324,6 +324,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             LogFileSize = 128 << 10,
             CheckpointInterval = TimeSpan.Zero,
             CheckpointLogBytes = 256 << 10,
+            PrepareLogFilesAhead = false, // crash points are counted file operations
         };
         var env = StorageEnvironment.Open("/bank", options, fs);
         var setup = new Random(seed);

@@ -70,18 +70,6 @@ public sealed class FaultInjectingFileSystemTests
     }
 
     [Fact]
-    public void A_full_disk_refuses_a_preallocation_it_cannot_hold_and_creates_no_file()
-    {
-        fs.DiskFullAfterBytes(100);
-
-        Assert.Throws<IOException>(() => fs.Open(DataPath, create: true, preallocate: 4096));
-        Assert.False(fs.Exists(DataPath));
-
-        using var small = fs.Open(DataPath, create: true, preallocate: 100);
-        Assert.Equal(0, small.Length);
-    }
-
-    [Fact]
     public void A_failed_flush_throws_and_leaves_the_writes_unsynced()
     {
         using (var file = fs.Open(DataPath, create: true))

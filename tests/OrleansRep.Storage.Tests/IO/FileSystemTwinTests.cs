@@ -90,11 +90,19 @@ public sealed class FileSystemTwinTests
             Observe("reopened", () => ReadAt(again, 0, 64));
         }
 
-        // Preallocation: reserves, does not lengthen; an existing file opens as it is.
-        Observe("preallocated new file length", () => OpenLength(fs, P("b.log"), create: true, preallocate: 65536));
-        Observe("preallocated existing file length", () => OpenLength(fs, P("a.dat"), create: true, preallocate: 4096));
-        Observe("preallocate without create", () => OpenLength(fs, P("a.dat"), create: false, preallocate: 4096));
-        Observe("negative preallocation", () => OpenLength(fs, P("c.log"), create: true, preallocate: -1));
+        // Rename: moves the content, replaces an existing target.
+        using (var t = fs.Open(P("t.tmp"), create: true))
+        {
+            t.Write(0, [7, 7]);
+        }
+
+        Do("rename to a new name", () => fs.Rename(P("t.tmp"), P("t.new")));
+        Observe("old name after rename", () => fs.Exists(P("t.tmp")));
+        Observe("new name after rename", () => OpenLength(fs, P("t.new"), create: false));
+        Do("rename over an existing file", () => fs.Rename(P("t.new"), P("a.dat")));
+        Observe("replaced target", () => OpenLength(fs, P("a.dat"), create: false));
+        Do("rename a missing file", () => fs.Rename(P("missing"), P("x")));
+        Do("rename into a missing directory", () => fs.Rename(P("a.dat"), P("nodir/x")));
 
         // Missing things.
         Observe("open missing", () => OpenLength(fs, P("missing"), create: false));
@@ -172,9 +180,9 @@ public sealed class FileSystemTwinTests
         return log;
     }
 
-    private static long OpenLength(IFileSystem fs, string path, bool create, long preallocate = 0)
+    private static long OpenLength(IFileSystem fs, string path, bool create)
     {
-        using var file = fs.Open(path, create, preallocate);
+        using var file = fs.Open(path, create);
         return file.Length;
     }
 

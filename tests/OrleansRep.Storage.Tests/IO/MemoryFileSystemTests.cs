@@ -436,17 +436,43 @@ public sealed class MemoryFileSystemTests
     }
 
     [Fact]
-    public void Preallocation_leaves_a_new_file_empty_and_an_existing_file_as_it_is()
+    public void Rename_moves_the_file_replaces_the_target_and_keeps_open_handles_working()
     {
-        using (var created = fs.Open(DataPath, create: true, preallocate: 1 << 20))
+        using var file = fs.Open("/db/tmp", create: true);
+        file.Write(0, [1, 2, 3]);
+        using (var old = fs.Open(DataPath, create: true))
         {
-            Assert.Equal(0, created.Length);
-            created.Write(0, [1, 2, 3]);
+            old.Write(0, [9]);
         }
 
-        using var reopened = fs.Open(DataPath, create: true, preallocate: 1 << 20);
-        Assert.Equal(3, reopened.Length);
-        Assert.Throws<ArgumentOutOfRangeException>(() => fs.Open("/db/x", create: true, preallocate: -1));
+        fs.Rename("/db/tmp", DataPath);
+
+        Assert.False(fs.Exists("/db/tmp"));
+        Assert.Equal([1, 2, 3], fs.ReadAll(DataPath));
+        file.Write(3, [4]);
+        Assert.Equal([1, 2, 3, 4], fs.ReadAll(DataPath));
+        Assert.Throws<FileNotFoundException>(() => fs.Rename("/db/tmp", "/db/other"));
+    }
+
+    [Fact]
+    public void A_rename_is_durable_only_once_the_directory_is_synced()
+    {
+        using (var file = fs.Open("/db/tmp", create: true))
+        {
+            file.Write(0, [1, 2, 3]);
+            file.Flush();
+        }
+
+        fs.Rename("/db/tmp", DataPath);
+        fs.Crash(CrashMode.LoseUnsynced, seed: 1);
+        Assert.True(fs.Exists("/db/tmp"));
+        Assert.False(fs.Exists(DataPath));
+
+        fs.Rename("/db/tmp", DataPath);
+        fs.SyncDirectory(Home);
+        fs.Crash(CrashMode.LoseUnsynced, seed: 1);
+        Assert.False(fs.Exists("/db/tmp"));
+        Assert.Equal([1, 2, 3], fs.ReadAll(DataPath));
     }
 
     // ---- test helpers ----

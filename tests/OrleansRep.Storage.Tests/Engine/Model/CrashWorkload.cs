@@ -56,6 +56,7 @@ public sealed class CrashWorkload
             LogBufferSize = _rng.Next(3) == 0 ? 4 << 10 : 1 << 20,
             CheckpointInterval = TimeSpan.Zero,
             CheckpointLogBytes = 0,
+            PrepareLogFilesAhead = false, // crash points are counted file operations
         };
     }
 

@@ -79,11 +79,13 @@ public sealed class CrashingFileSystem(MemoryFileSystem inner) : IFileSystem
         throw new IOException($"'{path}': simulated power loss at this write");
     }
 
-    public IStorageFile Open(string path, bool create, long preallocate = 0) => new File(this, Inner.Open(path, create, preallocate));
+    public IStorageFile Open(string path, bool create) => new File(this, Inner.Open(path, create));
 
     public bool Exists(string path) => Inner.Exists(path);
 
     public void Delete(string path) => Inner.Delete(path);
+
+    public void Rename(string source, string destination) => Inner.Rename(source, destination);
 
     public void CreateDirectory(string path) => Inner.CreateDirectory(path);
 
@@ -114,6 +116,12 @@ public sealed class CrashingFileSystem(MemoryFileSystem inner) : IFileSystem
         }
 
         public void SetLength(long length) => file.SetLength(length);
+
+        public void Allocate(long length)
+        {
+            fs.Tick(Path);
+            file.Allocate(length);
+        }
 
         public void Dispose() => file.Dispose();
     }

@@ -52,11 +52,13 @@ public sealed class PausingFileSystem(IFileSystem inner) : IFileSystem, IDisposa
         }
     }
 
-    public IStorageFile Open(string path, bool create, long preallocate = 0) => new File(this, inner.Open(path, create, preallocate));
+    public IStorageFile Open(string path, bool create) => new File(this, inner.Open(path, create));
 
     public bool Exists(string path) => inner.Exists(path);
 
     public void Delete(string path) => inner.Delete(path);
+
+    public void Rename(string source, string destination) => inner.Rename(source, destination);
 
     public void CreateDirectory(string path) => inner.CreateDirectory(path);
 
@@ -83,6 +85,8 @@ public sealed class PausingFileSystem(IFileSystem inner) : IFileSystem, IDisposa
         public void Flush() => file.Flush();
 
         public void SetLength(long length) => file.SetLength(length);
+
+        public void Allocate(long length) => file.Allocate(length);
 
         public void Dispose() => file.Dispose();
     }
