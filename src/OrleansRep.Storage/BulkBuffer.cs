@@ -6,13 +6,18 @@ namespace OrleansRep.Storage;
 /// </summary>
 public sealed class BulkBuffer
 {
+    /// <summary>The index starts with room for pairs of this many bytes on average, so that filling the buffer
+    /// with typical pairs never reallocates it: a read loop then allocates nothing (and triggers no collection).</summary>
+    private const int ExpectedPairBytes = 64;
+
     private byte[] _data;
-    private int[] _index = new int[1024 * 4];
+    private int[] _index;
 
     public BulkBuffer(int capacityBytes = 4 << 20)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1024);
         _data = new byte[capacityBytes];
+        _index = new int[capacityBytes / ExpectedPairBytes * 4];
     }
 
     public int Count { get; private set; }

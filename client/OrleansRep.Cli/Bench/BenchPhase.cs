@@ -9,4 +9,16 @@ public sealed record BenchPhase(
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("ops_per_sec")] double OpsPerSec,
     [property: JsonPropertyName("p50_us")] double P50Us,
-    [property: JsonPropertyName("p99_us")] double P99Us);
+    [property: JsonPropertyName("p99_us")] double P99Us)
+{
+    /// <summary>Managed bytes allocated per operation (all threads), a measure of garbage-collector pressure.</summary>
+    [JsonPropertyName("alloc_bytes_per_op")]
+    public double AllocBytesPerOp { get; init; }
+
+    /// <summary>Garbage collections during the phase (gen0 counts every collection, gen2 only full ones).</summary>
+    [JsonPropertyName("gc_gen0")]
+    public int GcGen0 { get; init; }
+
+    [JsonPropertyName("gc_gen2")]
+    public int GcGen2 { get; init; }
+}

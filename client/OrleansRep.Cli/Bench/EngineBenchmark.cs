@@ -28,19 +28,29 @@ public static class EngineBenchmark
 
         // put_nosync is Berkeley DB's DB_TXN_NOSYNC (records stay in the log buffer): Durability.Buffered here.
         // put_writenosync also writes every commit to the OS (Durability.NoSync): survives a process crash.
-        phases.Add(Report(progress, PutSerial(env, db, "put_nosync", 1, sizes.NoSyncPuts, Durability.Buffered, value)));
-        phases.Add(Report(progress, PutSerial(env, db, "put_writenosync", 4, sizes.NoSyncPuts / 5, Durability.NoSync, value)));
-        phases.Add(Report(progress, PutSerial(env, db, "commit_sync_1w", 2, sizes.SyncPuts, Durability.Sync, value)));
-        phases.Add(Report(progress, PutConcurrent(env, db, "commit_sync_64w", 3, sizes.SyncPutsConcurrent, sizes.Writers, value)));
-        phases.Add(Report(progress, Gets(env, db, "get_1t", 1, sizes.Gets, sizes.NoSyncPuts, seed)));
-        phases.Add(Report(progress, Gets(env, db, "get_2t", 2, sizes.Gets, sizes.NoSyncPuts, seed)));
-        phases.Add(Report(progress, Scan(env, db)));
+        phases.Add(Measure(progress, () => PutSerial(env, db, "put_nosync", 1, sizes.NoSyncPuts, Durability.Buffered, value)));
+        phases.Add(Measure(progress, () => PutSerial(env, db, "put_writenosync", 4, sizes.NoSyncPuts / 5, Durability.NoSync, value)));
+        phases.Add(Measure(progress, () => PutSerial(env, db, "commit_sync_1w", 2, sizes.SyncPuts, Durability.Sync, value)));
+        phases.Add(Measure(progress, () => PutConcurrent(env, db, "commit_sync_64w", 3, sizes.SyncPutsConcurrent, sizes.Writers, value)));
+        phases.Add(Measure(progress, () => Gets(env, db, "get_1t", 1, sizes.Gets, sizes.NoSyncPuts, seed)));
+        phases.Add(Measure(progress, () => Gets(env, db, "get_2t", 2, sizes.Gets, sizes.NoSyncPuts, seed)));
+        phases.Add(Measure(progress, () => Scan(env, db)));
         return phases;
     }
 
-    private static BenchPhase Report(TextWriter progress, BenchPhase phase)
+    /// <summary>Runs a phase, adds what it cost the garbage collector, and prints its line.</summary>
+    private static BenchPhase Measure(TextWriter progress, Func<BenchPhase> run)
     {
-        progress.WriteLine($"{phase.Name,-16} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us");
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var (gen0, gen2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+        var phase = run();
+        phase = phase with
+        {
+            AllocBytesPerOp = Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Math.Max(1, phase.Ops), 1),
+            GcGen0 = GC.CollectionCount(0) - gen0,
+            GcGen2 = GC.CollectionCount(2) - gen2,
+        };
+        progress.WriteLine($"{phase.Name,-16} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us  {phase.AllocBytesPerOp,8:F0} B/op  gc {phase.GcGen0}/{phase.GcGen2}");
         return phase;
     }
 

@@ -1,0 +1,50 @@
+using OrleansRep.Storage;
+
+namespace OrleansRep.Replication.Messages;
+
+/// <summary>The type-specific part of a <see cref="RepMessage"/>.</summary>
+public abstract record RepPayload;
+
+/// <summary>One log record (LOG, VERIFY, and the record a master resends).</summary>
+public sealed record RecordPayload(LogRecordView Record) : RepPayload;
+
+/// <summary>Several consecutive log records (BULK_LOG), in LSN order, within the bulk byte limit.</summary>
+public sealed record BulkPayload(IReadOnlyList<LogRecordView> Records) : RepPayload;
+
+/// <summary>The end of a requested range (LOG_REQ: records from the header LSN up to, not including, End).</summary>
+public sealed record RangePayload(Lsn End) : RepPayload;
+
+/// <summary>An election vote (VOTE1; VOTE2 uses only <see cref="Egen"/>).</summary>
+public sealed record VotePayload(
+    uint Egen,
+    int Nsites,
+    int Nvotes,
+    int Priority,
+    bool Electable,
+    uint DataGen,
+    Lsn LastCommit,
+    uint Tiebreaker,
+    bool FullElection) : RepPayload;
+
+/// <summary>ALIVE: the sender's election generation.</summary>
+public sealed record AlivePayload(uint Egen) : RepPayload;
+
+/// <summary>A site's identity for membership messages.</summary>
+public sealed record SitePayload(SiteInfo Site) : RepPayload;
+
+/// <summary>The whole group as the master committed it (MEMBERSHIP).</summary>
+public sealed record MembershipPayload(IReadOnlyList<SiteInfo> Sites, long Version) : RepPayload;
+
+/// <summary>UPDATE: what internal init transfers. <see cref="FirstLsn"/> is where the log after the snapshot starts
+/// (the master's stable LSN); the message LSN is the master's end of log. <see cref="SnapshotId"/> names the snapshot
+/// the master's host prepared; <see cref="Chunks"/> how many chunks it has.</summary>
+public sealed record UpdatePayload(Lsn FirstLsn, long SnapshotId, int Chunks) : RepPayload;
+
+/// <summary>PAGE: one chunk of an internal-init snapshot.</summary>
+public sealed record ChunkPayload(long SnapshotId, int Index, int Count, ReadOnlyMemory<byte> Data) : RepPayload;
+
+/// <summary>PAGE_REQ: the chunk wanted.</summary>
+public sealed record ChunkRequestPayload(long SnapshotId, int Index) : RepPayload;
+
+/// <summary>LEASE_GRANT / PERM timestamps for master leases: the master's time when it sent the PERM record.</summary>
+public sealed record LeasePayload(long MasterTime) : RepPayload;
