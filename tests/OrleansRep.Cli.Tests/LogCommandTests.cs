@@ -57,6 +57,34 @@ public sealed partial class LogCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Printlog_into_a_pipe_closed_early_ends_quietly_and_succeeds()
+    {
+        using var dir = new ScratchDirectory(output);
+        var home = dir.Combine("home");
+        using (var env = StorageEnvironment.Open(home))
+        {
+            var db = env.OpenDatabase("d", create: true);
+            for (var i = 0; i < 3000; i++)
+            {
+                using var txn = env.BeginWrite();
+                txn.Put(db, Encoding.ASCII.GetBytes($"key{i:D5}"), new byte[16]);
+                txn.Commit(Durability.NoSync);
+            }
+        }
+
+        // Far more than a pipe buffer of output, read by `head -n 1`, which exits at once.
+        var script = $"set -o pipefail; '{OrepExecutable.DotnetHost}' '{OrepExecutable.DllPath}' db printlog --home '{home}' | head -n 1 > /dev/null";
+        var info = new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false };
+        using var bash = System.Diagnostics.Process.Start(info)!;
+        var stderr = await bash.StandardError.ReadToEndAsync();
+        await bash.WaitForExitAsync();
+
+        // .NET's console stream drops writes to a pipe whose reader left (EPIPE), so no error reaches the user.
+        Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}, stderr: {stderr}");
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
     public async Task Printlog_of_a_damaged_log_exits_3_naming_file_and_offset()
     {
         using var dir = new ScratchDirectory(output);

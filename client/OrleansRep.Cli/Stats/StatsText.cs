@@ -19,6 +19,8 @@ internal static class StatsText
             .Add("page writes", stats.PageWrites)
             .Add("cache hits", stats.CacheHits)
             .Add("cache misses", stats.CacheMisses)
+            .Add("cache resident bytes", stats.CacheResidentBytes)
+            .Add("cache evictions", stats.CacheEvictions)
             .WriteTo(writer, "  ");
 
         writer.Write("\nlog\n");
