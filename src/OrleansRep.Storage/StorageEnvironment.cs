@@ -24,7 +24,7 @@ public sealed class StorageEnvironment : IDisposable
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly object _releaseGate = new();
     private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
-    private readonly List<Func<Lsn>> _retention = [];
+    private readonly LogArchive _archive;
     private readonly ITimer? _checkpointTimer;
     private readonly TxnOpBuffer _opBuffer = new();
     private readonly Evictor _evictor;
@@ -57,6 +57,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         RecoveryReport = recovered.Report;
+        _archive = new LogArchive(fs, home, () => _checkpointer.Meta.RedoLsn, () => _log.End);
         _evictor = new Evictor(store);
         store.LeafLoaded = OnLeafLoaded;
         if (options.CheckpointInterval > TimeSpan.Zero)
@@ -370,9 +371,9 @@ public sealed class StorageEnvironment : IDisposable
         return meta.RedoLsn;
     }
 
-    /// <summary>Drops clean leaves from memory until the cache is back under <see cref="StorageOptions.CacheSize"/>.</summary>
-    /// <summary>Eviction needs the slots to hold still, so it runs only when no write transaction is open; a busy
-    /// writer means it is skipped this time (the next checkpoint or page load tries again).</summary>
+    /// <summary>Drops clean leaves from memory until the cache is back under <see cref="StorageOptions.CacheSize"/>.
+    /// Eviction needs the slots to hold still, so it runs only when no write transaction is open; a busy writer means
+    /// it is skipped this time (the next checkpoint or page load tries again).</summary>
     private void TryEvict()
     {
         if (!_writer.Wait(0))
@@ -549,51 +550,13 @@ public sealed class StorageEnvironment : IDisposable
     /// Registers a function that says the oldest LSN someone still needs (a lagging replica, a running backup);
     /// archiving keeps every log file from that LSN's file on. Dispose the result to unregister.
     /// </summary>
-    public IDisposable AddLogRetention(Func<Lsn> oldestNeeded)
-    {
-        lock (_retention)
-        {
-            _retention.Add(oldestNeeded);
-        }
-
-        return new Retention(this, oldestNeeded);
-    }
+    public IDisposable AddLogRetention(Func<Lsn> oldestNeeded) => _archive.AddRetention(oldestNeeded);
 
     /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>
-    public IReadOnlyList<string> ArchivableLogFiles()
-    {
-        var keepFrom = _checkpointer.Meta.RedoLsn.IsZero ? 0u : _checkpointer.Meta.RedoLsn.File;
-        lock (_retention)
-        {
-            foreach (var hook in _retention)
-            {
-                var needed = hook();
-                if (!needed.IsZero && needed.File < keepFrom)
-                {
-                    keepFrom = needed.File;
-                }
-            }
-        }
-
-        var current = _log.End.File;
-        return LogReader.ListFiles(_fs, Home)
-            .Where(f => f < keepFrom && f < current)
-            .Select(LogFormat.FileName)
-            .ToList();
-    }
+    public IReadOnlyList<string> ArchivableLogFiles() => _archive.ArchivableFiles();
 
     /// <summary>Removes the archivable log files; returns their names.</summary>
-    public IReadOnlyList<string> RemoveArchivableLogFiles()
-    {
-        var files = ArchivableLogFiles();
-        foreach (var name in files)
-        {
-            _fs.Delete(Path.Combine(Home, name));
-        }
-
-        _fs.SyncDirectory(Home);
-        return files;
-    }
+    public IReadOnlyList<string> RemoveArchivableLogFiles() => _archive.RemoveArchivable();
 
     /// <summary>Statistics; <paramref name="walkTrees"/> also counts entries and nodes of every database (loads them).</summary>
     public StorageStats GetStats(bool walkTrees = true)
@@ -603,14 +566,7 @@ public sealed class StorageEnvironment : IDisposable
         foreach (var name in read.DatabaseNames())
         {
             var db = read.OpenDatabase(name);
-            long entries = 0, leaves = 0, branches = 0;
-            var depth = 0;
-            if (walkTrees)
-            {
-                Walk(Node.Resolve(db.State.Root, read.Version), read.Version, 1, ref entries, ref leaves, ref branches, ref depth);
-            }
-
-            dbs.Add(new DatabaseStats(name, db.Id, entries, depth, leaves, branches));
+            dbs.Add(walkTrees ? TreeShape.Measure(name, db.Id, db.State.Root, read.Version) : new DatabaseStats(name, db.Id, 0, 0, 0, 0));
         }
 
         var reads = _store.PageReads;
@@ -643,30 +599,6 @@ public sealed class StorageEnvironment : IDisposable
             ActiveReaders = Readers.Count - 1,
             WriteFailed = _log.Failed,
         };
-    }
-
-    private static void Walk(Node? n, long snapshot, int level, ref long entries, ref long leaves, ref long branches, ref int depth)
-    {
-        if (n == null)
-        {
-            return;
-        }
-
-        n.EnsureLoaded();
-        depth = Math.Max(depth, level);
-        if (n is LeafNode leaf)
-        {
-            leaves++;
-            entries += leaf.Count;
-            return;
-        }
-
-        var b = (BranchNode)n;
-        branches++;
-        for (var i = 0; i < b.Count; i++)
-        {
-            Walk(Node.Resolve(b.Child(i), snapshot), snapshot, level + 1, ref entries, ref leaves, ref branches, ref depth);
-        }
     }
 
     private void ThrowIfWriteFailed()
@@ -711,17 +643,6 @@ public sealed class StorageEnvironment : IDisposable
             _store.Dispose();
             _lock.Dispose();
             _writer.Dispose();
-        }
-    }
-
-    private sealed class Retention(StorageEnvironment env, Func<Lsn> hook) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (env._retention)
-            {
-                env._retention.Remove(hook);
-            }
         }
     }
 }
