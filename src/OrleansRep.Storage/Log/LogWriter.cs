@@ -32,7 +32,7 @@ internal sealed class LogWriter : IDisposable
     private readonly int _bufferLimit;
     private readonly object _gate = new();
     private readonly Stack<byte[]> _pool = new();
-    private readonly List<Waiter> _waiters = [];
+    private readonly List<LogWaiter> _waiters = [];
     private readonly Thread _flusherThread;
     private readonly SemaphoreSlim _flusherWake = new(0);
     private readonly LogFilePreparer _preparer;
@@ -41,8 +41,8 @@ internal sealed class LogWriter : IDisposable
     private uint _fileNo;
     private uint _offset;
     private int _lastLength;
-    private Segment _active;
-    private List<Segment> _sealed = [];
+    private LogSegment _active;
+    private List<LogSegment> _sealed = [];
     private long _unwrittenBytes;
 
     // Progress (guarded by _gate).
@@ -82,7 +82,7 @@ internal sealed class LogWriter : IDisposable
             _durable = new Lsn(_fileNo, 0);
         }
 
-        _active = new Segment(_fileNo, _offset, Rent(0), newFile: needNewFile);
+        _active = new LogSegment(_fileNo, _offset, Rent(0), newFile: needNewFile);
         _flusherThread = new Thread(FlusherLoop) { IsBackground = true, Name = "orep-log-flusher" };
         _flusherThread.Start();
     }
@@ -220,7 +220,7 @@ internal sealed class LogWriter : IDisposable
     /// The flush runs on the flusher thread; the caller's thread is free meanwhile.</summary>
     public ValueTask WaitAsync(Lsn end, bool durable)
     {
-        Waiter waiter;
+        LogWaiter waiter;
         lock (_gate)
         {
             ThrowIfFailed();
@@ -229,7 +229,7 @@ internal sealed class LogWriter : IDisposable
                 return ValueTask.CompletedTask;
             }
 
-            waiter = new Waiter(end, durable);
+            waiter = new LogWaiter(end, durable);
             _waiters.Add(waiter);
             if (_flushing || _flusherRequested)
             {
@@ -246,7 +246,7 @@ internal sealed class LogWriter : IDisposable
     /// <summary>Blocking wait: flushes on the caller's thread when nobody else is flushing.</summary>
     public void Wait(Lsn end, bool durable)
     {
-        Waiter? waiter = null;
+        LogWaiter? waiter = null;
         lock (_gate)
         {
             ThrowIfFailed();
@@ -257,7 +257,7 @@ internal sealed class LogWriter : IDisposable
 
             if (_flushing || _flusherRequested)
             {
-                waiter = new Waiter(end, durable);
+                waiter = new LogWaiter(end, durable);
                 _waiters.Add(waiter);
             }
             else
@@ -342,7 +342,7 @@ internal sealed class LogWriter : IDisposable
             _offset = to.Offset;
             _lastLength = lastLength;
             _written = _durable = to;
-            _active = new Segment(_fileNo, _offset, _active.Buffer, newFile: false);
+            _active = new LogSegment(_fileNo, _offset, _active.Buffer, newFile: false);
             _sealed.Clear();
             _unwrittenBytes = 0;
             _flushing = false;
@@ -388,8 +388,8 @@ internal sealed class LogWriter : IDisposable
         var needSync = ownDurable;
         while (true)
         {
-            List<Segment> full;
-            Segment active;
+            List<LogSegment> full;
+            LogSegment active;
             int upto;
             Lsn end;
             lock (_gate)
@@ -430,7 +430,7 @@ internal sealed class LogWriter : IDisposable
                 failure = Fail(e, "writing the log");
             }
 
-            List<Waiter>? done = null;
+            List<LogWaiter>? done = null;
             bool finished;
             lock (_gate)
             {
@@ -489,7 +489,7 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    private void WriteSegment(Segment seg, int upto)
+    private void WriteSegment(LogSegment seg, int upto)
     {
         if (seg.NewFile && !seg.FileCreated)
         {
@@ -529,7 +529,7 @@ internal sealed class LogWriter : IDisposable
         _offset = LogFormat.FileHeaderSize;
         _lastLength = 0;
         _sealed.Add(_active);
-        _active = new Segment(_fileNo, _offset, Rent(0), newFile: true);
+        _active = new LogSegment(_fileNo, _offset, Rent(0), newFile: true);
     }
 
     private Span<byte> Reserve(int length)
@@ -537,7 +537,7 @@ internal sealed class LogWriter : IDisposable
         if (_active.Buffer.Length - _active.Length < length)
         {
             _sealed.Add(_active);
-            _active = new Segment(_fileNo, _offset, Rent(length), newFile: false);
+            _active = new LogSegment(_fileNo, _offset, Rent(length), newFile: false);
         }
 
         var dest = _active.Buffer.AsSpan(_active.Length, length);
@@ -636,27 +636,5 @@ internal sealed class LogWriter : IDisposable
         _preparer.Dispose();
         _file?.Dispose();
         _file = null;
-    }
-
-    private sealed class Segment(uint fileNo, uint offset, byte[] buffer, bool newFile)
-    {
-        public uint FileNo { get; } = fileNo;
-        public uint Offset { get; } = offset;
-        public byte[] Buffer { get; } = buffer;
-        public bool NewFile { get; } = newFile;
-        public bool FileCreated { get; set; }
-
-        /// <summary>Bytes appended (grows under the writer's lock).</summary>
-        public int Length { get; set; }
-
-        /// <summary>Bytes already written to the file (only the flusher moves it).</summary>
-        public int Written { get; set; }
-    }
-
-    private sealed class Waiter(Lsn end, bool durable)
-    {
-        public Lsn End { get; } = end;
-        public bool Durable { get; } = durable;
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
