@@ -12,10 +12,10 @@ namespace OrleansRep.Replication.Tests.Support;
 /// </summary>
 internal sealed class TestSite
 {
-    public TestSite(int id, ReplicationOptions? options = null, RepPersistentState? state = null, MemoryReplicaStore? store = null)
+    public TestSite(int id, ReplicationOptions? options = null, RepPersistentState? state = null, MemoryReplicaStore? store = null, ISnapshotSource? snapshots = null)
     {
         Store = store ?? new MemoryReplicaStore();
-        Node = new ReplicationNode(new SiteId(id), options ?? new ReplicationOptions(), Store, NoSnapshots.Instance, state ?? new RepPersistentState());
+        Node = new ReplicationNode(new SiteId(id), options ?? new ReplicationOptions(), Store, snapshots ?? NoSnapshots.Instance, state ?? new RepPersistentState());
     }
 
     public ReplicationNode Node { get; }
