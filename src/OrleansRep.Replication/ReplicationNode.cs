@@ -113,6 +113,15 @@ public sealed class ReplicationNode
         return _ctx.TakeActions();
     }
 
+    /// <summary>Runs <paramref name="call"/> on this node's parts as one step and returns the step's actions: for tests
+    /// that drive a part whose caller is another part (e.g. <see cref="ClientSync.Begin"/>, which Roles calls).</summary>
+    internal IReadOnlyList<RepAction> RunAsStep(Action<ReplicationNode> call)
+    {
+        Sync.OnStepStart();
+        call(this);
+        return _ctx.TakeActions();
+    }
+
     private void OnCommand(RepCommand command)
     {
         switch (command)

@@ -42,6 +42,21 @@ internal sealed class TestSite
         return actions;
     }
 
+    /// <summary>Runs a part's method as one step (see <see cref="ReplicationNode.RunAsStep"/>), carrying out its storage
+    /// actions as <see cref="Step"/> does.</summary>
+    public IReadOnlyList<RepAction> Run(Action<ReplicationNode> call)
+    {
+        var actions = Node.RunAsStep(call);
+        Log.AddRange(actions);
+        var flushed = Store.Carry(actions);
+        if (flushed is { } durable)
+        {
+            Log.AddRange(Node.Step(new LogDurable(durable)));
+        }
+
+        return actions;
+    }
+
     public IReadOnlyList<RepAction> Receive(RepMessage message, SendOptions flags = SendOptions.None) => Step(new MessageReceived(message, flags));
 
     public IReadOnlyList<RepAction> Advance(TimeSpan by)
