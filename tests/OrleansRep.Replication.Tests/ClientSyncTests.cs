@@ -27,6 +27,25 @@ public sealed class ClientSyncTests
         AssertSend(send, RepMessageType.VerifyReq, lastCommit.Lsn, SendOptions.Anywhere);
         Assert.False(client.Node.Applier.Accepting);
         Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
+
+        // The role change locks the API out for its step only; verifying does not.
+        Assert.True(client.Node.LockedOut);
+        client.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(client.Node.LockedOut);
+    }
+
+    [Fact]
+    public void Stop_abandons_the_sync_and_lets_the_log_in()
+    {
+        var client = Client();
+        Append(client, RecordKind.Commit);
+        client.Run(n => n.Sync.Begin());
+
+        Assert.Empty(client.Run(n => n.Sync.Stop()));
+
+        Assert.Equal(SyncPhase.Off, client.Node.Sync.Phase);
+        Assert.True(client.Node.Applier.Accepting);
+        Assert.Empty(client.Advance(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
