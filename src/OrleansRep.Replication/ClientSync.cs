@@ -8,20 +8,19 @@ namespace OrleansRep.Replication;
 /// <summary>
 /// A client's sync with a new master (reference section 5): VERIFY_REQ walking back over PERM records to the last
 /// match, truncating the diverged tail (reporting the rolled-back commits, or refusing with WOULD_ROLLBACK), ALL_REQ
-/// from the match; internal init when the master no longer has the log (UPDATE_REQ / UPDATE / PAGE_REQ / PAGE, a
-/// crash-safe marker, INIT_DONE; JOIN_FAILURE with AUTOINIT off); delayed clients. The master's side of internal init
-/// (UPDATE_REQ, PAGE_REQ) is <see cref="InitSnapshotServer"/>, reached through here.
+/// from the match; internal init when the master no longer has the log (<see cref="InternalInitClient"/>; JOIN_FAILURE
+/// with AUTOINIT off); delayed clients; the API lockout. The master's side of internal init (UPDATE_REQ, PAGE_REQ) is
+/// <see cref="InitSnapshotServer"/>, reached through here.
 /// <para>
 /// While syncing (any <see cref="Phase"/> but <see cref="SyncPhase.Off"/>) <see cref="ClientApplier.Accepting"/> is
-/// false, so live log traffic is held back, except in <see cref="SyncPhase.Log"/>, where the log after the snapshot
-/// comes in through the applier.
+/// false, so live log traffic is held back, except in internal init's <see cref="SyncPhase.Log"/> stage, where the log
+/// after the snapshot comes in through the applier.
 /// </para>
 /// <para>
-/// <b>Crash mid-init.</b> The marker <see cref="RepPersistentState.InitSnapshotId"/> is persisted before
-/// <see cref="BeginInternalInit"/> and cleared after <see cref="FinishInternalInit"/>. A site that finds it set
-/// (restarted mid-init) counts as <see cref="InInternalInit"/> from the start (not electable, locked out), and its next
-/// <see cref="Begin"/> (or <see cref="SyncNow"/> when delayed) starts internal init over instead of verifying a log
-/// that is only partly there.
+/// <b>Crash mid-init.</b> A site that finds <see cref="RepPersistentState.InitSnapshotId"/> set (it crashed between
+/// UPDATE and INIT_DONE) counts as <see cref="InInternalInit"/> from the start (not electable, locked out), and its
+/// next <see cref="Begin"/> (or <see cref="SyncNow"/> when delayed) starts internal init over instead of verifying a
+/// log that is only partly there. That check is in <see cref="StartSync"/>.
 /// </para>
 /// </summary>
 internal sealed class ClientSync
@@ -29,24 +28,17 @@ internal sealed class ClientSync
     private readonly NodeContext _ctx;
     private readonly ClientApplier _applier;
     private readonly InitSnapshotServer _server;
-    private readonly RequestBackoff _retry;
+    private readonly InternalInitClient _init;
+    private readonly RequestBackoff _verifyRetry;
+
+    /// <summary>Off, Delayed, Verify or Refused; while <see cref="_init"/> is active its stage is the phase.</summary>
+    private SyncPhase _phase;
 
     /// <summary>The PERM record whose VERIFY is awaited.</summary>
     private Lsn _verifyLsn;
 
-    /// <summary>The lowest LSN known to have a checkpoint below the verify walk (saves rescanning the log).</summary>
+    /// <summary>A checkpoint known to lie below the verify walk (saves rescanning the log); zero if none known.</summary>
     private Lsn _checkpointBelow;
-
-    /// <summary>Internal init must start over at the next sync (the log and data are partly replaced).</summary>
-    private bool _initInterrupted;
-
-    /// <summary>The next UPDATE_REQ asks again for the same init attempt.</summary>
-    private bool _updateRequested;
-
-    private InitTransfer? _transfer;
-
-    /// <summary>The local log end when the LOG phase last saw progress.</summary>
-    private Lsn _logProgress;
 
     /// <summary>Set by a step that changes data under the API (role change, truncation); cleared when the next step
     /// starts, by which time the host has carried that step's actions out.</summary>
@@ -57,27 +49,28 @@ internal sealed class ClientSync
         _ctx = ctx;
         _applier = applier;
         _server = new InitSnapshotServer(ctx);
-        _retry = new RequestBackoff(NodeContext.Micros(ctx.Options.RequestGapMin), NodeContext.Micros(ctx.Options.RequestGapMax));
+        _init = new InternalInitClient(ctx, applier);
+        _verifyRetry = new RequestBackoff(NodeContext.Micros(ctx.Options.RequestGapMin), NodeContext.Micros(ctx.Options.RequestGapMax));
     }
 
-    public SyncPhase Phase { get; private set; }
+    public SyncPhase Phase => _init.Active ? _init.Stage : _phase;
 
     /// <summary>Internal init is under way (or was, when this site crashed): such a site cannot be elected
     /// (Berkeley DB votes with priority 0, not electable) and <c>rep_start(MASTER)</c> must fail.</summary>
-    public bool InInternalInit => Phase is SyncPhase.Update or SyncPhase.Page or SyncPhase.Log || _ctx.State.InitSnapshotId != 0;
+    public bool InInternalInit => _init.Active || _ctx.State.InitSnapshotId != 0;
 
     /// <summary>
     /// The API is locked out (Berkeley DB's <c>__env_rep_enter</c> / <c>__db_rep_enter</c>): internal init is under way,
     /// or the step just taken changes the data under the API (the truncation after verify, a role change to a new
     /// master). The host reads it after each step: while true it holds new operations (reads, proposals) until a later
     /// step leaves it false, or with <see cref="ReplicationOptions.NoWait"/> fails them at once with
-    /// <see cref="OrleansRep.Replication.LockedOut"/>. The truncation's lockout lasts until the next step starts, as the host has
-    /// carried the truncation out by then.
+    /// <see cref="OrleansRep.Replication.LockedOut"/>. The truncation's lockout lasts until the next step starts, as the
+    /// host has carried the truncation out by then.
     /// </summary>
     public bool LockedOut => InInternalInit || _lockedForStep;
 
     /// <summary>Internal init's chunk progress (null when not fetching).</summary>
-    internal InitTransfer? Transfer => _transfer;
+    internal InitTransfer? Transfer => _init.Transfer;
 
     /// <summary>The master's snapshots for internal init.</summary>
     internal InitSnapshotServer Server => _server;
@@ -91,12 +84,11 @@ internal sealed class ClientSync
     public void Begin()
     {
         _lockedForStep = true;
-        _initInterrupted |= InInternalInit;
-        _transfer = null;
+        _init.Abandon();
         _applier.Accepting = false;
         if (_ctx.Options.DelayClient)
         {
-            Phase = SyncPhase.Delayed;
+            _phase = SyncPhase.Delayed;
             return;
         }
 
@@ -117,8 +109,8 @@ internal sealed class ClientSync
     /// init marker stays (a site that had started internal init still needs it).</summary>
     public void Stop()
     {
-        Phase = SyncPhase.Off;
-        _transfer = null;
+        _phase = SyncPhase.Off;
+        _init.Abandon();
         _applier.Accepting = true;
     }
 
@@ -148,13 +140,13 @@ internal sealed class ClientSync
                 OnVerifyFail(message);
                 break;
             case RepMessageType.Update:
-                OnUpdate(message);
+                _init.OnUpdate(message);
                 break;
             case RepMessageType.Page:
-                OnChunk(message);
+                _init.OnChunk(message);
                 break;
             case RepMessageType.PageFail:
-                OnChunkFail(message);
+                _init.OnChunkFail(message);
                 break;
 
             // PAGE_MORE and BULK_PAGE: this client asks for one chunk per PAGE_REQ, so they are never due.
@@ -163,32 +155,17 @@ internal sealed class ClientSync
 
     public void OnCompleted(Completed completed)
     {
-        if (_server.OnCompleted(completed))
+        if (!_server.OnCompleted(completed))
         {
-            return;
-        }
-
-        if (Phase != SyncPhase.Page || !_transfer!.EndStore(completed.ActionId, completed.Succeeded))
-        {
-            return;
-        }
-
-        _retry.Restart(_ctx.Now);
-        RequestChunks(SendOptions.None);
-        if (_transfer.AllStored)
-        {
-            EnterLogPhase();
+            _init.OnCompleted(completed);
         }
     }
 
-    /// <summary>The local log is durable up to <paramref name="lsn"/>: internal init may have its log.</summary>
+    /// <summary>The local log is durable up to <paramref name="lsn"/>: internal init may have all its log.</summary>
     public void OnLogDurable(Lsn lsn)
     {
         _ = lsn;
-        if (Phase == SyncPhase.Log)
-        {
-            FinishInitIfLogReady();
-        }
+        _init.OnLogDurable();
     }
 
     public void OnTick()
@@ -204,46 +181,23 @@ internal sealed class ClientSync
             return;
         }
 
-        switch (Phase)
+        if (_init.Active)
         {
-            case SyncPhase.Verify when _retry.RepeatDue(_ctx.Now):
-                SendToMaster(RepMessageType.VerifyReq, _verifyLsn, flags: SendOptions.ReRequest);
-                break;
-            case SyncPhase.Update when _retry.RepeatDue(_ctx.Now):
-                SendUpdateRequest(SendOptions.ReRequest);
-                break;
-            case SyncPhase.Page when _retry.RepeatDue(_ctx.Now):
-                foreach (var index in _transfer!.Outstanding)
-                {
-                    SendChunkRequest(index, SendOptions.ReRequest);
-                }
-
-                break;
-            case SyncPhase.Log:
-                TickLogPhase();
-                break;
+            _init.OnTick();
+        }
+        else if (_phase == SyncPhase.Verify && _verifyRetry.RepeatDue(_ctx.Now))
+        {
+            SendToMaster(RepMessageType.VerifyReq, _verifyLsn, SendOptions.ReRequest);
         }
     }
 
+    /// <summary>Verify from the last PERM record, or internal init when the log cannot be verified (empty, no PERM
+    /// record, or left half-replaced by an interrupted init).</summary>
     private void StartSync()
     {
-        _transfer = null;
         _checkpointBelow = Lsn.Zero;
-        if (_initInterrupted || _ctx.State.InitSnapshotId != 0)
-        {
-            StartInternalInit();
-            return;
-        }
-
-        if (_ctx.Store.First.IsZero)
-        {
-            // Nothing to verify against.
-            StartInternalInit();
-            return;
-        }
-
-        var lastPerm = _ctx.Store.LastPermBefore(_ctx.Store.LogEnd);
-        if (lastPerm == null)
+        var lastPerm = _ctx.Store.First.IsZero ? null : _ctx.Store.LastPermBefore(_ctx.Store.LogEnd);
+        if (_ctx.State.InitSnapshotId != 0 || lastPerm == null)
         {
             StartInternalInit();
             return;
@@ -254,10 +208,10 @@ internal sealed class ClientSync
 
     private void RequestVerify(Lsn lsn)
     {
-        Phase = SyncPhase.Verify;
+        _phase = SyncPhase.Verify;
         _verifyLsn = lsn;
-        _retry.Restart(_ctx.Now);
-        SendToMaster(RepMessageType.VerifyReq, lsn, flags: SendOptions.Anywhere);
+        _verifyRetry.Restart(_ctx.Now);
+        SendToMaster(RepMessageType.VerifyReq, lsn, SendOptions.Anywhere);
     }
 
     private void OnVerify(RepMessage message)
@@ -279,10 +233,8 @@ internal sealed class ClientSync
         {
             // The local log changed under the walk: start it again from the end.
             StartSync();
-            return;
         }
-
-        if (mine.SameBytes(theirs))
+        else if (mine.SameBytes(theirs))
         {
             OnVerifyMatch(mine);
         }
@@ -347,7 +299,7 @@ internal sealed class ClientSync
 
         if (commitsLost.Count > 0 && !_ctx.Options.AutoRollback)
         {
-            Phase = SyncPhase.Refused;
+            _phase = SyncPhase.Refused;
             _ctx.Raise(RepEventKind.WouldRollback, _ctx.Master, matchEnd, commitsLost);
             return;
         }
@@ -370,8 +322,8 @@ internal sealed class ClientSync
         // start a second stream.
         _applier.DeferGapRequests();
         _applier.Accepting = true;
-        Phase = SyncPhase.Off;
-        SendToMaster(RepMessageType.AllReq, matchEnd, flags: SendOptions.Anywhere);
+        _phase = SyncPhase.Off;
+        SendToMaster(RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);
     }
 
     private void OnVerifyFail(RepMessage message)
@@ -380,186 +332,39 @@ internal sealed class ClientSync
         var relevant = Phase switch
         {
             SyncPhase.Verify => message.Lsn == _verifyLsn,
-            SyncPhase.Log => _transfer!.FirstLsn <= message.Lsn && message.Lsn <= _transfer.LastLsn,
+            SyncPhase.Log => _init.NeedsLogAt(message.Lsn),
             SyncPhase.Off => message.Lsn >= _applier.ReadyLsn,
             _ => false,
         };
-        if (!relevant)
+        if (relevant)
         {
-            return;
+            StartInternalInit();
         }
-
-        _initInterrupted |= Phase == SyncPhase.Log;
-        StartInternalInit();
     }
 
-    /// <summary>Asks the master for a snapshot (or, with AUTOINIT off, gives up with JOIN_FAILURE).</summary>
+    /// <summary>Internal init, or with AUTOINIT off JOIN_FAILURE and a refused sync.</summary>
     private void StartInternalInit()
     {
-        _transfer = null;
-        _applier.Accepting = false;
         if (!_ctx.Options.AutoInit)
         {
-            Phase = SyncPhase.Refused;
+            _init.Abandon();
+            _applier.Accepting = false;
+            _phase = SyncPhase.Refused;
             _ctx.Raise(RepEventKind.JoinFailure, _ctx.Master);
             return;
         }
 
-        Phase = SyncPhase.Update;
-        _updateRequested = false;
-        _retry.Restart(_ctx.Now);
-        SendUpdateRequest(SendOptions.None);
+        // Init's own stage is the phase from now on; Off is what remains when it is done.
+        _phase = SyncPhase.Off;
+        _init.Start();
     }
 
-    private void SendUpdateRequest(SendOptions flags)
+    /// <summary>Sends to the master; nothing when no master is known (the tick's repeat sends once there is one).</summary>
+    private void SendToMaster(RepMessageType type, Lsn lsn, SendOptions flags)
     {
-        if (SendToMaster(RepMessageType.UpdateReq, _ctx.Store.LogEnd, new UpdateRequestPayload(_updateRequested), flags: flags))
+        if (!_ctx.Master.IsNone && _ctx.Master != _ctx.Self)
         {
-            _updateRequested = true;
+            _ctx.Send(Destination.To(_ctx.Master), type, lsn, flags: flags);
         }
-    }
-
-    private void OnUpdate(RepMessage message)
-    {
-        if (Phase != SyncPhase.Update || message.From != _ctx.Master)
-        {
-            return;
-        }
-
-        var update = message.PayloadAs<UpdatePayload>();
-        if (update.SnapshotId == 0 || update.Chunks is < 0 or > InitTransfer.MaxChunks || update.FirstLsn.IsZero || update.FirstLsn > message.Lsn)
-        {
-            throw new MalformedMessageException($"UPDATE from {message.From} is inconsistent: {update}, end of log {message.Lsn}");
-        }
-
-        // The marker goes first, so a crash from here on starts over clean; then the host empties the databases and log.
-        _ctx.Persist(s => s with { InitSnapshotId = update.SnapshotId });
-        _ctx.Emit(new BeginInternalInit(update.SnapshotId, update.FirstLsn));
-        _applier.Reset();
-        _initInterrupted = false;
-        _transfer = new InitTransfer(update.SnapshotId, update.Chunks, update.FirstLsn, message.Lsn);
-        Phase = SyncPhase.Page;
-        _retry.Restart(_ctx.Now);
-        RequestChunks(SendOptions.None);
-        if (_transfer.AllStored)
-        {
-            EnterLogPhase();
-        }
-    }
-
-    private void RequestChunks(SendOptions flags)
-    {
-        foreach (var index in _transfer!.TakeRequests())
-        {
-            SendChunkRequest(index, flags);
-        }
-    }
-
-    private void SendChunkRequest(int index, SendOptions flags) =>
-        SendToMaster(RepMessageType.PageReq, _transfer!.FirstLsn, new ChunkRequestPayload(_transfer.SnapshotId, index), RepControl.Init, flags);
-
-    private void OnChunk(RepMessage message)
-    {
-        var chunk = message.PayloadAs<ChunkPayload>();
-        if (Phase != SyncPhase.Page || chunk.SnapshotId != _transfer!.SnapshotId)
-        {
-            return;
-        }
-
-        if (chunk.Count != _transfer.ChunkCount || chunk.Index < 0 || chunk.Index >= _transfer.ChunkCount)
-        {
-            throw new MalformedMessageException($"PAGE from {message.From}: chunk {chunk.Index} of {chunk.Count}, expected one of {_transfer.ChunkCount}");
-        }
-
-        var actionId = _ctx.NextActionId();
-        if (_transfer.BeginStore(chunk.Index, actionId))
-        {
-            _retry.Restart(_ctx.Now);
-            _ctx.Emit(new StoreSnapshotChunk(actionId, chunk.SnapshotId, chunk.Index, chunk.Data));
-        }
-    }
-
-    private void OnChunkFail(RepMessage message)
-    {
-        var failed = message.PayloadAs<ChunkRequestPayload>();
-        if (Phase != SyncPhase.Page || failed.SnapshotId != _transfer!.SnapshotId)
-        {
-            return;
-        }
-
-        // The master no longer has the snapshot: start over with a fresh one (the marker stays until its UPDATE).
-        StartInternalInit();
-    }
-
-    private void EnterLogPhase()
-    {
-        var transfer = _transfer!;
-        Phase = SyncPhase.Log;
-        _applier.Accepting = true;
-        _logProgress = transfer.FirstLsn;
-        _retry.Restart(_ctx.Now);
-        if (transfer.FirstLsn >= transfer.LastLsn)
-        {
-            // No log after the snapshot. (Decided without reading the store: BeginInternalInit may be in this very step.)
-            FinishInternalInit();
-            return;
-        }
-
-        SendToMaster(RepMessageType.AllReq, transfer.FirstLsn, control: RepControl.Init);
-    }
-
-    private void TickLogPhase()
-    {
-        if (FinishInitIfLogReady())
-        {
-            return;
-        }
-
-        if (_ctx.Store.LogEnd > _logProgress)
-        {
-            _logProgress = _ctx.Store.LogEnd;
-            _retry.Restart(_ctx.Now);
-        }
-        else if (_retry.RepeatDue(_ctx.Now))
-        {
-            // The ALL_REQ or its stream was lost and no live record made the applier notice a gap.
-            SendToMaster(RepMessageType.AllReq, _ctx.Store.LogEnd, control: RepControl.Init, flags: SendOptions.ReRequest);
-        }
-    }
-
-    private bool FinishInitIfLogReady()
-    {
-        if (_ctx.Store.LogEnd < _transfer!.LastLsn)
-        {
-            return false;
-        }
-
-        FinishInternalInit();
-        return true;
-    }
-
-    /// <summary>The snapshot and the log up to the master's end at UPDATE time are in (Berkeley DB's LOGREADY): the log
-    /// is made durable, then the marker removed.</summary>
-    private void FinishInternalInit()
-    {
-        var transfer = _transfer!;
-        _ctx.Emit(new FlushLog());
-        _ctx.Emit(new FinishInternalInit(transfer.SnapshotId));
-        _ctx.Persist(s => s with { InitSnapshotId = 0 });
-        _ctx.Raise(RepEventKind.InitDone, _ctx.Master, transfer.LastLsn);
-        _transfer = null;
-        Phase = SyncPhase.Off;
-    }
-
-    /// <summary>Sends to the master; false when no master is known (the tick's repeat sends once there is one).</summary>
-    private bool SendToMaster(RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None, SendOptions flags = SendOptions.None)
-    {
-        if (_ctx.Master.IsNone || _ctx.Master == _ctx.Self)
-        {
-            return false;
-        }
-
-        _ctx.Send(Destination.To(_ctx.Master), type, lsn, payload, control, flags);
-        return true;
     }
 }

@@ -400,6 +400,22 @@ public sealed class ClientSyncTests
         Assert.Null(client.Node.Sync.Transfer);
     }
 
+    [Fact]
+    public void A_new_master_before_any_update_arrived_verifies_again_as_the_log_is_still_intact()
+    {
+        var client = Client();
+        Append(client, RecordKind.Commit);
+        var commit = client.Store.Records[0];
+        client.Run(n => n.Sync.Begin());
+        client.Receive(FromMaster(RepMessageType.VerifyFail, commit.Lsn));
+        Assert.Equal(SyncPhase.Update, client.Node.Sync.Phase);
+
+        var actions = client.Run(n => n.Sync.Begin());
+
+        AssertSend(Assert.IsType<Send>(Assert.Single(actions)), RepMessageType.VerifyReq, commit.Lsn, SendOptions.Anywhere);
+        Assert.False(client.Node.InInternalInit);
+    }
+
     // ---- internal init, client side -------------------------------------------------------------------------------
 
     [Fact]
