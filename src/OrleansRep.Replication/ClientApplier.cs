@@ -37,6 +37,17 @@ internal sealed class ClientApplier(NodeContext ctx)
     {
     }
 
+    /// <summary>
+    /// Stub for the applier's owner to fill: set the gap wait (<c>wait_ts</c>) to <see cref="ReplicationOptions.RequestGapMax"/>
+    /// and restart the gap timer (<c>rcvd_ts</c> = now), so the next gap request waits the longest. Sync calls it right
+    /// after sending ALL_REQ from a verify match, when the master's stream is about to start and a gap request would
+    /// only start a second one (Berkeley DB's <c>__rep_verify_match</c>). Reset by the next record that arrives in
+    /// order, as any wait is.
+    /// </summary>
+    public void DeferGapRequests()
+    {
+    }
+
     public TokenStatus CheckApplied(CommitToken token)
     {
         _ = token;

@@ -109,9 +109,11 @@ public sealed class MemoryReplicaStore : IReplicaStore
                 case PersistState persist:
                     State = persist.State;
                     break;
-                case BeginInternalInit:
+                case BeginInternalInit init:
                     _log.Clear();
                     _parked.Clear();
+                    LogEnd = init.FirstLsn;
+                    Durable = init.FirstLsn;
                     break;
             }
         }
@@ -162,7 +164,7 @@ public sealed class MemoryReplicaStore : IReplicaStore
 
     private void Truncate(Lsn to)
     {
-        if (to > LogEnd || (_log.Count > 0 && to != LogEnd && !_log.ContainsKey(to) && to != LogPositions.StartOfFile(to.File)))
+        if (to > LogEnd || (_log.Count > 0 && to != LogEnd && !_log.ContainsKey(to) && to != LogPositions.StartOfFile(to.File) && !EndsARecord(to)))
         {
             throw new InvalidOperationException($"cannot truncate to {to}: not a record boundary of a log ending at {LogEnd}");
         }
@@ -177,6 +179,13 @@ public sealed class MemoryReplicaStore : IReplicaStore
         {
             Durable = to;
         }
+    }
+
+    /// <summary>A record ends at <paramref name="lsn"/> (the last record of a file, followed by a later file).</summary>
+    private bool EndsARecord(Lsn lsn)
+    {
+        var i = LowerBound(_log, lsn) - 1;
+        return i >= 0 && LogPositions.After(_log.Values[i]) == lsn;
     }
 
     private static int LowerBound(SortedList<Lsn, LogRecordView> list, Lsn lsn)

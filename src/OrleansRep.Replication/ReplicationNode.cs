@@ -75,6 +75,7 @@ public sealed class ReplicationNode
     public IReadOnlyList<RepAction> Step(RepInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        Sync.OnStepStart();
         switch (input)
         {
             case Tick tick:
@@ -90,6 +91,7 @@ public sealed class ReplicationNode
             case LogDurable durable:
                 Applier.OnLogDurable(durable.Lsn);
                 MasterLog.OnLogDurable(durable.Lsn);
+                Sync.OnLogDurable(durable.Lsn);
                 break;
             case LocalCommit commit:
                 MasterLog.OnLocalCommit(commit);
@@ -108,6 +110,15 @@ public sealed class ReplicationNode
                 throw new ArgumentException($"unknown input {input.GetType().Name}", nameof(input));
         }
 
+        return _ctx.TakeActions();
+    }
+
+    /// <summary>Runs <paramref name="call"/> on this node's parts as one step and returns the step's actions: for tests
+    /// that drive a part whose caller is another part (e.g. <see cref="ClientSync.Begin"/>, which Roles calls).</summary>
+    internal IReadOnlyList<RepAction> RunAsStep(Action<ReplicationNode> call)
+    {
+        Sync.OnStepStart();
+        call(this);
         return _ctx.TakeActions();
     }
 
@@ -245,6 +256,17 @@ public sealed class ReplicationNode
 
     /// <summary>On the master with leases: may it serve a linearizable read now?</summary>
     public bool HoldsLease => MasterLog.HoldsLease;
+
+    /// <summary>
+    /// The API is locked out: a role change or the truncation after verify was just done (until the next step), or
+    /// internal init is under way. Read after each step; while true the host holds new operations, or under
+    /// <see cref="ReplicationOptions.NoWait"/> fails them at once with <see cref="OrleansRep.Replication.LockedOut"/>
+    /// (Berkeley DB's DB_REP_LOCKOUT). See <see cref="ClientSync.LockedOut"/>.
+    /// </summary>
+    public bool LockedOut => Sync.LockedOut;
+
+    /// <summary>Internal init is under way here (or was when the site crashed): the site cannot be elected.</summary>
+    public bool InInternalInit => Sync.InInternalInit;
 
     /// <summary>Where this site's log continues (the next LSN it expects or writes).</summary>
     public Lsn ReadyLsn => Applier.ReadyLsn;

@@ -52,6 +52,10 @@ public sealed record ReplicationOptions
     /// <summary>Initialise a client from a snapshot when the master lacks the log it needs. Default on.</summary>
     public bool AutoInit { get; init; } = true;
 
+    /// <summary>Master, internal init: a prepared snapshot that no client has asked a chunk of for this long is released
+    /// (<see cref="Actions.ReleaseSnapshot"/>). Ours (Berkeley DB serves pages straight from its files). Default 60 s.</summary>
+    public TimeSpan SnapshotIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Roll back committed transactions of a diverged tail when syncing. Off: refuse (WOULD_ROLLBACK). Default on.</summary>
     public bool AutoRollback { get; init; } = true;
 
@@ -102,6 +106,11 @@ public sealed record ReplicationOptions
         if (ClockSkew < 1.0)
         {
             throw new ArgumentException("ClockSkew is fast/slow and must be at least 1");
+        }
+
+        if (SnapshotIdleTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("SnapshotIdleTimeout must be positive");
         }
 
         if (BulkBytes < 1024 || MaxParkedRecords < 1)

@@ -52,6 +52,11 @@ public sealed record Checkpoint(long ActionId) : RepAction;
 /// <see cref="Inputs.Completed"/>. The snapshot's chunks are then read with <see cref="ISnapshotSource"/>.</summary>
 public sealed record PrepareSnapshot(long ActionId, long SnapshotId) : RepAction;
 
+/// <summary>Master, internal init: a snapshot prepared by <see cref="PrepareSnapshot"/> is no longer needed (its
+/// client finished or gave up, was replaced by a newer one, or this site stopped being master); the host may delete
+/// it. Afterwards <see cref="ISnapshotSource.ChunkCount"/> may report -1 for it.</summary>
+public sealed record ReleaseSnapshot(long SnapshotId) : RepAction;
+
 /// <summary>Client, internal init: the marker that makes a crash mid-init start over clean is written, and the
 /// local databases and log are emptied (Berkeley DB's __db.rep.init).</summary>
 public sealed record BeginInternalInit(long SnapshotId, Lsn FirstLsn) : RepAction;

@@ -40,6 +40,12 @@ public sealed record MembershipPayload(IReadOnlyList<SiteInfo> Sites, long Versi
 /// the master's host prepared; <see cref="Chunks"/> how many chunks it has.</summary>
 public sealed record UpdatePayload(Lsn FirstLsn, long SnapshotId, int Chunks) : RepPayload;
 
+/// <summary>UPDATE_REQ (optional payload): <see cref="Repeat"/> is true when the client asks again because no
+/// UPDATE came (the master then offers the snapshot it already prepared for that client); false for a fresh start of
+/// internal init (the master prepares a new snapshot, as the client may have given up on the old one). A request
+/// without this payload is a fresh start.</summary>
+public sealed record UpdateRequestPayload(bool Repeat) : RepPayload;
+
 /// <summary>PAGE: one chunk of an internal-init snapshot.</summary>
 public sealed record ChunkPayload(long SnapshotId, int Index, int Count, ReadOnlyMemory<byte> Data) : RepPayload;
 

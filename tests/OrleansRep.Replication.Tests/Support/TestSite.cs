@@ -12,10 +12,10 @@ namespace OrleansRep.Replication.Tests.Support;
 /// </summary>
 internal sealed class TestSite
 {
-    public TestSite(int id, ReplicationOptions? options = null, RepPersistentState? state = null, MemoryReplicaStore? store = null)
+    public TestSite(int id, ReplicationOptions? options = null, RepPersistentState? state = null, MemoryReplicaStore? store = null, ISnapshotSource? snapshots = null)
     {
         Store = store ?? new MemoryReplicaStore();
-        Node = new ReplicationNode(new SiteId(id), options ?? new ReplicationOptions(), Store, NoSnapshots.Instance, state ?? new RepPersistentState());
+        Node = new ReplicationNode(new SiteId(id), options ?? new ReplicationOptions(), Store, snapshots ?? NoSnapshots.Instance, state ?? new RepPersistentState());
     }
 
     public ReplicationNode Node { get; }
@@ -32,6 +32,21 @@ internal sealed class TestSite
     public IReadOnlyList<RepAction> Step(RepInput input)
     {
         var actions = Node.Step(input);
+        Log.AddRange(actions);
+        var flushed = Store.Carry(actions);
+        if (flushed is { } durable)
+        {
+            Log.AddRange(Node.Step(new LogDurable(durable)));
+        }
+
+        return actions;
+    }
+
+    /// <summary>Runs a part's method as one step (see <see cref="ReplicationNode.RunAsStep"/>), carrying out its storage
+    /// actions as <see cref="Step"/> does.</summary>
+    public IReadOnlyList<RepAction> Run(Action<ReplicationNode> call)
+    {
+        var actions = Node.RunAsStep(call);
         Log.AddRange(actions);
         var flushed = Store.Carry(actions);
         if (flushed is { } durable)
