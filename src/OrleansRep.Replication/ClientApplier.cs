@@ -1,3 +1,4 @@
+using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Messages;
 using OrleansRep.Storage;
 
@@ -7,10 +8,32 @@ namespace OrleansRep.Replication;
 /// The client apply path (reference section 2): <c>ready_lsn</c>, <c>waiting_lsn</c>, <c>max_wait_lsn</c>;
 /// in-order records appended, later ones parked, earlier ones counted as duplicates; gap requests with back-off
 /// (ANYWHERE first, REREQUEST after); PERM records acknowledged once durable; START_SYNC; STARTUPDONE.
+/// <para>
+/// The store shows only earlier steps' effects, so within a step the applier keeps its own <c>ready</c> (where the
+/// log will end once this step's appends are carried out), starting from <see cref="IReplicaStore.LogEnd"/>.
+/// </para>
+/// <para>
+/// Acks follow the ack policy of this site's options: every site of a group is configured with the same policy (the
+/// shard's), so a client knows the master's without it being advertised. No ack under NONE; none from a priority-0
+/// site under the peer policies (QUORUM, ONE_PEER, ALL_PEERS), which would not count it.
+/// </para>
 /// </summary>
-internal sealed class ClientApplier(NodeContext ctx)
+internal sealed class ClientApplier
 {
-    private readonly NodeContext _ctx = ctx;
+    private readonly NodeContext _ctx;
+    private readonly GapRequester _gap;
+    private Lsn _ready;
+    private int _parkedThisStep;
+    private Lsn _maxPermLsn;
+    private Lsn _checkpointSyncLsn;
+    private long _latestLeaseTime = -1;
+    private bool _expectStartup;
+
+    public ClientApplier(NodeContext ctx)
+    {
+        _ctx = ctx;
+        _gap = new GapRequester(ctx);
+    }
 
     /// <summary>The next LSN this site expects (a client) or writes (a master).</summary>
     public Lsn ReadyLsn => _ctx.Store.LogEnd;
@@ -18,28 +41,406 @@ internal sealed class ClientApplier(NodeContext ctx)
     /// <summary>False while sync (verify, internal init) or a delayed-client wait holds live log traffic back.</summary>
     public bool Accepting { get; set; } = true;
 
-    public void OnMessage(RepMessage message)
+    /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
+    public Lsn MaxPermLsn => _maxPermLsn;
+
+    /// <summary>The lowest parked LSN after a gap; zero when there is none.</summary>
+    public Lsn WaitingLsn => _gap.Waiting;
+
+    /// <summary>What the last gap request asked for.</summary>
+    public Lsn MaxWaitLsn => _gap.MaxWait;
+
+    /// <summary>Start-up is complete for the current master (STARTUPDONE was raised, or never expected).</summary>
+    public bool StartupComplete { get; private set; }
+
+    /// <summary>With leases: until when (this site's clock, microseconds) a lease this client granted binds it; it must
+    /// not vote before then. 0 when it never granted one.</summary>
+    public long LeaseHeldUntil { get; private set; }
+
+    /// <summary>Records received that this site already had.</summary>
+    public long Duplicates { get; private set; }
+
+    /// <summary>Records dropped unapplied: while not accepting, or beyond the parking bound (they are re-requested).</summary>
+    public long DroppedRecords { get; private set; }
+
+    /// <summary>Roles calls this after learning a new master: the next record applied in order that is live, or
+    /// that ends the server's log, raises STARTUPDONE (once per gen).</summary>
+    public void ExpectStartup()
     {
-        _ = message;
+        _expectStartup = true;
+        StartupComplete = false;
     }
 
+    /// <summary>A sync just asked for a stream (ALL_REQ after verify): hold back gap requests for the longest wait so
+    /// a second stream is not started (Berkeley DB sets wait_ts to the maximum at verify match).</summary>
+    public void HoldOffRequests() => _gap.HoldOff();
+
+    public void OnMessage(RepMessage message)
+    {
+        if (_ctx.Role != RepRole.Client)
+        {
+            return;
+        }
+
+        BeginStep();
+        switch (message.Type)
+        {
+            case RepMessageType.Log:
+                var record = message.PayloadAs<RecordPayload>().Record;
+                if (record.Lsn != message.Lsn)
+                {
+                    throw new MalformedMessageException($"LOG from {message.From} at {message.Lsn} carries {record}");
+                }
+
+                if (Admit(message))
+                {
+                    Apply(record, message, lastOfMessage: true);
+                }
+
+                break;
+            case RepMessageType.BulkLog:
+                var records = CheckBulk(message);
+                if (Admit(message))
+                {
+                    for (var i = 0; i < records.Count; i++)
+                    {
+                        Apply(records[i], message, lastOfMessage: i == records.Count - 1);
+                    }
+                }
+
+                break;
+            case RepMessageType.NewFile:
+                if (Admit(message))
+                {
+                    ApplyNewFile(message);
+                }
+
+                break;
+            case RepMessageType.LogMore:
+                OnLogMore(message);
+                break;
+            case RepMessageType.ReRequest:
+                // A client could not serve our request: ask the master. While a sync is under way its own requests
+                // are not ours to repeat (ClientSync re-sends them).
+                if (Accepting)
+                {
+                    _gap.Request(_ready, Lsn.Zero, force: true, reRequest: true, AllowAnywhere);
+                }
+
+                break;
+            case RepMessageType.StartSync:
+                OnStartSync(message);
+                break;
+        }
+
+        if (message.Has(RepControl.Flush))
+        {
+            _ctx.Emit(new FlushLog());
+        }
+    }
+
+    /// <summary>The log is durable before <paramref name="lsn"/>: acknowledge the highest PERM record it covers.</summary>
     public void OnLogDurable(Lsn lsn)
     {
-        _ = lsn;
+        if (_ctx.Role != RepRole.Client)
+        {
+            return;
+        }
+
+        var perm = _ctx.Store.LastPermBefore(lsn);
+        if (perm is null || perm.Lsn <= _maxPermLsn)
+        {
+            return;
+        }
+
+        _maxPermLsn = perm.Lsn;
+        Acknowledge(_latestLeaseTime);
     }
 
     public void OnTick()
     {
+        if (_ctx.Role != RepRole.Client || !Accepting)
+        {
+            return;
+        }
+
+        BeginStep();
+        if (!_gap.Waiting.IsZero && _gap.MayRequest())
+        {
+            _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+        }
     }
 
     /// <summary>Forgets gap state and parked records (a new master, or sync reset the log).</summary>
     public void Reset()
     {
+        _ctx.Emit(new ClearParked());
+        _gap.Reset();
+        _maxPermLsn = Lsn.Zero;
+        _checkpointSyncLsn = Lsn.Zero;
+        _latestLeaseTime = -1;
     }
 
-    public TokenStatus CheckApplied(CommitToken token)
+    public TokenStatus CheckApplied(CommitToken token) => CommitTokenCheck.Check(_ctx, token);
+
+    /// <summary>With leases, ANYWHERE is not used until start-up completes (repmgr's rule): a peer's log may not
+    /// reflect what the new master's lease grants cover.</summary>
+    private bool AllowAnywhere => !_ctx.Options.Leases || StartupComplete;
+
+    private void BeginStep()
     {
-        _ = token;
-        return TokenStatus.Pending;
+        _ready = _ctx.Store.LogEnd;
+        _parkedThisStep = 0;
+
+        // Sync may have truncated the log or cleared the parked records since the last step.
+        var lowest = _ctx.Store.ParkedFrom(_ready);
+        if (lowest is null)
+        {
+            if (!_gap.Waiting.IsZero)
+            {
+                _gap.Closed();
+            }
+        }
+        else if (_gap.Waiting.IsZero)
+        {
+            _gap.Parked(lowest.Lsn);
+        }
+        else
+        {
+            _gap.Waiting = lowest.Lsn;
+        }
     }
+
+    /// <summary>Live log traffic is taken only while accepting; otherwise dropped (it is asked for again later).</summary>
+    private bool Admit(RepMessage message)
+    {
+        if (Accepting)
+        {
+            return true;
+        }
+
+        DroppedRecords += message.Payload is BulkPayload bulk ? bulk.Records.Count : 1;
+        return false;
+    }
+
+    private static IReadOnlyList<LogRecordView> CheckBulk(RepMessage message)
+    {
+        var records = message.PayloadAs<BulkPayload>().Records;
+        if (records is null || records.Count == 0 || records[0].Lsn != message.Lsn)
+        {
+            throw new MalformedMessageException($"BULK_LOG from {message.From} at {message.Lsn} is empty or does not start there");
+        }
+
+        for (var i = 1; i < records.Count; i++)
+        {
+            if (records[i] is null || records[i].Lsn <= records[i - 1].Lsn)
+            {
+                throw new MalformedMessageException($"BULK_LOG from {message.From} has records out of order at {i}");
+            }
+        }
+
+        return records;
+    }
+
+    private void Apply(LogRecordView record, RepMessage message, bool lastOfMessage)
+    {
+        if (record.IsPerm && message.Has(RepControl.Perm) && message.LeaseTime > _latestLeaseTime)
+        {
+            _latestLeaseTime = message.LeaseTime;
+        }
+
+        var logEnd = lastOfMessage && message.Has(RepControl.LogEnd);
+        if (record.Lsn == _ready)
+        {
+            Append(record);
+            _gap.ExpectedArrived();
+            MaybeStartupDone(logEnd || !message.Has(RepControl.Resend));
+            DrainParked();
+            AfterProgress(record.Lsn);
+        }
+        else if (record.Lsn > _ready)
+        {
+            Park(record);
+            if (_gap.MayRequest())
+            {
+                _gap.Request(_ready, record.Lsn, force: false, reRequest: false, AllowAnywhere);
+            }
+        }
+        else
+        {
+            Duplicates++;
+            if (logEnd)
+            {
+                MaybeStartupDone(true);
+            }
+
+            // A repeated PERM record: the master may have missed our ack; tell it again where we are.
+            if (record.IsPerm && !_maxPermLsn.IsZero)
+            {
+                Acknowledge(message.Has(RepControl.Perm) ? message.LeaseTime : -1);
+            }
+        }
+    }
+
+    /// <summary>NEWFILE carries the end of the previous file: at ready, the log moves to the next file.</summary>
+    private void ApplyNewFile(RepMessage message)
+    {
+        if (message.Lsn == _ready)
+        {
+            var file = message.Lsn.File + 1;
+            _ctx.Emit(new StartLogFile(file));
+            _ready = LogPositions.StartOfFile(file);
+            _gap.ExpectedArrived();
+            DrainParked();
+            AfterProgress(message.Lsn);
+        }
+        else if (message.Lsn < _ready)
+        {
+            Duplicates++;
+        }
+        else
+        {
+            // Beyond a gap. It cannot be parked as a record; the server resends it with the gap (a lost NEWFILE is
+            // harmless, as in Berkeley DB).
+            DroppedRecords++;
+        }
+    }
+
+    private void Append(LogRecordView record)
+    {
+        _ctx.Emit(new AppendRecords([record]));
+        _ready = LogPositions.After(record);
+    }
+
+    /// <summary>Applies parked records while they continue the log.</summary>
+    private void DrainParked()
+    {
+        while (_ctx.Store.ParkedFrom(_ready) is { } parked)
+        {
+            if (parked.Lsn != _ready)
+            {
+                _gap.Waiting = parked.Lsn;
+                return;
+            }
+
+            Append(parked);
+            _ctx.Emit(new UnparkRecord(parked.Lsn));
+        }
+
+        _gap.Waiting = Lsn.Zero;
+    }
+
+    /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
+    /// else the wait starts over; a pending START_SYNC flush runs once ready passes its LSN.</summary>
+    private void AfterProgress(Lsn received)
+    {
+        if (!_gap.Waiting.IsZero)
+        {
+            if (_gap.MayRequest())
+            {
+                _gap.Request(_ready, received, force: false, reRequest: false, AllowAnywhere);
+            }
+        }
+        else
+        {
+            _gap.Closed();
+        }
+
+        if (!_checkpointSyncLsn.IsZero && _ready > _checkpointSyncLsn)
+        {
+            _checkpointSyncLsn = Lsn.Zero;
+            _ctx.Emit(new FlushLog());
+        }
+    }
+
+    private void Park(LogRecordView record)
+    {
+        if (_ctx.Store.ParkedFrom(record.Lsn) is { } already && already.Lsn == record.Lsn)
+        {
+            // Parked before: repeats are absorbed (DB_NOOVERWRITE).
+            return;
+        }
+
+        if (_ctx.Store.ParkedCount + _parkedThisStep >= _ctx.Options.MaxParkedRecords)
+        {
+            DroppedRecords++;
+            return;
+        }
+
+        _ctx.Emit(new ParkRecord(record));
+        _parkedThisStep++;
+        _gap.Parked(record.Lsn);
+    }
+
+    private void OnLogMore(RepMessage message)
+    {
+        if (!Accepting || _ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        // Resume where the server stopped, or where we are if we already have more (LOG_MORE may overtake records).
+        var from = message.Lsn > _ready ? message.Lsn : _ready;
+        if (_gap.Waiting.IsZero)
+        {
+            _gap.HoldOff();
+        }
+
+        _gap.Request(from, Lsn.Zero, force: true, reRequest: message.From == _ctx.Master, AllowAnywhere);
+    }
+
+    /// <summary>START_SYNC: the master is about to checkpoint; flush now if we are there, else once ready passes it.</summary>
+    private void OnStartSync(RepMessage message)
+    {
+        if (message.Lsn <= _ready)
+        {
+            _ctx.Emit(new FlushLog());
+        }
+        else if (message.Lsn > _checkpointSyncLsn)
+        {
+            _checkpointSyncLsn = message.Lsn;
+        }
+    }
+
+    private void MaybeStartupDone(bool qualifies)
+    {
+        if (!_expectStartup || !qualifies)
+        {
+            return;
+        }
+
+        _expectStartup = false;
+        StartupComplete = true;
+        _ctx.Raise(RepEventKind.StartupDone, _ctx.Master);
+    }
+
+    /// <summary>Sends the ack for <see cref="MaxPermLsn"/> (policy permitting) and, with leases, a grant echoing
+    /// <paramref name="leaseTime"/> (the master's send time of a PERM message received; -1: none known).</summary>
+    private void Acknowledge(long leaseTime)
+    {
+        if (_ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        var master = Destination.To(_ctx.Master);
+        if (SendsAcks)
+        {
+            _ctx.Send(master, RepMessageType.Ack, _maxPermLsn);
+        }
+
+        if (_ctx.Options.Leases && leaseTime >= 0)
+        {
+            _ctx.Send(master, RepMessageType.LeaseGrant, _maxPermLsn, new LeasePayload(leaseTime));
+            var until = _ctx.Now + (long)(NodeContext.Micros(_ctx.Options.LeaseTimeout) * _ctx.Options.ClockSkew);
+            LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
+        }
+    }
+
+    private bool SendsAcks => _ctx.Options.AckPolicy switch
+    {
+        AckPolicy.None => false,
+        AckPolicy.Quorum or AckPolicy.OnePeer or AckPolicy.AllPeers => _ctx.Priority > 0,
+        _ => true,
+    };
 }
