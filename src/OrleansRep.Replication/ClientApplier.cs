@@ -22,6 +22,10 @@ internal sealed class ClientApplier
 {
     private readonly NodeContext _ctx;
     private readonly GapRequester _gap;
+
+    /// <summary>NEWFILEs that arrived ahead of ready (their LSN is the end of the file they close), applied when ready
+    /// gets there: Berkeley DB parks them with the records. Few files switch while a gap is open; bounded.</summary>
+    private readonly SortedSet<Lsn> _earlyNewFiles = [];
     private Lsn _ready;
     private int _parkedThisStep;
     private Lsn _maxPermLsn;
@@ -43,6 +47,9 @@ internal sealed class ClientApplier
 
     /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
     public Lsn MaxPermLsn => _maxPermLsn;
+
+    /// <summary>The gap-request state (back-off timers), for diagnostics and tests.</summary>
+    internal GapRequester Gap => _gap;
 
     /// <summary>The lowest parked LSN after a gap; zero when there is none.</summary>
     public Lsn WaitingLsn => _gap.Waiting;
@@ -142,7 +149,9 @@ internal sealed class ClientApplier
     /// <summary>The log is durable before <paramref name="lsn"/>: acknowledge the highest PERM record it covers.</summary>
     public void OnLogDurable(Lsn lsn)
     {
-        if (_ctx.Role != RepRole.Client)
+        // While syncing, the durable tail may be one the new master does not share (it is about to be verified and
+        // perhaps truncated): an ack for it would count towards the master's own, different records at those LSNs.
+        if (_ctx.Role != RepRole.Client || !Accepting)
         {
             return;
         }
@@ -175,6 +184,7 @@ internal sealed class ClientApplier
     public void Reset()
     {
         _ctx.Emit(new ClearParked());
+        _earlyNewFiles.Clear();
         _gap.Reset();
         _maxPermLsn = Lsn.Zero;
         _checkpointSyncLsn = Lsn.Zero;
@@ -300,9 +310,21 @@ internal sealed class ClientApplier
         }
         else
         {
-            // Beyond a gap. It cannot be parked as a record; the server resends it with the gap (a lost NEWFILE is
-            // harmless, as in Berkeley DB).
-            DroppedRecords++;
+            // Beyond a gap: kept (in memory, bounded) until ready reaches it. If it is lost, the server sends it
+            // again with the gap, as in Berkeley DB.
+            if (_earlyNewFiles.Count < MaxEarlyNewFiles)
+            {
+                _earlyNewFiles.Add(message.Lsn);
+            }
+            else
+            {
+                DroppedRecords++;
+            }
+
+            if (!_gap.Waiting.IsZero && _gap.MayRequest())
+            {
+                _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+            }
         }
     }
 
@@ -312,22 +334,30 @@ internal sealed class ClientApplier
         _ready = LogPositions.After(record);
     }
 
-    /// <summary>Applies parked records while they continue the log.</summary>
+    /// <summary>Applies parked records (and early NEWFILEs) while they continue the log.</summary>
     private void DrainParked()
     {
-        while (_ctx.Store.ParkedFrom(_ready) is { } parked)
+        while (true)
         {
-            if (parked.Lsn != _ready)
+            _earlyNewFiles.RemoveWhere(l => l < _ready);
+            var parked = _ctx.Store.ParkedFrom(_ready);
+            if (parked is not null && parked.Lsn == _ready)
             {
-                _gap.Waiting = parked.Lsn;
+                Append(parked);
+                _ctx.Emit(new UnparkRecord(parked.Lsn));
+            }
+            else if (_earlyNewFiles.Remove(_ready))
+            {
+                var file = _ready.File + 1;
+                _ctx.Emit(new StartLogFile(file));
+                _ready = LogPositions.StartOfFile(file);
+            }
+            else
+            {
+                _gap.Waiting = parked?.Lsn ?? Lsn.Zero;
                 return;
             }
-
-            Append(parked);
-            _ctx.Emit(new UnparkRecord(parked.Lsn));
         }
-
-        _gap.Waiting = Lsn.Zero;
     }
 
     /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
@@ -436,6 +466,8 @@ internal sealed class ClientApplier
             LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
         }
     }
+
+    private const int MaxEarlyNewFiles = 16;
 
     private bool SendsAcks => _ctx.Options.AckPolicy switch
     {

@@ -155,6 +155,13 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
         var bulkEndsLog = false;
         long sent = 0;
         var file = previousEnd.File;
+        if (record.Lsn.File != file)
+        {
+            // The requester is at the end of a file: it needs the switch even when nothing more of the range is due.
+            _ctx.Send(destination, RepMessageType.NewFile, previousEnd, control: RepControl.Resend);
+            file = record.Lsn.File;
+        }
+
         LogRecordView? current = record;
         while (current is not null && current.Lsn < end)
         {
