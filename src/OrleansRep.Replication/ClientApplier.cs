@@ -180,6 +180,26 @@ internal sealed class ClientApplier
         }
     }
 
+    /// <summary>
+    /// The master's heartbeat (or anything else that tells its max PERM LSN) reached this client: if the master has
+    /// log this client lacks, ask for it as a gap (back-off permitting). This is how a client notices that the tail of
+    /// the live stream was lost when no later record comes to reveal the gap (repmgr's heartbeat use). For the
+    /// Elector, which handles HEARTBEAT.
+    /// </summary>
+    public void OnMasterProgress(Lsn masterMaxPermLsn)
+    {
+        if (_ctx.Role != RepRole.Client || !Accepting || _ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        BeginStep();
+        if (masterMaxPermLsn >= _ready && _gap.MayRequest())
+        {
+            _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+        }
+    }
+
     /// <summary>Forgets gap state and parked records (a new master, or sync reset the log).</summary>
     public void Reset()
     {

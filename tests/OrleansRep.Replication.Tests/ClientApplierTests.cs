@@ -437,4 +437,103 @@ public sealed class ClientApplierTests
         Assert.Equal(0, client.Store.ParkedCount);
         Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromSeconds(2))));
     }
+    // ---- more file and gap cases ----
+
+    [Fact]
+    public void A_NEWFILE_that_overtakes_the_end_of_its_file_is_applied_when_ready_gets_there()
+    {
+        var client = Client();
+        var rs = Chain(Start, 2);
+        var next = Chain(LogPositions.StartOfFile(2), 1)[0];
+        Assert.Empty(client.Receive(Msg(RepMessageType.NewFile, LogPositions.After(rs[1]))));
+        client.Receive(Log(next));
+        client.Receive(Log(rs[1]));
+
+        var actions = client.Receive(Log(rs[0]));
+
+        AssertActions(
+            [
+                new AppendRecords([rs[0]]),
+                new AppendRecords([rs[1]]), new UnparkRecord(rs[1].Lsn),
+                new StartLogFile(2),
+                new AppendRecords([next]), new UnparkRecord(next.Lsn),
+            ],
+            actions);
+        Assert.Equal([.. rs, next], client.Store.Records);
+    }
+
+    [Fact]
+    public void A_syncing_client_does_not_acknowledge_its_durable_tail()
+    {
+        var client = Client();
+        client.Receive(Log(Chain(Start, 1, permAt: [0])[0]));
+        client.Node.Applier.Accepting = false;
+
+        Assert.Empty(client.Step(new LogDurable(client.Store.MakeDurable())));
+
+        client.Node.Applier.Accepting = true;
+        Assert.Single(TestSite.Sends(client.Step(new LogDurable(client.Store.Durable))));
+    }
+
+    [Fact]
+    public void Holding_off_requests_waits_the_longest_interval_before_the_next_gap_request()
+    {
+        var client = Client();
+        client.Node.Applier.HoldOffRequests();
+        client.Receive(Log(Chain(Start, 2)[1]));
+
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1279))));
+        Assert.Single(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1))));
+    }
+
+    [Fact]
+    public void The_master_reporting_log_this_client_lacks_makes_it_ask_for_everything_from_ready()
+    {
+        var client = Client();
+        client.Advance(TimeSpan.FromSeconds(1));
+
+        client.Node.Applier.OnMasterProgress(new Lsn(1, 500));
+        var actions = client.Step(new Tick(client.Now));
+
+        Assert.Equal([new Send(Destination.To(S1), Request(RepMessageType.AllReq, Start), SendOptions.Anywhere)], actions);
+    }
+
+    [Fact]
+    public void The_master_reporting_nothing_new_asks_for_nothing()
+    {
+        var client = Client();
+        var r = Chain(Start, 1, permAt: [0])[0];
+        client.Receive(Log(r));
+        client.Advance(TimeSpan.FromSeconds(1));
+
+        client.Node.Applier.OnMasterProgress(Lsn.Zero);
+        client.Node.Applier.OnMasterProgress(r.Lsn with { Offset = r.Lsn.Offset - 1 });
+
+        Assert.Empty(client.Step(new Tick(client.Now)));
+    }
+
+    [Fact]
+    public void A_duplicate_marked_as_the_end_of_the_server_log_completes_startup()
+    {
+        var client = Client();
+        var r = Chain(Start, 1)[0];
+        client.Receive(Log(r));
+        client.Node.Applier.ExpectStartup();
+
+        Assert.Equal([new RepEvent(RepEventKind.StartupDone, Gen, S1)], TestSite.Events(client.Receive(Log(r, RepControl.Resend | RepControl.LogEnd))));
+    }
+
+    [Fact]
+    public void With_leases_first_gap_requests_are_not_sent_ANYWHERE_before_startup_completes()
+    {
+        var client = Client(options: new ReplicationOptions { Leases = true, LeaseTimeout = TimeSpan.FromSeconds(1) });
+        client.Node.Applier.ExpectStartup();
+        var rs = Chain(Start, 2);
+        client.Receive(Log(rs[1]));
+
+        var send = Assert.Single(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(40))));
+
+        Assert.Equal(SendOptions.None, send.Flags);
+        Assert.Equal(RepMessageType.LogReq, send.Message.Type);
+    }
 }

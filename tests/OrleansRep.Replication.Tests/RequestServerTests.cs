@@ -282,4 +282,23 @@ public sealed class RequestServerTests
 
         Assert.Equal([Resend(RepMessageType.ReRequest, S3, beyond)], Messages(client.Receive(Req(RepMessageType.VerifyReq, beyond), SendOptions.Anywhere)));
     }
+    [Fact]
+    public void A_range_ending_at_the_first_record_of_the_next_file_still_gets_the_NEWFILE()
+    {
+        var master = Master(store: StoreWith(2, 2));
+        var rs = master.Store.Records;
+        var endOfFirst = LogPositions.After(rs[1]);
+
+        var messages = Messages(master.Receive(Req(RepMessageType.LogReq, endOfFirst, new RangePayload(rs[2].Lsn))));
+
+        Assert.Equal([Resend(RepMessageType.NewFile, S1, endOfFirst, RepControl.Resend)], messages);
+    }
+
+    [Fact]
+    public void A_site_not_started_answers_nothing()
+    {
+        var site = new TestSite(3, null, new RepPersistentState(), StoreWith(2));
+
+        Assert.Empty(site.Receive(Req(RepMessageType.AllReq, site.Store.First), SendOptions.Anywhere));
+    }
 }
