@@ -13,30 +13,31 @@ namespace OrleansRep.Replication;
 /// log will end once this step's appends are carried out), starting from <see cref="IReplicaStore.LogEnd"/>.
 /// </para>
 /// <para>
-/// Acks follow the ack policy of this site's options: every site of a group is configured with the same policy (the
-/// shard's), so a client knows the master's without it being advertised. No ack under NONE; none from a priority-0
-/// site under the peer policies (QUORUM, ONE_PEER, ALL_PEERS), which would not count it.
+/// Acks and lease grants are <see cref="ClientAcknowledger"/>'s. NEWFILEs that overtake the end of their file are
+/// kept (bounded) until ready gets there. A record at the start of the next file is in order only after the NEWFILE
+/// for the end of the current one: accepting it earlier could skip the rest of a file this site never saw.
 /// </para>
 /// </summary>
 internal sealed class ClientApplier
 {
     private readonly NodeContext _ctx;
     private readonly GapRequester _gap;
+    private readonly ClientAcknowledger _acks;
 
     /// <summary>NEWFILEs that arrived ahead of ready (their LSN is the end of the file they close), applied when ready
     /// gets there: Berkeley DB parks them with the records. Few files switch while a gap is open; bounded.</summary>
     private readonly SortedSet<Lsn> _earlyNewFiles = [];
+    private const int MaxEarlyNewFiles = 16;
     private Lsn _ready;
     private int _parkedThisStep;
-    private Lsn _maxPermLsn;
     private Lsn _checkpointSyncLsn;
-    private long _latestLeaseTime = -1;
     private bool _expectStartup;
 
     public ClientApplier(NodeContext ctx)
     {
         _ctx = ctx;
         _gap = new GapRequester(ctx);
+        _acks = new ClientAcknowledger(ctx);
     }
 
     /// <summary>The next LSN this site expects (a client) or writes (a master).</summary>
@@ -46,7 +47,7 @@ internal sealed class ClientApplier
     public bool Accepting { get; set; } = true;
 
     /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
-    public Lsn MaxPermLsn => _maxPermLsn;
+    public Lsn MaxPermLsn => _acks.MaxPermLsn;
 
     /// <summary>The gap-request state (back-off timers), for diagnostics and tests.</summary>
     internal GapRequester Gap => _gap;
@@ -62,7 +63,7 @@ internal sealed class ClientApplier
 
     /// <summary>With leases: until when (this site's clock, microseconds) a lease this client granted binds it; it must
     /// not vote before then. 0 when it never granted one.</summary>
-    public long LeaseHeldUntil { get; private set; }
+    public long LeaseHeldUntil => _acks.LeaseHeldUntil;
 
     /// <summary>Records received that this site already had.</summary>
     public long Duplicates { get; private set; }
@@ -156,14 +157,7 @@ internal sealed class ClientApplier
             return;
         }
 
-        var perm = _ctx.Store.LastPermBefore(lsn);
-        if (perm is null || perm.Lsn <= _maxPermLsn)
-        {
-            return;
-        }
-
-        _maxPermLsn = perm.Lsn;
-        Acknowledge(_latestLeaseTime);
+        _acks.Durable(lsn);
     }
 
     public void OnTick()
@@ -206,9 +200,8 @@ internal sealed class ClientApplier
         _ctx.Emit(new ClearParked());
         _earlyNewFiles.Clear();
         _gap.Reset();
-        _maxPermLsn = Lsn.Zero;
+        _acks.Reset();
         _checkpointSyncLsn = Lsn.Zero;
-        _latestLeaseTime = -1;
     }
 
     public TokenStatus CheckApplied(CommitToken token) => CommitTokenCheck.Check(_ctx, token);
@@ -274,9 +267,9 @@ internal sealed class ClientApplier
 
     private void Apply(LogRecordView record, RepMessage message, bool lastOfMessage)
     {
-        if (record.IsPerm && message.Has(RepControl.Perm) && message.LeaseTime > _latestLeaseTime)
+        if (record.IsPerm && message.Has(RepControl.Perm))
         {
-            _latestLeaseTime = message.LeaseTime;
+            _acks.PermReceived(message.LeaseTime);
         }
 
         var logEnd = lastOfMessage && message.Has(RepControl.LogEnd);
@@ -304,10 +297,9 @@ internal sealed class ClientApplier
                 MaybeStartupDone(true);
             }
 
-            // A repeated PERM record: the master may have missed our ack; tell it again where we are.
-            if (record.IsPerm && !_maxPermLsn.IsZero)
+            if (record.IsPerm)
             {
-                Acknowledge(message.Has(RepControl.Perm) ? message.LeaseTime : -1);
+                _acks.Repeat(message.Has(RepControl.Perm) ? message.LeaseTime : -1);
             }
         }
     }
@@ -463,36 +455,4 @@ internal sealed class ClientApplier
         StartupComplete = true;
         _ctx.Raise(RepEventKind.StartupDone, _ctx.Master);
     }
-
-    /// <summary>Sends the ack for <see cref="MaxPermLsn"/> (policy permitting) and, with leases, a grant echoing
-    /// <paramref name="leaseTime"/> (the master's send time of a PERM message received; -1: none known).</summary>
-    private void Acknowledge(long leaseTime)
-    {
-        if (_ctx.Master.IsNone)
-        {
-            return;
-        }
-
-        var master = Destination.To(_ctx.Master);
-        if (SendsAcks)
-        {
-            _ctx.Send(master, RepMessageType.Ack, _maxPermLsn);
-        }
-
-        if (_ctx.Options.Leases && leaseTime >= 0)
-        {
-            _ctx.Send(master, RepMessageType.LeaseGrant, _maxPermLsn, new LeasePayload(leaseTime));
-            var until = _ctx.Now + (long)(NodeContext.Micros(_ctx.Options.LeaseTimeout) * _ctx.Options.ClockSkew);
-            LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
-        }
-    }
-
-    private const int MaxEarlyNewFiles = 16;
-
-    private bool SendsAcks => _ctx.Options.AckPolicy switch
-    {
-        AckPolicy.None => false,
-        AckPolicy.Quorum or AckPolicy.OnePeer or AckPolicy.AllPeers => _ctx.Priority > 0,
-        _ => true,
-    };
 }
