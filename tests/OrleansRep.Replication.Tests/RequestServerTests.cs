@@ -301,4 +301,24 @@ public sealed class RequestServerTests
 
         Assert.Empty(site.Receive(Req(RepMessageType.AllReq, site.Store.First), SendOptions.Anywhere));
     }
+    [Fact]
+    public void A_client_with_the_record_answers_an_ANYWHERE_VERIFY_REQ()
+    {
+        var client = Client(3, store: StoreWith(3));
+        var r = client.Store.Records[2];
+
+        Assert.Equal([Resend(RepMessageType.Verify, S3, r.Lsn, payload: new RecordPayload(r))], Messages(client.Receive(Req(RepMessageType.VerifyReq, r.Lsn), SendOptions.Anywhere)));
+    }
+
+    [Fact]
+    public void A_single_LOG_REQ_at_the_end_of_a_file_gets_NEWFILE_and_the_first_record_of_the_next()
+    {
+        var master = Master(store: StoreWith(2, 2));
+        var rs = master.Store.Records;
+        var endOfFirst = LogPositions.After(rs[1]);
+
+        var messages = Messages(master.Receive(Req(RepMessageType.LogReq, endOfFirst)));
+
+        Assert.Equal([Resend(RepMessageType.NewFile, S1, endOfFirst, RepControl.Resend), LogResend(S1, rs[2])], messages);
+    }
 }
