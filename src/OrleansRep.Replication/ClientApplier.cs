@@ -58,7 +58,8 @@ internal sealed class ClientApplier
     /// <summary>What the last gap request asked for.</summary>
     public Lsn MaxWaitLsn => _gap.MaxWait;
 
-    /// <summary>Start-up is complete for the current master (STARTUPDONE was raised, or never expected).</summary>
+    /// <summary>STARTUPDONE was raised since the last <see cref="ExpectStartup"/>: this client has caught up with the
+    /// current master (false until then, and on a site whose Roles never asked).</summary>
     public bool StartupComplete { get; private set; }
 
     /// <summary>With leases: until when (this site's clock, microseconds) a lease this client granted binds it; it must
