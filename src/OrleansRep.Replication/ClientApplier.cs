@@ -1,3 +1,4 @@
+using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Messages;
 using OrleansRep.Storage;
 
@@ -7,10 +8,37 @@ namespace OrleansRep.Replication;
 /// The client apply path (reference section 2): <c>ready_lsn</c>, <c>waiting_lsn</c>, <c>max_wait_lsn</c>;
 /// in-order records appended, later ones parked, earlier ones counted as duplicates; gap requests with back-off
 /// (ANYWHERE first, REREQUEST after); PERM records acknowledged once durable; START_SYNC; STARTUPDONE.
+/// <para>
+/// The store shows only earlier steps' effects, so within a step the applier keeps its own <c>ready</c> (where the
+/// log will end once this step's appends are carried out), starting from <see cref="IReplicaStore.LogEnd"/>.
+/// </para>
+/// <para>
+/// Acks and lease grants are <see cref="ClientAcknowledger"/>'s. NEWFILEs that overtake the end of their file are
+/// kept (bounded) until ready gets there. A record at the start of the next file is in order only after the NEWFILE
+/// for the end of the current one: accepting it earlier could skip the rest of a file this site never saw.
+/// </para>
 /// </summary>
-internal sealed class ClientApplier(NodeContext ctx)
+internal sealed class ClientApplier
 {
-    private readonly NodeContext _ctx = ctx;
+    private readonly NodeContext _ctx;
+    private readonly GapRequester _gap;
+    private readonly ClientAcknowledger _acks;
+
+    /// <summary>NEWFILEs that arrived ahead of ready (their LSN is the end of the file they close), applied when ready
+    /// gets there: Berkeley DB parks them with the records. Few files switch while a gap is open; bounded.</summary>
+    private readonly SortedSet<Lsn> _earlyNewFiles = [];
+    private const int MaxEarlyNewFiles = 16;
+    private Lsn _ready;
+    private int _parkedThisStep;
+    private Lsn _checkpointSyncLsn;
+    private bool _expectStartup;
+
+    public ClientApplier(NodeContext ctx)
+    {
+        _ctx = ctx;
+        _gap = new GapRequester(ctx);
+        _acks = new ClientAcknowledger(ctx);
+    }
 
     /// <summary>The next LSN this site expects (a client) or writes (a master).</summary>
     public Lsn ReadyLsn => _ctx.Store.LogEnd;
@@ -18,39 +46,414 @@ internal sealed class ClientApplier(NodeContext ctx)
     /// <summary>False while sync (verify, internal init) or a delayed-client wait holds live log traffic back.</summary>
     public bool Accepting { get; set; } = true;
 
-    public void OnMessage(RepMessage message)
+    /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
+    public Lsn MaxPermLsn => _acks.MaxPermLsn;
+
+    /// <summary>The gap-request state (back-off timers), for diagnostics and tests.</summary>
+    internal GapRequester Gap => _gap;
+
+    /// <summary>The lowest parked LSN after a gap; zero when there is none.</summary>
+    public Lsn WaitingLsn => _gap.Waiting;
+
+    /// <summary>What the last gap request asked for.</summary>
+    public Lsn MaxWaitLsn => _gap.MaxWait;
+
+    /// <summary>STARTUPDONE was raised since the last <see cref="ExpectStartup"/>: this client has caught up with the
+    /// current master (false until then, and on a site whose Roles never asked).</summary>
+    public bool StartupComplete { get; private set; }
+
+    /// <summary>With leases: until when (this site's clock, microseconds) a lease this client granted binds it; it must
+    /// not vote before then. 0 when it never granted one.</summary>
+    public long LeaseHeldUntil => _acks.LeaseHeldUntil;
+
+    /// <summary>Records received that this site already had.</summary>
+    public long Duplicates { get; private set; }
+
+    /// <summary>Records dropped unapplied: while not accepting, or beyond the parking bound (they are re-requested).</summary>
+    public long DroppedRecords { get; private set; }
+
+    /// <summary>Roles calls this after learning a new master: the next record applied in order that is live, or
+    /// that ends the server's log, raises STARTUPDONE (once per gen).</summary>
+    public void ExpectStartup()
     {
-        _ = message;
+        _expectStartup = true;
+        StartupComplete = false;
     }
 
+    /// <summary>A sync just asked for a stream (ALL_REQ after verify): hold back gap requests for the longest wait so
+    /// a second stream is not started (Berkeley DB sets wait_ts to the maximum at verify match).</summary>
+    public void HoldOffRequests() => _gap.HoldOff();
+
+    public void OnMessage(RepMessage message)
+    {
+        if (_ctx.Role != RepRole.Client)
+        {
+            return;
+        }
+
+        BeginStep();
+        switch (message.Type)
+        {
+            case RepMessageType.Log:
+                var record = message.PayloadAs<RecordPayload>().Record;
+                if (record.Lsn != message.Lsn)
+                {
+                    throw new MalformedMessageException($"LOG from {message.From} at {message.Lsn} carries {record}");
+                }
+
+                if (Admit(message))
+                {
+                    Apply(record, message, lastOfMessage: true);
+                }
+
+                break;
+            case RepMessageType.BulkLog:
+                var records = CheckBulk(message);
+                if (Admit(message))
+                {
+                    for (var i = 0; i < records.Count; i++)
+                    {
+                        Apply(records[i], message, lastOfMessage: i == records.Count - 1);
+                    }
+                }
+
+                break;
+            case RepMessageType.NewFile:
+                if (Admit(message))
+                {
+                    ApplyNewFile(message);
+                }
+
+                break;
+            case RepMessageType.LogMore:
+                OnLogMore(message);
+                break;
+            case RepMessageType.ReRequest:
+                // A client could not serve our request: ask the master. While a sync is under way its own requests
+                // are not ours to repeat (ClientSync re-sends them).
+                if (Accepting)
+                {
+                    _gap.Request(_ready, Lsn.Zero, force: true, reRequest: true, AllowAnywhere);
+                }
+
+                break;
+            case RepMessageType.StartSync:
+                OnStartSync(message);
+                break;
+        }
+
+        if (message.Has(RepControl.Flush))
+        {
+            _ctx.Emit(new FlushLog());
+        }
+    }
+
+    /// <summary>The log is durable before <paramref name="lsn"/>: acknowledge the highest PERM record it covers.</summary>
     public void OnLogDurable(Lsn lsn)
     {
-        _ = lsn;
+        // While syncing, the durable tail may be one the new master does not share (it is about to be verified and
+        // perhaps truncated): an ack for it would count towards the master's own, different records at those LSNs.
+        if (_ctx.Role != RepRole.Client || !Accepting)
+        {
+            return;
+        }
+
+        _acks.Durable(lsn);
     }
 
     public void OnTick()
     {
+        if (_ctx.Role != RepRole.Client || !Accepting)
+        {
+            return;
+        }
+
+        BeginStep();
+        if (!_gap.Waiting.IsZero && _gap.MayRequest())
+        {
+            _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+        }
+    }
+
+    /// <summary>
+    /// The master's heartbeat (or anything else that tells its max PERM LSN) reached this client: if the master has
+    /// log this client lacks, ask for it as a gap (back-off permitting). This is how a client notices that the tail of
+    /// the live stream was lost when no later record comes to reveal the gap (repmgr's heartbeat use). For the
+    /// Elector, which handles HEARTBEAT.
+    /// </summary>
+    public void OnMasterProgress(Lsn masterMaxPermLsn)
+    {
+        if (_ctx.Role != RepRole.Client || !Accepting || _ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        BeginStep();
+        if (masterMaxPermLsn >= _ready && _gap.MayRequest())
+        {
+            _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+        }
     }
 
     /// <summary>Forgets gap state and parked records (a new master, or sync reset the log).</summary>
     public void Reset()
     {
+        _ctx.Emit(new ClearParked());
+        _earlyNewFiles.Clear();
+        _gap.Reset();
+        _acks.Reset();
+        _checkpointSyncLsn = Lsn.Zero;
     }
 
-    /// <summary>
-    /// Stub for the applier's owner to fill: set the gap wait (<c>wait_ts</c>) to <see cref="ReplicationOptions.RequestGapMax"/>
-    /// and restart the gap timer (<c>rcvd_ts</c> = now), so the next gap request waits the longest. Sync calls it right
-    /// after sending ALL_REQ from a verify match, when the master's stream is about to start and a gap request would
-    /// only start a second one (Berkeley DB's <c>__rep_verify_match</c>). Reset by the next record that arrives in
-    /// order, as any wait is.
-    /// </summary>
-    public void DeferGapRequests()
+    public TokenStatus CheckApplied(CommitToken token) => CommitTokenCheck.Check(_ctx, token);
+
+    /// <summary>With leases, ANYWHERE is not used until start-up completes (repmgr's rule): a peer's log may not
+    /// reflect what the new master's lease grants cover.</summary>
+    private bool AllowAnywhere => !_ctx.Options.Leases || StartupComplete;
+
+    private void BeginStep()
     {
+        _ready = _ctx.Store.LogEnd;
+        _parkedThisStep = 0;
+
+        // Sync may have truncated the log or cleared the parked records since the last step.
+        var lowest = _ctx.Store.ParkedFrom(_ready);
+        if (lowest is null)
+        {
+            if (!_gap.Waiting.IsZero)
+            {
+                _gap.Closed();
+            }
+        }
+        else if (_gap.Waiting.IsZero)
+        {
+            _gap.Parked(lowest.Lsn);
+        }
+        else
+        {
+            _gap.Waiting = lowest.Lsn;
+        }
     }
 
-    public TokenStatus CheckApplied(CommitToken token)
+    /// <summary>Live log traffic is taken only while accepting; otherwise dropped (it is asked for again later).</summary>
+    private bool Admit(RepMessage message)
     {
-        _ = token;
-        return TokenStatus.Pending;
+        if (Accepting)
+        {
+            return true;
+        }
+
+        DroppedRecords += message.Payload is BulkPayload bulk ? bulk.Records.Count : 1;
+        return false;
+    }
+
+    private static IReadOnlyList<LogRecordView> CheckBulk(RepMessage message)
+    {
+        var records = message.PayloadAs<BulkPayload>().Records;
+        if (records is null || records.Count == 0 || records[0].Lsn != message.Lsn)
+        {
+            throw new MalformedMessageException($"BULK_LOG from {message.From} at {message.Lsn} is empty or does not start there");
+        }
+
+        for (var i = 1; i < records.Count; i++)
+        {
+            if (records[i] is null || records[i].Lsn <= records[i - 1].Lsn)
+            {
+                throw new MalformedMessageException($"BULK_LOG from {message.From} has records out of order at {i}");
+            }
+        }
+
+        return records;
+    }
+
+    private void Apply(LogRecordView record, RepMessage message, bool lastOfMessage)
+    {
+        if (record.IsPerm && message.Has(RepControl.Perm))
+        {
+            _acks.PermReceived(message.LeaseTime);
+        }
+
+        var logEnd = lastOfMessage && message.Has(RepControl.LogEnd);
+        if (record.Lsn == _ready)
+        {
+            Append(record);
+            _gap.ExpectedArrived();
+            MaybeStartupDone(logEnd || !message.Has(RepControl.Resend));
+            DrainParked();
+            AfterProgress(record.Lsn);
+        }
+        else if (record.Lsn > _ready)
+        {
+            Park(record);
+            if (_gap.MayRequest())
+            {
+                _gap.Request(_ready, record.Lsn, force: false, reRequest: false, AllowAnywhere);
+            }
+        }
+        else
+        {
+            Duplicates++;
+            if (logEnd)
+            {
+                MaybeStartupDone(true);
+            }
+
+            if (record.IsPerm)
+            {
+                _acks.Repeat(message.Has(RepControl.Perm) ? message.LeaseTime : -1);
+            }
+        }
+    }
+
+    /// <summary>NEWFILE carries the end of the previous file: at ready, the log moves to the next file.</summary>
+    private void ApplyNewFile(RepMessage message)
+    {
+        if (message.Lsn == _ready)
+        {
+            var file = message.Lsn.File + 1;
+            _ctx.Emit(new StartLogFile(file));
+            _ready = LogPositions.StartOfFile(file);
+            _gap.ExpectedArrived();
+            DrainParked();
+            AfterProgress(message.Lsn);
+        }
+        else if (message.Lsn < _ready)
+        {
+            Duplicates++;
+        }
+        else
+        {
+            // Beyond a gap: kept (in memory, bounded) until ready reaches it. If it is lost, the server sends it
+            // again with the gap, as in Berkeley DB.
+            if (_earlyNewFiles.Count < MaxEarlyNewFiles)
+            {
+                _earlyNewFiles.Add(message.Lsn);
+            }
+            else
+            {
+                DroppedRecords++;
+            }
+
+            if (!_gap.Waiting.IsZero && _gap.MayRequest())
+            {
+                _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+            }
+        }
+    }
+
+    private void Append(LogRecordView record)
+    {
+        _ctx.Emit(new AppendRecords([record]));
+        _ready = LogPositions.After(record);
+    }
+
+    /// <summary>Applies parked records (and early NEWFILEs) while they continue the log.</summary>
+    private void DrainParked()
+    {
+        while (true)
+        {
+            _earlyNewFiles.RemoveWhere(l => l < _ready);
+            var parked = _ctx.Store.ParkedFrom(_ready);
+            if (parked is not null && parked.Lsn == _ready)
+            {
+                Append(parked);
+                _ctx.Emit(new UnparkRecord(parked.Lsn));
+            }
+            else if (_earlyNewFiles.Remove(_ready))
+            {
+                var file = _ready.File + 1;
+                _ctx.Emit(new StartLogFile(file));
+                _ready = LogPositions.StartOfFile(file);
+            }
+            else
+            {
+                _gap.Waiting = parked?.Lsn ?? Lsn.Zero;
+                return;
+            }
+        }
+    }
+
+    /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
+    /// else the wait starts over; a pending START_SYNC flush runs once ready passes its LSN.</summary>
+    private void AfterProgress(Lsn received)
+    {
+        if (!_gap.Waiting.IsZero)
+        {
+            if (_gap.MayRequest())
+            {
+                _gap.Request(_ready, received, force: false, reRequest: false, AllowAnywhere);
+            }
+        }
+        else
+        {
+            _gap.Closed();
+        }
+
+        if (!_checkpointSyncLsn.IsZero && _ready > _checkpointSyncLsn)
+        {
+            _checkpointSyncLsn = Lsn.Zero;
+            _ctx.Emit(new FlushLog());
+        }
+    }
+
+    private void Park(LogRecordView record)
+    {
+        if (_ctx.Store.ParkedFrom(record.Lsn) is { } already && already.Lsn == record.Lsn)
+        {
+            // Parked before: repeats are absorbed (DB_NOOVERWRITE).
+            return;
+        }
+
+        if (_ctx.Store.ParkedCount + _parkedThisStep >= _ctx.Options.MaxParkedRecords)
+        {
+            DroppedRecords++;
+            return;
+        }
+
+        _ctx.Emit(new ParkRecord(record));
+        _parkedThisStep++;
+        _gap.Parked(record.Lsn);
+    }
+
+    private void OnLogMore(RepMessage message)
+    {
+        if (!Accepting || _ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        // Resume where the server stopped, or where we are if we already have more (LOG_MORE may overtake records).
+        var from = message.Lsn > _ready ? message.Lsn : _ready;
+        if (_gap.Waiting.IsZero)
+        {
+            _gap.HoldOff();
+        }
+
+        _gap.Request(from, Lsn.Zero, force: true, reRequest: message.From == _ctx.Master, AllowAnywhere);
+    }
+
+    /// <summary>START_SYNC: the master is about to checkpoint; flush now if we are there, else once ready passes it.</summary>
+    private void OnStartSync(RepMessage message)
+    {
+        if (message.Lsn <= _ready)
+        {
+            _ctx.Emit(new FlushLog());
+        }
+        else if (message.Lsn > _checkpointSyncLsn)
+        {
+            _checkpointSyncLsn = message.Lsn;
+        }
+    }
+
+    private void MaybeStartupDone(bool qualifies)
+    {
+        if (!_expectStartup || !qualifies)
+        {
+            return;
+        }
+
+        _expectStartup = false;
+        StartupComplete = true;
+        _ctx.Raise(RepEventKind.StartupDone, _ctx.Master);
     }
 }

@@ -315,12 +315,11 @@ internal sealed class ClientSync
             _ctx.Raise(RepEventKind.RolledBack, _ctx.Master, matchEnd, commitsLost);
         }
 
-        _ctx.Emit(new ClearParked());
-        _applier.Reset();
+        _applier.Reset(); // clears the parked records too
 
         // The master starts streaming from the match at once; a gap request for the same records meanwhile would only
         // start a second stream.
-        _applier.DeferGapRequests();
+        _applier.HoldOffRequests();
         _applier.Accepting = true;
         _phase = SyncPhase.Off;
         SendToMaster(RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);

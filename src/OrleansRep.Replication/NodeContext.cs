@@ -63,6 +63,18 @@ internal sealed class NodeContext(SiteId self, ReplicationOptions options, IRepl
         Emit(new PersistState(next));
     }
 
+    /// <summary>A message from this site in its generation, stamped as <see cref="Send"/> stamps it (for senders that
+    /// set more of it, e.g. <see cref="RepMessage.LeaseTime"/>, before emitting it themselves).</summary>
+    public RepMessage NewMessage(RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None)
+    {
+        if (State.GroupEstablished)
+        {
+            control |= RepControl.GroupEstablished;
+        }
+
+        return new RepMessage(type, Self, Gen, lsn, control, payload);
+    }
+
     public void Send(Destination to, RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None, SendOptions flags = SendOptions.None)
     {
         if (State.GroupEstablished)

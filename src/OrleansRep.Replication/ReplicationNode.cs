@@ -37,7 +37,7 @@ public sealed class ReplicationNode
         _ctx = new NodeContext(self, options, store, snapshots, state);
         Applier = new ClientApplier(_ctx);
         MasterLog = new MasterLog(_ctx);
-        Server = new RequestServer(_ctx);
+        Server = new RequestServer(_ctx, Applier);
         Membership = new Membership(_ctx);
         Sync = new ClientSync(_ctx, Applier);
         Roles = new Roles(_ctx, Applier, MasterLog, Sync);

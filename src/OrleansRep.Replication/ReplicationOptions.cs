@@ -49,6 +49,11 @@ public sealed record ReplicationOptions
     /// re-requested). Ours (Berkeley DB's is bounded only by disk). Default 100 000.</summary>
     public int MaxParkedRecords { get; init; } = 100_000;
 
+    /// <summary>Most proposals a master keeps waiting for acks; a commit beyond it is answered at once with
+    /// <see cref="AckPolicyNotMet"/> (it stands locally, its durability is not tracked). Ours (Berkeley DB blocks one
+    /// thread per commit instead). Default 10 000.</summary>
+    public int MaxPendingProposals { get; init; } = 10_000;
+
     /// <summary>Initialise a client from a snapshot when the master lacks the log it needs. Default on.</summary>
     public bool AutoInit { get; init; } = true;
 
@@ -116,6 +121,11 @@ public sealed record ReplicationOptions
         if (BulkBytes < 1024 || MaxParkedRecords < 1)
         {
             throw new ArgumentException("BulkBytes must be at least 1 KiB and MaxParkedRecords at least 1");
+        }
+
+        if (MaxPendingProposals < 1 || RequestLimitBytes < 0)
+        {
+            throw new ArgumentException("MaxPendingProposals must be at least 1 and RequestLimitBytes not negative");
         }
     }
 }

@@ -9,6 +9,10 @@ namespace OrleansRep.Replication.Messages;
 /// </summary>
 public sealed record RepMessage(RepMessageType Type, SiteId From, uint Gen, Lsn Lsn, RepControl Control = RepControl.None, RepPayload? Payload = null)
 {
+    /// <summary>Master leases: the master's clock (microseconds) when it sent this PERM message, echoed in the
+    /// client's LEASE_GRANT (Berkeley DB's msg_sec/msg_nsec header fields); 0 when leases are off.</summary>
+    public long LeaseTime { get; init; }
+
     public bool Has(RepControl flag) => (Control & flag) == flag;
 
     public T PayloadAs<T>()

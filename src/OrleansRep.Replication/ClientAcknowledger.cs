@@ -1,0 +1,95 @@
+using OrleansRep.Replication.Messages;
+using OrleansRep.Storage;
+
+namespace OrleansRep.Replication;
+
+/// <summary>
+/// A client's acknowledgements (repmgr's <c>send_permlsn</c>) and, with master leases, its lease grants
+/// (<c>__rep_update_grant</c>): the highest durable PERM LSN (<see cref="MaxPermLsn"/>) goes to the master as an
+/// ack, which covers everything before it.
+/// <para>
+/// Acks follow the ack policy of this site's options: every site of a group is configured with the same policy (the
+/// shard's), so a client knows the master's without it being advertised. No ack under NONE; none from a priority-0
+/// site under the peer policies (QUORUM, ONE_PEER, ALL_PEERS), which would not count it. A lease grant echoes the
+/// master's send time of the latest PERM message received from it and binds this client (no vote) for the lease
+/// timeout times the clock skew from now, on its own clock.
+/// </para>
+/// </summary>
+internal sealed class ClientAcknowledger(NodeContext ctx)
+{
+    private readonly NodeContext _ctx = ctx;
+    private long _latestLeaseTime = -1;
+
+    /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
+    public Lsn MaxPermLsn { get; private set; }
+
+    /// <summary>With leases: until when (this site's clock, microseconds) a lease this client granted binds it.</summary>
+    public long LeaseHeldUntil { get; private set; }
+
+    /// <summary>A PERM message from the master was received (applied, parked or duplicate): its time may be echoed.</summary>
+    public void PermReceived(long masterTime)
+    {
+        if (masterTime > _latestLeaseTime)
+        {
+            _latestLeaseTime = masterTime;
+        }
+    }
+
+    /// <summary>The log is durable before <paramref name="durable"/>: acknowledge the highest PERM record it covers,
+    /// if that is new.</summary>
+    public void Durable(Lsn durable)
+    {
+        var perm = _ctx.Store.LastPermBefore(durable);
+        if (perm is null || perm.Lsn <= MaxPermLsn)
+        {
+            return;
+        }
+
+        MaxPermLsn = perm.Lsn;
+        Send(_latestLeaseTime);
+    }
+
+    /// <summary>A PERM record came again: the master may have missed our ack; tell it again where we are.</summary>
+    public void Repeat(long masterTime)
+    {
+        if (!MaxPermLsn.IsZero)
+        {
+            Send(masterTime);
+        }
+    }
+
+    /// <summary>A new master: what was acknowledged to the old one does not count with it.</summary>
+    public void Reset()
+    {
+        MaxPermLsn = Lsn.Zero;
+        _latestLeaseTime = -1;
+    }
+
+    private void Send(long leaseTime)
+    {
+        if (_ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        var master = Destination.To(_ctx.Master);
+        if (SendsAcks)
+        {
+            _ctx.Send(master, RepMessageType.Ack, MaxPermLsn);
+        }
+
+        if (_ctx.Options.Leases && leaseTime >= 0)
+        {
+            _ctx.Send(master, RepMessageType.LeaseGrant, MaxPermLsn, new LeasePayload(leaseTime));
+            var until = _ctx.Now + (long)(NodeContext.Micros(_ctx.Options.LeaseTimeout) * _ctx.Options.ClockSkew);
+            LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
+        }
+    }
+
+    private bool SendsAcks => _ctx.Options.AckPolicy switch
+    {
+        AckPolicy.None => false,
+        AckPolicy.Quorum or AckPolicy.OnePeer or AckPolicy.AllPeers => _ctx.Priority > 0,
+        _ => true,
+    };
+}
