@@ -1,0 +1,113 @@
+using OrleansRep.Replication;
+using OrleansRep.Replication.Inputs;
+using OrleansRep.Simulation.Cluster;
+using OrleansRep.Simulation.Invariants;
+
+namespace OrleansRep.Simulation.Runs;
+
+/// <summary>
+/// One seeded simulation run (TigerBeetle's VOPR, FoundationDB's simulation): the seed decides the cluster's shape,
+/// the workload and the faults, each from its own random stream; the run injects faults for
+/// <see cref="SimulatorOptions.Steps"/> site steps while proposing transactions on the master, checking every
+/// invariant after every step; then it stops faults, heals, restarts crashed sites and runs a quiet period, and checks
+/// that the group converged. Same options, same run: byte for byte (see <see cref="TraceHasher"/>).
+/// </summary>
+public static class Simulator
+{
+    /// <summary>The invariant checkers every run uses.</summary>
+    public static IReadOnlyList<IInvariantChecker> StandardCheckers() =>
+    [
+        new SingleMasterPerGenerationChecker(),
+        new SingleLeaseHolderChecker(),
+        new AcknowledgedWritesChecker(),
+        new LogAgreementChecker(),
+        new EventSequenceChecker(),
+    ];
+
+    public static string ReplayCommand(SimulatorOptions options, int sites)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return $"orep sim --seed {options.Seed} --sites {sites} --steps {options.Steps}";
+    }
+
+    public static SimulationResult Run(SimulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var shape = ClusterShape.From(options.Seed, options.Sites);
+        var cluster = new SimCluster(shape.Sites, SeedStreams.For(options.Seed, RandomConcern.Network), shape.Network) { FileBytes = shape.FileBytes };
+        foreach (var checker in StandardCheckers())
+        {
+            cluster.AddChecker(checker);
+        }
+
+        using var trace = new TraceHasher(cluster);
+        var workload = new Workload(cluster, SeedStreams.For(options.Seed, RandomConcern.Workload));
+        var faults = new FaultInjector(cluster, SeedStreams.For(options.Seed, RandomConcern.Faults));
+        string? failure = null;
+        long failureStep = 0;
+        IReadOnlyList<string> notConverged = [];
+        try
+        {
+            StartSites(cluster, shape);
+            workload.Start();
+            faults.Start();
+            while (cluster.Steps < options.Steps && cluster.RunNext(long.MaxValue))
+            {
+            }
+
+            faults.Settle();
+            workload.Stop();
+            cluster.RunUntil(cluster.Now + options.QuietPeriod);
+            notConverged = ConvergenceCheck.Problems(cluster.Views);
+            if (options.RequireLiveness && notConverged.Count > 0)
+            {
+                failure = $"liveness: not converged {SimTime.Format(options.QuietPeriod)} after faults stopped: {string.Join("; ", notConverged)}";
+            }
+        }
+        catch (InvariantViolationException e)
+        {
+            failure = e.Message;
+            failureStep = e.Step;
+        }
+#pragma warning disable CA1031 // A protocol bug that throws out of a site is a finding of the run, reported with its seed.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            failure = $"exception at step {cluster.Steps} ({SimTime.Format(cluster.Now)}): {e.GetType().Name}: {e.Message}";
+            failureStep = cluster.Steps;
+        }
+
+        return new SimulationResult
+        {
+            Seed = options.Seed,
+            Sites = shape.Sites.Count,
+            Steps = cluster.Steps,
+            SimulatedMicros = cluster.Now,
+            Shape = shape.Describe(),
+            Faults = cluster.Faults,
+            TraceHash = trace.Finish(),
+            Proposed = workload.Proposed,
+            Committed = workload.Committed,
+            MessagesDelivered = cluster.Network.Delivered,
+            Failure = failure,
+            FailureStep = failureStep,
+            NotConverged = notConverged,
+            Replay = ReplayCommand(options, shape.Sites.Count),
+        };
+    }
+
+    private static void StartSites(SimCluster cluster, ClusterShape shape)
+    {
+        foreach (var site in shape.Sites)
+        {
+            var role = shape.Start switch
+            {
+                StartMode.OneMaster when site.Id == shape.FirstMaster => RepStartRole.Master,
+                StartMode.OneMaster => RepStartRole.Client,
+                _ => RepStartRole.Election,
+            };
+            cluster.Command(site.Id, new StartReplication(role));
+        }
+    }
+}
