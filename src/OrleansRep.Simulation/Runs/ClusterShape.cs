@@ -48,9 +48,11 @@ public sealed record ClusterShape(
         var drawn = r.Next(MinSites, MaxSites + 1);
         var n = sites ?? drawn;
 
-        var priorities = new int[n];
+        // Per-site draws are made for at least MaxSites sites whatever the count, so overriding it changes nothing else.
+        var drawnSites = Math.Max(n, MaxSites);
+        var priorities = new int[drawnSites];
         var someUnelectable = r.NextDouble() < 0.3;
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < drawnSites; i++)
         {
             priorities[i] = someUnelectable && r.NextDouble() < 0.3 ? 0 : 10 * r.Next(1, 21);
         }
@@ -92,8 +94,8 @@ public sealed record ClusterShape(
 
         // Clocks: drift within the lease skew bound (two clocks drifting opposite ways stay within it), else 200 ppm.
         var maxDrift = leases ? SimClock.MaxDriftFor(skew) : 200;
-        var setups = new List<SiteSetup>(n);
-        for (var i = 0; i < n; i++)
+        var setups = new List<SiteSetup>(drawnSites);
+        for (var i = 0; i < drawnSites; i++)
         {
             setups.Add(new SiteSetup(
                 new SiteId(i + 1),
@@ -104,6 +106,7 @@ public sealed record ClusterShape(
                 DriftPpm: maxDrift == 0 ? 0 : r.Next(-maxDrift, maxDrift + 1)));
         }
 
+        setups.RemoveRange(n, drawnSites - n);
         var minLatency = r.NextInt64(100, 1_001);
         var network = new NetworkFaults
         {

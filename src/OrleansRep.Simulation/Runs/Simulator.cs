@@ -41,6 +41,11 @@ public static class Simulator
             cluster.AddChecker(checker);
         }
 
+        if (options.ExtraChecker is { } extra)
+        {
+            cluster.AddChecker(extra());
+        }
+
         using var trace = new TraceHasher(cluster);
         var workload = new Workload(cluster, SeedStreams.For(options.Seed, RandomConcern.Workload));
         var faults = new FaultInjector(cluster, SeedStreams.For(options.Seed, RandomConcern.Faults));

@@ -29,6 +29,9 @@ public sealed record SimulatorOptions
     /// <see cref="ProtocolPartsImplemented"/>).</summary>
     public bool RequireLiveness { get; init; } = ProtocolPartsImplemented;
 
+    /// <summary>Tests only: one more checker for the run (e.g. one that fails on purpose).</summary>
+    internal Func<Invariants.IInvariantChecker>? ExtraChecker { get; init; }
+
     public void Validate()
     {
         if (Steps < 1)

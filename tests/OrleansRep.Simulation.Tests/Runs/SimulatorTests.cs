@@ -1,0 +1,111 @@
+using System.Globalization;
+using OrleansRep.Simulation.Cluster;
+using OrleansRep.Simulation.Invariants;
+using OrleansRep.Simulation.Runs;
+using OrleansRep.Simulation.Sites;
+using Xunit.Abstractions;
+
+namespace OrleansRep.Simulation.Tests.Runs;
+
+public sealed class SimulatorTests(ITestOutputHelper output)
+{
+    /// <summary>Seeds per CI run; <c>OREP_SIM_SEEDS</c> overrides (the long mode runs 100 000 and more).</summary>
+    private const int DefaultSeeds = 2000;
+
+    /// <summary>Short runs so that the CI seeds stay well under two minutes on two loaded cores.</summary>
+    private static SimulatorOptions Short(int seed) => new() { Seed = seed, Steps = 1_000, QuietPeriod = SimTime.Seconds(2) };
+
+    [Fact]
+    public void The_same_seed_gives_a_byte_identical_trace()
+    {
+        var first = Simulator.Run(Short(123) with { Steps = 4_000 });
+        var second = Simulator.Run(Short(123) with { Steps = 4_000 });
+
+        Assert.Equal(first.TraceHash, second.TraceHash);
+        Assert.Equal(first.Steps, second.Steps);
+        Assert.Equal(first.SimulatedMicros, second.SimulatedMicros);
+        Assert.Equal(first.Faults.NonZero(), second.Faults.NonZero());
+        Assert.True(first.Faults.Total > 0, "faults were injected");
+    }
+
+    [Fact]
+    public void Different_seeds_give_different_traces()
+    {
+        var hashes = Enumerable.Range(1, 10).Select(seed => Simulator.Run(Short(seed)).TraceHash).ToList();
+        Assert.Equal(10, hashes.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_run_stops_injecting_after_its_steps_and_settles_for_the_quiet_period()
+    {
+        var result = Simulator.Run(Short(5) with { Steps = 2_000, QuietPeriod = SimTime.Seconds(3) });
+
+        Assert.True(result.Passed, result.Failure);
+        Assert.True(result.Steps > 2_000);
+        Assert.Equal("orep sim --seed 5 --sites " + result.Sites.ToString(CultureInfo.InvariantCulture) + " --steps 2000", result.Replay);
+    }
+
+    [Fact]
+    public void A_violation_reports_its_seed_step_and_replay_command_and_replays_identically()
+    {
+        var options = Short(77) with { ExtraChecker = () => new FailsAtStep(250) };
+
+        var first = Simulator.Run(options);
+        var again = Simulator.Run(options);
+
+        Assert.False(first.Passed);
+        Assert.Equal(250, first.FailureStep);
+        Assert.StartsWith("planted violated at step 250 (", first.Failure, StringComparison.Ordinal);
+        Assert.StartsWith("orep sim --seed 77 --sites ", first.Replay, StringComparison.Ordinal);
+        Assert.Equal(first.TraceHash, again.TraceHash);
+        Assert.Equal(first.Failure, again.Failure);
+    }
+
+    [Fact]
+    public void Without_a_protocol_the_group_does_not_converge_and_required_liveness_fails_the_run()
+    {
+        var relaxed = Simulator.Run(Short(9));
+        var strict = Simulator.Run(Short(9) with { RequireLiveness = true });
+
+        Assert.True(relaxed.Passed, relaxed.Failure);
+        Assert.NotEmpty(relaxed.NotConverged);
+        Assert.False(strict.Passed);
+        Assert.StartsWith("liveness: not converged", strict.Failure, StringComparison.Ordinal);
+        Assert.Equal(relaxed.TraceHash, strict.TraceHash);
+    }
+
+    [Fact]
+    public void Many_seeds_pass_every_invariant()
+    {
+        var seeds = int.TryParse(Environment.GetEnvironmentVariable("OREP_SIM_SEEDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : DefaultSeeds;
+        var failures = new List<string>();
+        long steps = 0;
+        var faults = new FaultCounter();
+        for (var seed = 1; seed <= seeds; seed++)
+        {
+            var result = Simulator.Run(Short(seed));
+            steps += result.Steps;
+            faults.AddAll(result.Faults);
+            if (!result.Passed)
+            {
+                failures.Add($"seed {seed}: {result.Failure} | replay: {result.Replay} --steps {Short(seed).Steps}");
+            }
+        }
+
+        output.WriteLine($"{seeds} seeds, {steps} steps, faults: {string.Join(", ", faults.NonZero().Select(f => $"{f.Key} {f.Value}"))}");
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Take(20)));
+    }
+
+    private sealed class FailsAtStep(long step) : IInvariantChecker
+    {
+        public string Name => "planted";
+
+        public void Check(StepRecord record, IReadOnlyList<ISiteView> sites)
+        {
+            if (record.Index == step)
+            {
+                throw new InvariantViolationException(Name, record.Index, record.Time, "planted failure");
+            }
+        }
+    }
+}
