@@ -122,15 +122,43 @@ public sealed class SimNetwork
         return false;
     }
 
-    /// <summary>Removes the messages in flight that match (a scenario's "drop 1->2"); returns them.</summary>
+    /// <summary>Removes the messages in flight that match (a scenario's "drop 1->2"), counted as dropped; returns them.</summary>
     public IReadOnlyList<InFlightMessage> DropWhere(Func<InFlightMessage, bool> match)
+    {
+        var dropped = RemoveWhere(match);
+        Counter.Add(FaultKind.Drop, dropped.Count);
+        return dropped;
+    }
+
+    /// <summary>Takes the messages in flight that match, in delivery order, for delivery now (a scenario's
+    /// "deliver 1->2"); those whose link is cut are lost as at their due time.</summary>
+    public IReadOnlyList<InFlightMessage> TakeWhere(Func<InFlightMessage, bool> match)
+    {
+        var taken = new List<InFlightMessage>();
+        foreach (var m in RemoveWhere(match))
+        {
+            if (!_cut.Contains((m.From, m.To)))
+            {
+                Delivered++;
+                taken.Add(m);
+            }
+            else
+            {
+                Counter.Add(FaultKind.PartitionDrop);
+            }
+        }
+
+        return taken;
+    }
+
+    private List<InFlightMessage> RemoveWhere(Func<InFlightMessage, bool> match)
     {
         ArgumentNullException.ThrowIfNull(match);
         var all = _queue.UnorderedItems.ToList();
-        var dropped = all.Where(i => match(i.Element)).OrderBy(i => i.Priority).Select(i => i.Element).ToList();
-        if (dropped.Count == 0)
+        var removed = all.Where(i => match(i.Element)).OrderBy(i => i.Priority).Select(i => i.Element).ToList();
+        if (removed.Count == 0)
         {
-            return dropped;
+            return removed;
         }
 
         _queue.Clear();
@@ -139,13 +167,12 @@ public sealed class SimNetwork
             _queue.Enqueue(item.Element, item.Priority);
         }
 
-        foreach (var m in dropped)
+        foreach (var m in removed)
         {
             DecrementLink(m.From, m.To);
-            Counter.Add(FaultKind.Drop);
         }
 
-        return dropped;
+        return removed;
     }
 
     /// <summary>Cuts every link between the groups, both ways (sites in no group keep their links).</summary>
