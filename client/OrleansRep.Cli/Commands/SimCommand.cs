@@ -9,7 +9,7 @@ using OrleansRep.Simulation.Runs;
 namespace OrleansRep.Cli.Commands;
 
 /// <summary>
-/// <c>orep sim [--seeds N] [--seed S] [--sites K] [--steps M] [--liveness] [--json]</c>: runs the deterministic
+/// <c>orep sim [--seeds N] [--seed S] [--sites K] [--steps M] [--quiet DURATION] [--liveness] [--json]</c>: runs the deterministic
 /// simulator on seeds S .. S+N-1 (S random, and printed, when not given). Each failed seed gets one line with the
 /// command that replays it; a summary follows (seeds, simulated time, steps, faults injected by kind, simulator
 /// speed). Exits 1 when any seed failed.
@@ -26,22 +26,29 @@ internal static class SimCommand
         {
             Description = "fail a seed whose group has not converged after the quiet period (the default once the protocol parts are implemented)",
         };
+        var quiet = new Option<string>("--quiet")
+        {
+            Description = "simulated time after faults stop, for the group to converge (e.g. 30s, 500ms, 2000000us)",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "30s",
+        };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of text" };
         var command = new Command("sim", "run the deterministic replication simulator on seeds; failures print a replay command")
         {
-            seeds, seed, sites, steps, liveness, json,
+            seeds, seed, sites, steps, quiet, liveness, json,
         };
         command.SetAction(parse => Run(
             parse.GetValue(seeds),
             parse.GetValue(seed) ?? Random.Shared.Next(),
             parse.GetResult(sites) is { Tokens.Count: > 0 } ? parse.GetValue(sites) : null,
             parse.GetValue(steps),
+            SimTime.TryParse(parse.GetValue(quiet) ?? "30s", out var q) ? q : throw new UsageException($"--quiet {parse.GetValue(quiet)} is not a duration such as 30s, 500ms or 2000000us"),
             parse.GetValue(liveness) || SimulatorOptions.ProtocolPartsImplemented,
             parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(int seeds, int firstSeed, int? sites, int steps, bool liveness, bool json)
+    private static int Run(int seeds, int firstSeed, int? sites, int steps, long quiet, bool liveness, bool json)
     {
         if (sites is > 64)
         {
@@ -61,7 +68,7 @@ internal static class SimCommand
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < seeds; i++)
         {
-            var result = Simulator.Run(new SimulatorOptions { Seed = firstSeed + i, Sites = sites, Steps = steps, RequireLiveness = liveness });
+            var result = Simulator.Run(new SimulatorOptions { Seed = firstSeed + i, Sites = sites, Steps = steps, QuietPeriod = quiet, RequireLiveness = liveness });
             totalSteps += result.Steps;
             simulated += result.SimulatedMicros;
             faults.AddAll(result.Faults);

@@ -24,10 +24,22 @@ public static class Simulator
         new EventSequenceChecker(),
     ];
 
+    /// <summary>The <c>orep sim</c> command line that reproduces a run of <paramref name="options"/> exactly.</summary>
     public static string ReplayCommand(SimulatorOptions options, int sites)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return $"orep sim --seed {options.Seed} --sites {sites} --steps {options.Steps}";
+        var command = $"orep sim --seed {options.Seed} --sites {sites} --steps {options.Steps}";
+        if (options.QuietPeriod != new SimulatorOptions().QuietPeriod)
+        {
+            command += $" --quiet {options.QuietPeriod}us";
+        }
+
+        if (options.RequireLiveness && !SimulatorOptions.ProtocolPartsImplemented)
+        {
+            command += " --liveness";
+        }
+
+        return command;
     }
 
     public static SimulationResult Run(SimulatorOptions options)

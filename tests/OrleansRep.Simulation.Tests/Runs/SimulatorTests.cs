@@ -42,7 +42,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
 
         Assert.True(result.Passed, result.Failure);
         Assert.True(result.Steps > 2_000);
-        Assert.Equal("orep sim --seed 5 --sites " + result.Sites.ToString(CultureInfo.InvariantCulture) + " --steps 2000", result.Replay);
+        Assert.Equal("orep sim --seed 5 --sites " + result.Sites.ToString(CultureInfo.InvariantCulture) + " --steps 2000 --quiet 3000000us", result.Replay);
     }
 
     [Fact]
@@ -71,6 +71,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Assert.NotEmpty(relaxed.NotConverged);
         Assert.False(strict.Passed);
         Assert.StartsWith("liveness: not converged", strict.Failure, StringComparison.Ordinal);
+        Assert.EndsWith(" --quiet 2000000us --liveness", strict.Replay, StringComparison.Ordinal);
         Assert.Equal(relaxed.TraceHash, strict.TraceHash);
     }
 
@@ -88,7 +89,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
             faults.AddAll(result.Faults);
             if (!result.Passed)
             {
-                failures.Add($"seed {seed}: {result.Failure} | replay: {result.Replay} --steps {Short(seed).Steps}");
+                failures.Add($"seed {seed}: {result.Failure} | replay: {result.Replay}");
             }
         }
 
