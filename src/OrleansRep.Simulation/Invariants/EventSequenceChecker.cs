@@ -6,10 +6,12 @@ using OrleansRep.Simulation.Sites;
 namespace OrleansRep.Simulation.Invariants;
 
 /// <summary>
-/// Events come in a legal order (reference sections 4-6), per site and since the site last started: NEWMASTER names
-/// another site and comes at most once per gen; STARTUPDONE comes only after NEWMASTER of the same gen, at most once
-/// per gen; ELECTED comes at most once per election generation (the egen persisted before the step), across restarts
-/// too (egen is persisted so that a site never votes twice in one election).
+/// Events come in a legal order (reference sections 4-6), per site: NEWMASTER names another site and comes at most
+/// once per gen since the site last started; STARTUPDONE comes only after the site raised NEWMASTER of the same gen
+/// (in this or an earlier start: a restarted client that still knows its master need not announce it again), at
+/// most once per gen since the site last started; ELECTED comes at most once per election generation (the egen
+/// persisted before the step), across restarts too (egen is persisted so that a site never votes twice in one
+/// election).
 /// </summary>
 public sealed class EventSequenceChecker : IInvariantChecker
 {
@@ -55,9 +57,11 @@ public sealed class EventSequenceChecker : IInvariantChecker
                         Fail(record, $"{view.Id} raised NEWMASTER twice in gen {e.Gen}");
                     }
 
+                    seen.NewMasterEver.Add(e.Gen);
+
                     break;
                 case RepEventKind.StartupDone:
-                    if (!seen.NewMaster.Contains(e.Gen))
+                    if (!seen.NewMasterEver.Contains(e.Gen))
                     {
                         Fail(record, $"{view.Id} raised STARTUPDONE in gen {e.Gen} without NEWMASTER in that gen");
                     }
@@ -86,6 +90,8 @@ public sealed class EventSequenceChecker : IInvariantChecker
         public int Incarnation { get; set; }
 
         public HashSet<uint> NewMaster { get; } = [];
+
+        public HashSet<uint> NewMasterEver { get; } = [];
 
         public HashSet<uint> StartupDone { get; } = [];
 

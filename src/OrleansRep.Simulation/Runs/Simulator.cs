@@ -74,7 +74,7 @@ public static class Simulator
             }
 
             faults.Settle();
-            workload.Stop();
+            workload.Settle();
             cluster.RunUntil(cluster.Now + options.QuietPeriod);
             notConverged = ConvergenceCheck.Problems(cluster.Views);
             if (options.RequireLiveness && notConverged.Count > 0)

@@ -45,11 +45,13 @@ public sealed class EventSequenceCheckerTests
     }
 
     [Fact]
-    public void A_startupdone_seen_before_a_crash_does_not_count_after_it()
+    public void After_a_restart_startupdone_may_follow_a_newmaster_raised_before_the_crash_once_more()
     {
-        Step(Steps.Event(RepEventKind.NewMaster, 3, site: 1));
+        Step(Steps.Event(RepEventKind.NewMaster, 3, site: 1), Steps.Event(RepEventKind.StartupDone, 3));
         _site.Incarnation++;
+        Step(Steps.Event(RepEventKind.StartupDone, 3));
         Assert.Throws<InvariantViolationException>(() => Step(Steps.Event(RepEventKind.StartupDone, 3)));
+        Assert.Throws<InvariantViolationException>(() => Step(Steps.Event(RepEventKind.StartupDone, 4)));
     }
 
     [Theory]
