@@ -203,5 +203,8 @@ public sealed class SimSite : ISiteView
         _nextLocalTick = Clock.LocalAt(simNow) + TickInterval;
     }
 
+    /// <summary>Tests only: builds a new node from the store's persisted state (e.g. one written by hand).</summary>
+    internal void Rebuild() => _node = NewNode();
+
     private ReplicationNode NewNode() => new(Id, Options, Store, Snapshots, Store.State);
 }
