@@ -17,6 +17,14 @@ public static class SimTime
     /// <summary>"1.234567s".</summary>
     public static string Format(long micros) => string.Create(CultureInfo.InvariantCulture, $"{micros / Second}.{micros % Second:D6}s");
 
+    /// <summary>The shortest exact form <see cref="TryParse"/> reads back: "5s", "250ms" or "1234us".</summary>
+    public static string FormatDuration(long micros) => micros switch
+    {
+        _ when micros != 0 && micros % Second == 0 => string.Create(CultureInfo.InvariantCulture, $"{micros / Second}s"),
+        _ when micros != 0 && micros % Millisecond == 0 => string.Create(CultureInfo.InvariantCulture, $"{micros / Millisecond}ms"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{micros}us"),
+    };
+
     /// <summary>Parses "250us", "40ms", "2s" or a bare number of microseconds.</summary>
     public static bool TryParse(string text, out long micros)
     {

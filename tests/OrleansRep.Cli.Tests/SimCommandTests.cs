@@ -50,14 +50,28 @@ public sealed partial class SimCommandTests
         Assert.True(run.ExitCode == 1, run.ToString());
         var failures = run.Stdout.Split('\n').Where(l => l.StartsWith("FAIL ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, failures.Count);
-        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 500000us --liveness$", failures[0]);
+        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 500ms --liveness$", failures[0]);
         Assert.Contains("seeds 8..9: 0 passed, 2 failed", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trace_prints_the_run_step_by_step_before_the_summary()
+    {
+        using var orep = new ProcessFixture();
+        var run = await orep.RunAsync("sim", "--seed", "2", "--steps", "100", "--quiet", "100ms", "--trace");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Stdout.Split('\n');
+        Assert.Matches(@"^0\.000000s #1 site1 command start (master|client|election)$", lines[0]);
+        Assert.Contains(lines, l => l.Contains(" settle: faults stopped, network healed, every site up", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("seeds 2..2: 1 passed", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("--seeds", "0")]
     [InlineData("--quiet", "soon")]
     [InlineData("--sites", "65")]
+    [InlineData("--trace", "--json")]
     public async Task Bad_arguments_are_usage_errors(string option, string value)
     {
         using var orep = new ProcessFixture();

@@ -9,7 +9,7 @@ using OrleansRep.Simulation.Runs;
 namespace OrleansRep.Cli.Commands;
 
 /// <summary>
-/// <c>orep sim [--seeds N] [--seed S] [--sites K] [--steps M] [--quiet DURATION] [--liveness] [--json]</c>: runs the deterministic
+/// <c>orep sim [--seeds N] [--seed S] [--sites K] [--steps M] [--quiet DURATION] [--liveness] [--trace] [--json]</c>: runs the deterministic
 /// simulator on seeds S .. S+N-1 (S random, and printed, when not given). Each failed seed gets one line with the
 /// command that replays it; a summary follows (seeds, simulated time, steps, faults injected by kind, simulator
 /// speed). Exits 1 when any seed failed.
@@ -32,10 +32,11 @@ internal static class SimCommand
             HelpName = "DURATION",
             DefaultValueFactory = _ => "30s",
         };
+        var trace = new Option<bool>("--trace") { Description = "print the run's readable trace (every message received and action; one seed only)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of text" };
         var command = new Command("sim", "run the deterministic replication simulator on seeds; failures print a replay command")
         {
-            seeds, seed, sites, steps, quiet, liveness, json,
+            seeds, seed, sites, steps, quiet, liveness, trace, json,
         };
         command.SetAction(parse => Run(
             parse.GetValue(seeds),
@@ -44,12 +45,18 @@ internal static class SimCommand
             parse.GetValue(steps),
             SimTime.TryParse(parse.GetValue(quiet) ?? "30s", out var q) ? q : throw new UsageException($"--quiet {parse.GetValue(quiet)} is not a duration such as 30s, 500ms or 2000000us"),
             parse.GetValue(liveness) || SimulatorOptions.ProtocolPartsImplemented,
+            parse.GetValue(trace),
             parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(int seeds, int firstSeed, int? sites, int steps, long quiet, bool liveness, bool json)
+    private static int Run(int seeds, int firstSeed, int? sites, int steps, long quiet, bool liveness, bool trace, bool json)
     {
+        if (trace && (seeds != 1 || json))
+        {
+            throw new UsageException("--trace prints one seed's run: use it with --seeds 1 and without --json");
+        }
+
         if (sites is > 64)
         {
             throw new UsageException("--sites must be at most 64");
@@ -68,7 +75,10 @@ internal static class SimCommand
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < seeds; i++)
         {
-            var result = Simulator.Run(new SimulatorOptions { Seed = firstSeed + i, Sites = sites, Steps = steps, QuietPeriod = quiet, RequireLiveness = liveness });
+            var result = Simulator.Run(new SimulatorOptions
+            {
+                Seed = firstSeed + i, Sites = sites, Steps = steps, QuietPeriod = quiet, RequireLiveness = liveness, TraceLine = trace ? Console.Out.WriteLine : null,
+            });
             totalSteps += result.Steps;
             simulated += result.SimulatedMicros;
             faults.AddAll(result.Faults);

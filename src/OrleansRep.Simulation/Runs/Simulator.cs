@@ -31,7 +31,7 @@ public static class Simulator
         var command = $"orep sim --seed {options.Seed} --sites {sites} --steps {options.Steps}";
         if (options.QuietPeriod != new SimulatorOptions().QuietPeriod)
         {
-            command += $" --quiet {options.QuietPeriod}us";
+            command += $" --quiet {SimTime.FormatDuration(options.QuietPeriod)}";
         }
 
         if (options.RequireLiveness && !SimulatorOptions.ProtocolPartsImplemented)
@@ -59,6 +59,18 @@ public static class Simulator
         }
 
         using var trace = new TraceHasher(cluster);
+        if (options.TraceLine is { } print)
+        {
+            cluster.Stepped += step =>
+            {
+                foreach (var line in Scenarios.TraceFormatter.Lines(step))
+                {
+                    print($"{SimTime.Format(step.Time)} #{step.Index} {line}");
+                }
+            };
+            cluster.Noted += (time, text) => print($"{SimTime.Format(time)} {text}");
+        }
+
         var workload = new Workload(cluster, SeedStreams.For(options.Seed, RandomConcern.Workload));
         var faults = new FaultInjector(cluster, SeedStreams.For(options.Seed, RandomConcern.Faults));
         string? failure = null;
@@ -77,6 +89,7 @@ public static class Simulator
             workload.Settle();
             cluster.RunUntil(cluster.Now + options.QuietPeriod);
             notConverged = ConvergenceCheck.Problems(cluster.Views);
+            options.TraceLine?.Invoke($"{SimTime.Format(cluster.Now)} end: {(notConverged.Count == 0 ? "converged" : string.Join("; ", notConverged))}");
             if (options.RequireLiveness && notConverged.Count > 0)
             {
                 failure = $"liveness: not converged {SimTime.Format(options.QuietPeriod)} after faults stopped: {string.Join("; ", notConverged)}";

@@ -29,6 +29,10 @@ public sealed record SimulatorOptions
     /// <see cref="ProtocolPartsImplemented"/>).</summary>
     public bool RequireLiveness { get; init; } = ProtocolPartsImplemented;
 
+    /// <summary>Receives the run's readable trace, one line per received message, action and note (what a scenario
+    /// shows), prefixed with the time and step; null (the default) to keep only the hash. Does not change the run.</summary>
+    public Action<string>? TraceLine { get; init; }
+
     /// <summary>Tests only: one more checker for the run (e.g. one that fails on purpose).</summary>
     internal Func<Invariants.IInvariantChecker>? ExtraChecker { get; init; }
 

@@ -42,7 +42,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
 
         Assert.True(result.Passed, result.Failure);
         Assert.True(result.Steps > 2_000);
-        Assert.Equal("orep sim --seed 5 --sites " + result.Sites.ToString(CultureInfo.InvariantCulture) + " --steps 2000 --quiet 3000000us", result.Replay);
+        Assert.Equal("orep sim --seed 5 --sites " + result.Sites.ToString(CultureInfo.InvariantCulture) + " --steps 2000 --quiet 3s", result.Replay);
     }
 
     [Fact]
@@ -71,8 +71,33 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Assert.NotEmpty(relaxed.NotConverged);
         Assert.False(strict.Passed);
         Assert.StartsWith("liveness: not converged", strict.Failure, StringComparison.Ordinal);
-        Assert.EndsWith(" --quiet 2000000us --liveness", strict.Replay, StringComparison.Ordinal);
+        Assert.EndsWith(" --quiet 2s --liveness", strict.Replay, StringComparison.Ordinal);
         Assert.Equal(relaxed.TraceHash, strict.TraceHash);
+    }
+
+    [Fact]
+    public void The_readable_trace_shows_the_run_without_changing_it()
+    {
+        var lines = new List<string>();
+        var traced = Simulator.Run(Short(31) with { TraceLine = lines.Add });
+        var plain = Simulator.Run(Short(31));
+
+        Assert.Equal(plain.TraceHash, traced.TraceHash);
+        Assert.Contains(lines, l => l.EndsWith(" command start election", StringComparison.Ordinal) || l.EndsWith(" command start master", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" settle: faults stopped, network healed, every site up", StringComparison.Ordinal));
+        Assert.StartsWith($"{SimTime.Format(traced.SimulatedMicros)} end: ", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(5_000_000, "5s")]
+    [InlineData(250_000, "250ms")]
+    [InlineData(1_234, "1234us")]
+    [InlineData(0, "0us")]
+    public void Durations_print_in_the_shortest_form_that_reads_back(long micros, string text)
+    {
+        Assert.Equal(text, SimTime.FormatDuration(micros));
+        Assert.True(SimTime.TryParse(text, out var back));
+        Assert.Equal(micros, back);
     }
 
     [Fact]
