@@ -373,6 +373,9 @@ public sealed class SimCluster : ISiteDirectory
                     site.StoredChunks[(chunk.SnapshotId, chunk.Index)] = chunk.Data;
                     Complete(site, chunk.ActionId, site.CurrentDiskLatency(Now));
                     break;
+                case EmitEvent emit:
+                    site.RecordEvent(Now, emit.Event);
+                    break;
                 case FinishInternalInit finish:
                     foreach (var key in site.StoredChunks.Keys.Where(k => k.Snapshot == finish.SnapshotId).ToList())
                     {

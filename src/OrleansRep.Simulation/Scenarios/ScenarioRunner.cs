@@ -80,6 +80,12 @@ public sealed class ScenarioRunner
 
     private void Dispatch(string[] w)
     {
+        if (w[0] is "start" or "propose" or "checkpoint" or "newfile" or "elect" or "promote" or "sync" or "priority" && !Cluster[Site(w, 1)].IsUp)
+        {
+            _output.Add($"{Site(w, 1)} is down: '{w[0]}' not done");
+            return;
+        }
+
         switch (w[0])
         {
             case "sites":

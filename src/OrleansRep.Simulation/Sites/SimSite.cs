@@ -85,6 +85,25 @@ public sealed class SimSite : ISiteView
     /// <summary>Where the flush under way will make the log durable to.</summary>
     public Lsn FlushTarget { get; private set; }
 
+    /// <summary>How many events are kept per site (the newest).</summary>
+    public const int MaxEventsKept = 1_000;
+
+    private readonly Queue<(long Time, RepEvent Event)> _events = new();
+
+    /// <summary>The newest events this site raised (all incarnations), with the simulated time of each.</summary>
+    public IReadOnlyCollection<(long Time, RepEvent Event)> Events => _events;
+
+    /// <summary>Records an event the site raised at simulated time <paramref name="time"/>.</summary>
+    public void RecordEvent(long time, RepEvent e)
+    {
+        if (_events.Count == MaxEventsKept)
+        {
+            _events.Dequeue();
+        }
+
+        _events.Enqueue((time, e));
+    }
+
     /// <summary>Chunks of internal init stored so far (bounded by the snapshot's chunk count).</summary>
     public Dictionary<(long Snapshot, int Index), ReadOnlyMemory<byte>> StoredChunks { get; } = [];
 

@@ -3,6 +3,7 @@ using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Inputs;
 using OrleansRep.Replication.Messages;
 using OrleansRep.Simulation.Cluster;
+using OrleansRep.Simulation.Sites;
 using OrleansRep.Simulation.Tests.Support;
 using OrleansRep.Storage;
 
@@ -197,6 +198,23 @@ public sealed class SimClusterTests
         Assert.Equal(new LocalCommit(id, []), step.Input);
         Assert.Equal([new ReplyProposal(id, new NotMaster(SiteId.None))], step.Actions);
         Assert.Empty(cluster[S1].Store.Records);
+    }
+
+    [Fact]
+    public void Events_a_site_raises_are_kept_with_their_simulated_time()
+    {
+        var cluster = Clusters.Make(1, tick: 1_000_000);
+        cluster.RunUntil(7_000);
+        var e = new RepEvent(RepEventKind.Master, 1);
+
+        cluster[S1].RecordEvent(cluster.Now, e);
+        for (var i = 0; i < SimSite.MaxEventsKept; i++)
+        {
+            cluster[S1].RecordEvent(8_000 + i, e);
+        }
+
+        Assert.Equal(SimSite.MaxEventsKept, cluster[S1].Events.Count);
+        Assert.Equal((8_000L, e), cluster[S1].Events.First());
     }
 
     [Fact]

@@ -9,8 +9,10 @@ namespace OrleansRep.Simulation.Tests.Runs;
 
 public sealed class SimulatorTests(ITestOutputHelper output)
 {
-    /// <summary>Seeds per CI run; <c>OREP_SIM_SEEDS</c> overrides (the long mode runs 100 000 and more).</summary>
+    /// <summary>Seeds per CI run; <c>OREP_SIM_SEEDS</c> overrides, and <c>OREP_LONG=1</c> runs <see cref="LongSeeds"/>.</summary>
     private const int DefaultSeeds = 2000;
+
+    private const int LongSeeds = 100_000;
 
     /// <summary>Short runs so that the CI seeds stay well under two minutes on two loaded cores.</summary>
     private static SimulatorOptions Short(int seed) => new() { Seed = seed, Steps = 1_000, QuietPeriod = SimTime.Seconds(2) };
@@ -103,7 +105,9 @@ public sealed class SimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Many_seeds_pass_every_invariant()
     {
-        var seeds = int.TryParse(Environment.GetEnvironmentVariable("OREP_SIM_SEEDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : DefaultSeeds;
+        var seeds = int.TryParse(Environment.GetEnvironmentVariable("OREP_SIM_SEEDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : Environment.GetEnvironmentVariable("OREP_LONG") == "1" ? LongSeeds : DefaultSeeds;
         var failures = new List<string>();
         long steps = 0;
         var faults = new FaultCounter();

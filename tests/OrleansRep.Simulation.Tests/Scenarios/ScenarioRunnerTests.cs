@@ -69,6 +69,14 @@ public sealed class ScenarioRunnerTests
         Assert.Equal(["site2 recv ALIVEREQ from site3 gen 0 lsn [0][0]"], result.Outputs[6]);
     }
 
+    [Fact]
+    public void Commands_to_a_crashed_site_are_reported_not_done()
+    {
+        var result = Run("sites 2\n----\n\ncrash 2\n----\n\nelect 2\n----\n\npropose 2 1\n----\n");
+        Assert.Equal(["site2 is down: 'elect' not done"], result.Outputs[2]);
+        Assert.Equal(["site2 is down: 'propose' not done"], result.Outputs[3]);
+    }
+
     [Theory]
     [InlineData("status", "t.txt:1: the first command must be 'sites'")]
     [InlineData("sites 2\nfly 1", "t.txt:2: unknown command 'fly'")]
