@@ -62,7 +62,7 @@ public sealed partial class SimCommandTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.Stdout.Split('\n');
-        Assert.Matches(@"^0\.000000s #1 site1 command start (master|client|election)$", lines[0]);
+        Assert.Matches(@"^0\.000000s #2 site1 command start (master|client|election)$", lines[0]);
         Assert.Contains(lines, l => l.Contains(" settle: faults stopped, network healed, every site up", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("seeds 2..2: 1 passed", StringComparison.Ordinal));
     }

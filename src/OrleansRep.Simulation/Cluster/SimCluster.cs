@@ -202,6 +202,18 @@ public sealed class SimCluster : ISiteDirectory
     public StepRecord Command(SiteId id, RepCommand command) => StepSite(this[id], new Command(command));
 
     /// <summary>
+    /// Starts replication on a site in <paramref name="role"/>, as its host does at boot: first a tick with the time
+    /// on the site's clock (a machine knows the time only from ticks, and a new one would otherwise start its timers
+    /// from 0), then <see cref="StartReplication"/>.
+    /// </summary>
+    public StepRecord Start(SiteId id, RepStartRole role)
+    {
+        var site = this[id];
+        StepSite(site, new Tick(site.Clock.LocalAt(Now)));
+        return Command(id, new StartReplication(role));
+    }
+
+    /// <summary>
     /// A transaction on <paramref name="id"/>: when it is master, its records (data records then a commit, sizes
     /// from <paramref name="lengths"/>) are appended to its log, in a new file if the current one is full, and proposed
     /// with <see cref="LocalCommit"/>; otherwise the proposal carries no records and the site answers who is master.
@@ -288,7 +300,7 @@ public sealed class SimCluster : ISiteDirectory
         Faults.Add(FaultKind.Restart);
         Noted?.Invoke(Now, $"restart {id} {role.ToString().ToLowerInvariant()}");
         ScheduleTick(site);
-        Command(id, new StartReplication(role));
+        Start(id, role);
     }
 
     /// <summary>Makes a site's disk <paramref name="factor"/> times slower until <paramref name="until"/>.</summary>

@@ -137,7 +137,7 @@ public static class Simulator
                 StartMode.OneMaster => RepStartRole.Client,
                 _ => RepStartRole.Election,
             };
-            cluster.Command(site.Id, new StartReplication(role));
+            cluster.Start(site.Id, role);
         }
     }
 }

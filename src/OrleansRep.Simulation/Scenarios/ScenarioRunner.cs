@@ -92,7 +92,7 @@ public sealed class ScenarioRunner
                 Sites(w);
                 break;
             case "start":
-                Cluster.Command(Site(w, 1), new StartReplication(StartRole(Arg(w, 2))));
+                Cluster.Start(Site(w, 1), StartRole(Arg(w, 2)));
                 break;
             case "restart":
                 Cluster.Restart(Site(w, 1), w.Length > 2 ? StartRole(w[2]) : RepStartRole.Client);

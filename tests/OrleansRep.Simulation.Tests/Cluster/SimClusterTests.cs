@@ -147,6 +147,7 @@ public sealed class SimClusterTests
         Assert.NotSame(before, site.Node);
         Assert.Same(site.Store.State, site.Node.State);
         Assert.Equal([S1, S2, S3], site.Node.State.Sites.Keys);
+        Assert.Equal(new Tick(50_000), steps[^2].Input);
         Assert.Equal(new Command(new StartReplication(RepStartRole.Election)), steps[^1].Input);
         Assert.Equal(S2, steps[^1].Site);
         Assert.Equal(1, cluster.Faults[FaultKind.Restart]);
@@ -155,6 +156,17 @@ public sealed class SimClusterTests
         steps.Clear();
         cluster.RunUntil(65_000);
         Assert.Contains(steps, s => s.Site == S2 && s.Input == new Tick(60_000));
+    }
+
+    [Fact]
+    public void A_site_starts_knowing_the_time_on_its_clock()
+    {
+        var cluster = Clusters.Make(1, tick: 10_000, offset: 700_000);
+        var steps = Record(cluster);
+
+        cluster.Start(S1, RepStartRole.Master);
+
+        Assert.Equal([new Tick(700_000), new Command(new StartReplication(RepStartRole.Master))], steps.Select(s => s.Input));
     }
 
     [Fact]
