@@ -14,6 +14,9 @@ namespace OrleansRep.Simulation.Runs;
 /// </summary>
 public static class Simulator
 {
+    /// <summary>Bound on site steps per simulated second of the quiet period (ticks are a few hundred).</summary>
+    public const long MaxQuietStepsPerSecond = 100_000;
+
     /// <summary>The invariant checkers every run uses.</summary>
     public static IReadOnlyList<IInvariantChecker> StandardCheckers() =>
     [
@@ -87,7 +90,17 @@ public static class Simulator
 
             faults.Settle();
             workload.Settle();
-            cluster.RunUntil(cluster.Now + options.QuietPeriod);
+            // A protocol that never quiets down (a message storm) must end the run, not hang it.
+            var quietEnd = cluster.Now + options.QuietPeriod;
+            var stepLimit = cluster.Steps + (MaxQuietStepsPerSecond * Math.Max(1, options.QuietPeriod / SimTime.Second));
+            while (cluster.RunNext(quietEnd))
+            {
+                if (cluster.Steps > stepLimit)
+                {
+                    throw new InvariantViolationException("quiet period", cluster.Steps, cluster.Now,
+                        $"more than {MaxQuietStepsPerSecond} steps per simulated second after faults stopped (a message storm?)");
+                }
+            }
             notConverged = ConvergenceCheck.Problems(cluster.Views);
             options.TraceLine?.Invoke($"{SimTime.Format(cluster.Now)} end: {(notConverged.Count == 0 ? "converged" : string.Join("; ", notConverged))}");
             if (options.RequireLiveness && notConverged.Count > 0)
