@@ -11,10 +11,11 @@ internal static class CliApplication
 {
     public static RootCommand BuildRootCommand()
     {
-        var root = new RootCommand("orep: the OrleansRep command line (offline storage utilities and an engine shell)");
+        var root = new RootCommand("orep: the OrleansRep command line (offline storage utilities, an engine shell, the replication simulator)");
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ShellCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(SimCommand.Create());
         return root;
     }
 

@@ -128,6 +128,30 @@ public sealed class MemoryReplicaStore : IReplicaStore
         return Durable;
     }
 
+    /// <summary>A flush that started when the log ended at <paramref name="upTo"/> finished: everything before it (or
+    /// before the end of the log, if the log was cut back since) is durable. Never moves the durable point back.</summary>
+    public Lsn MakeDurable(Lsn upTo)
+    {
+        var to = upTo < LogEnd ? upTo : LogEnd;
+        if (to > Durable)
+        {
+            Durable = to;
+        }
+
+        return Durable;
+    }
+
+    /// <summary>Removes the log files before file <paramref name="file"/> (log archiving): <see cref="First"/> moves on,
+    /// so requests for older records can no longer be served from this log. The current file is never removed.</summary>
+    public void ArchiveBefore(uint file)
+    {
+        var keep = Math.Min(file, LogEnd.File);
+        while (_log.Count > 0 && _log.Keys[0].File < keep)
+        {
+            _log.RemoveAt(0);
+        }
+    }
+
     /// <summary>Power loss: records after the durable point are gone, and so are parked records (the bookkeeping
     /// database is not durable, as Berkeley DB's __db.rep.db).</summary>
     public void Crash()
