@@ -18,6 +18,19 @@ internal sealed class ClientApplier(NodeContext ctx)
     /// <summary>False while sync (verify, internal init) or a delayed-client wait holds live log traffic back.</summary>
     public bool Accepting { get; set; } = true;
 
+    /// <summary>STUB (owned by the applier): true while a lease this client granted the master has not expired
+    /// (grant time plus the lease timeout, skew adjusted). A client holding a grant must not vote (reference 6,
+    /// master leases); the elector waits until it is false.</summary>
+    public bool HoldsLeaseGrant => false;
+
+    /// <summary>STUB (owned by the applier): the master's heartbeat arrived (header LSN = the master's max PERM LSN).
+    /// Re-request a gap, or the tail after <see cref="ReadyLsn"/> if the master has PERM records this client lacks,
+    /// subject to the usual request back-off (repmgr clients re-request on heartbeats).</summary>
+    public void OnHeartbeat(RepMessage heartbeat)
+    {
+        _ = heartbeat;
+    }
+
     public void OnMessage(RepMessage message)
     {
         _ = message;

@@ -47,6 +47,13 @@ internal sealed class MasterLog(NodeContext ctx)
     {
     }
 
+    /// <summary>STUB (owned by the master log): this site just became master (Roles persisted the new gen and wrote
+    /// its LSN-history entry, and is about to broadcast NEWMASTER). Start with no pending proposals or acks, the
+    /// max PERM LSN at the end of the local log, and lease bookkeeping fresh.</summary>
+    public void BecameMaster()
+    {
+    }
+
     /// <summary>This site stopped being master: pending proposals are answered (not master) and acks forgotten.</summary>
     public void Reset()
     {
