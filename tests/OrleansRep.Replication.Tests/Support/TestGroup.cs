@@ -55,6 +55,9 @@ internal sealed class TestGroup
         _cut.Add((new SiteId(b), new SiteId(a)));
     }
 
+    /// <summary>Removes every cut.</summary>
+    public void Heal() => _cut.Clear();
+
     /// <summary>Gives <paramref name="id"/> a command, then delivers until quiet.</summary>
     public IReadOnlyList<RepAction> Command(int id, RepCommand command)
     {
