@@ -51,6 +51,8 @@ internal sealed class ElectionRound
 
     public int Vote2Count => _vote2s.Count;
 
+    public bool HasVoted(SiteId site) => _votes.ContainsKey(site);
+
     /// <summary>Tallies a VOTE1; a site votes once per election (repeats are absorbed). False if not counted.</summary>
     public bool Tally(Vote vote)
     {

@@ -265,8 +265,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             return;
         }
 
+        var begunByThisVote = false;
         if (_round is { } current && vote.Egen > current.Egen)
         {
+            begunByThisVote = true;
             // A newer election aborts this one; this site votes in the newer one, keeping its own counts.
             var (nsites, nvotes) = (current.Nsites, current.Nvotes);
             EndRound();
@@ -287,6 +289,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 nsites = vote.Nsites;
             }
 
+            begunByThisVote = true;
             BeginRound(vote.Egen, nsites, nvotes);
         }
 
@@ -296,8 +299,17 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
 
         round.Widen(vote.Nsites, vote.Nvotes);
+        if (!begunByThisVote && !round.HasVoted(message.From))
+        {
+            // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
+            // it, so that it can complete its tally too.
+            var own = OwnVote(round);
+            _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
+        }
+
         if (round.Phase == 1)
         {
+            // Phase 2 counts no more VOTE1s: the VOTE2 already went to the winner picked.
             round.Tally(new Vote(message.From, vote));
             EndPhase1IfDone();
         }

@@ -167,8 +167,8 @@ public sealed class ReplicationNode
 
         try
         {
-            Elector.OnTraffic(message);
             Route(message, flags);
+            Elector.OnTraffic(message);
         }
         catch (MalformedMessageException)
         {

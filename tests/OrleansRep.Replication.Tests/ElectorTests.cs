@@ -161,6 +161,23 @@ public sealed class ElectorTests
     }
 
     [Fact]
+    public void A_late_joiner_gets_this_sites_vote_again_but_an_inviter_does_not()
+    {
+        var site = StartedClient(1, 3);
+        site.Command(new CallElection());
+
+        var late = site.Receive(Vote1(2, Vote(1)));
+        var resent = Assert.Single(late.SendsOf(RepMessageType.Vote1));
+        Assert.Equal(Destination.To(new SiteId(2)), resent.To);
+        Assert.Equal(1u, ((VotePayload)resent.Message.Payload!).Egen);
+        Assert.Empty(site.Receive(Vote1(2, Vote(1))).SendsOf(RepMessageType.Vote1)); // a repeat is absorbed
+
+        var invitee = StartedClient(3, 3);
+        var joined = invitee.Receive(Vote1(1, Vote(1)));
+        Assert.True(Assert.Single(joined.SendsOf(RepMessageType.Vote1)).To.IsBroadcast);
+    }
+
+    [Fact]
     public void An_invitee_takes_the_inviters_fast_nsites_of_one_less_than_the_group()
     {
         var site = StartedClient(1, 3);
