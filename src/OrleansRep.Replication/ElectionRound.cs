@@ -15,6 +15,7 @@ internal sealed class ElectionRound
 
     private readonly Dictionary<SiteId, Vote> _votes = [];
     private readonly HashSet<SiteId> _vote2s = [];
+    private readonly HashSet<SiteId> _resentTo = [];
 
     public ElectionRound(uint egen, int nsites, int nvotes, bool full, long phaseDeadline)
     {
@@ -52,6 +53,10 @@ internal sealed class ElectionRound
     public int Vote2Count => _vote2s.Count;
 
     public bool HasVoted(SiteId site) => _votes.ContainsKey(site);
+
+    /// <summary>Notes that this site's vote is resent to a late joiner; false if it already was (once per site and
+    /// round, so two sites that no longer tally each other's votes cannot bounce them back and forth).</summary>
+    public bool MarkResent(SiteId site) => _resentTo.Count < MaxVoters && _resentTo.Add(site);
 
     /// <summary>Tallies a VOTE1; a site votes once per election (repeats are absorbed). False if not counted.</summary>
     public bool Tally(Vote vote)

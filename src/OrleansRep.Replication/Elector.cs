@@ -22,8 +22,8 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>Whether the applier accepted log records before the election locked it out (restored after).</summary>
     private bool _acceptingBefore = true;
 
-    /// <summary>When a failed election is tried again (0: no retry scheduled).</summary>
-    private long _retryAt;
+    /// <summary>When a failed election is tried again (null: no retry scheduled).</summary>
+    private long? _retryAt;
 
     /// <summary>An election asked for while this client holds a lease grant: it starts once the grant expires.</summary>
     private (int Nsites, int Nvotes, bool Fast)? _deferred;
@@ -45,6 +45,11 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
     public void OnMessage(RepMessage message)
     {
+        if (_roles.Dormant)
+        {
+            return;
+        }
+
         switch (message.Type)
         {
             case RepMessageType.Vote1:
@@ -77,7 +82,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
     public void OnTick()
     {
-        if (_ctx.Role == RepRole.None)
+        if (_ctx.Role == RepRole.None || _roles.Dormant)
         {
             return;
         }
@@ -111,9 +116,9 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 Fail();
             }
         }
-        else if (_retryAt != 0 && _ctx.Now >= _retryAt)
+        else if (_retryAt is { } retryAt && _ctx.Now >= retryAt)
         {
-            _retryAt = 0;
+            _retryAt = null;
             if (_ctx.Role == RepRole.Client && _ctx.Master.IsNone)
             {
                 Start(0, 0, fast: false);
@@ -136,9 +141,40 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     public void OnRoleSettled()
     {
         EndRound();
-        _retryAt = 0;
+        _retryAt = null;
         _deferred = null;
         _heartbeats.Restart();
+    }
+
+    /// <summary>
+    /// This client adopted a newer generation (from ALIVE or a vote). An election in an egen not above that
+    /// generation is stale: a master already had a gen at least that high, and a winner of it could pick a gen
+    /// some other master has. It is abandoned; the message that brought the generation may take this site into
+    /// the newer election, else it is tried again at the next tick.
+    /// </summary>
+    public void OnNewerGeneration()
+    {
+        if (_round is { } round && round.Egen <= _ctx.Gen)
+        {
+            EndRound();
+            if (_ctx.Options.Elections)
+            {
+                _retryAt = _ctx.Now;
+            }
+        }
+
+        // The master this client knew is gone from its view: look for one (elect) unless one turns up first.
+        SeekMaster();
+    }
+
+    /// <summary>A client that lost its master keeps holding elections, every <see
+    /// cref="ReplicationOptions.ElectionRetry"/>, until a master is found (repmgr's election thread loop).</summary>
+    private void SeekMaster()
+    {
+        if (_ctx.Options.Elections && _retryAt is null && _round is null)
+        {
+            _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);
+        }
     }
 
     /// <summary>The site (re)started as client or stepped down: the heartbeat monitor counts from now.</summary>
@@ -214,7 +250,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         var full = _ctx.Options.FullElectionTimeout > TimeSpan.Zero && !_ctx.State.GroupEstablished;
         _roundStartedAt = _ctx.Now;
         _round = new ElectionRound(egen, nsites, nvotes, full, _ctx.Now + PhaseTimeout(full));
-        _retryAt = 0;
+        _retryAt = null;
         _acceptingBefore = _roles.Applier.Accepting;
         _roles.Applier.Accepting = false;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
@@ -299,7 +335,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
 
         round.Widen(vote.Nsites, vote.Nvotes);
-        if (!begunByThisVote && !round.HasVoted(message.From))
+        if (!begunByThisVote && !round.HasVoted(message.From) && round.MarkResent(message.From))
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
@@ -402,6 +438,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         if (_ctx.Options.Elections && _round is null)
         {
             Start(0, 0, fast: true);
+            SeekMaster(); // if the election could not start (a lease grant), try again later
         }
     }
 

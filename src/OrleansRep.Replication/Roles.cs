@@ -38,6 +38,13 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
     private Elector TheElector => Elector ?? throw new InvalidOperationException("Roles.Elector is wired by ReplicationNode");
 
+    /// <summary>
+    /// A role of master persisted before a restart, not yet started again in this run: the site must not act as
+    /// master (heartbeats, answering votes, duplicate-master checks) until the host starts it; its messages and
+    /// ticks are ignored by the election and role parts meanwhile.
+    /// </summary>
+    public bool Dormant => _ctx.IsMaster && !_masterThisRun;
+
     /// <summary>A checkpoint-first promotion is waiting for its checkpoint.</summary>
     public bool PromotionPending => _promotionCheckpoint != 0;
 
@@ -166,6 +173,11 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
     public void OnMessage(RepMessage message)
     {
+        if (Dormant)
+        {
+            return;
+        }
+
         switch (message.Type)
         {
             case RepMessageType.NewMaster:
@@ -200,7 +212,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     public bool AcceptNewerGen(RepMessage message)
     {
         Debug.Assert(message.Gen > _ctx.Gen, "only asked about newer generations");
-        if (_ctx.Role == RepRole.None)
+        if (_ctx.Role == RepRole.None || Dormant)
         {
             return false;
         }
@@ -222,6 +234,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             case RepMessageType.Vote1:
             case RepMessageType.Vote2:
                 _ctx.Persist(s => s with { Gen = message.Gen, Master = SiteId.None, Egen = Math.Max(s.Egen, message.Gen + 1) });
+                TheElector.OnNewerGeneration();
                 return true;
             case RepMessageType.Heartbeat:
                 _ctx.Send(Destination.To(message.From), RepMessageType.MasterReq, _ctx.Store.LogEnd);
@@ -238,6 +251,11 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (!_ctx.IsMaster)
         {
             return true;
+        }
+
+        if (Dormant)
+        {
+            return false;
         }
 
         OnDuplicateMaster(broadcast: true, electAfter: true);

@@ -18,6 +18,7 @@ internal sealed class TestGroup
     private readonly Queue<(SiteId From, Send Send)> _inFlight = new();
     private readonly HashSet<(SiteId, SiteId)> _cut = [];
     private readonly Func<int, ReplicationOptions> _options;
+    private readonly Queue<string> _recent = new();
 
     /// <param name="count">Sites 1..count, each knowing the whole group (as if every site had joined).</param>
     /// <param name="options">Options per site id (default: Berkeley DB's defaults).</param>
@@ -42,6 +43,20 @@ internal sealed class TestGroup
 
     /// <summary>Sites that are down (crashed or unreachable): nothing is delivered to them and they do not tick.</summary>
     public HashSet<SiteId> Down { get; } = [];
+
+    /// <summary>If set, a message for which it returns true is lost (from, to, message): a seeded lossy network.</summary>
+    public Func<SiteId, SiteId, RepMessage, bool>? Lose { get; set; }
+
+    /// <summary>Called after every delivery (e.g. to check an invariant at every point of a run).</summary>
+    public Action? AfterDelivery { get; set; }
+
+    /// <summary>The last deliveries ("from -> to: message"), oldest first, for failure messages.</summary>
+    public IReadOnlyCollection<string> RecentDeliveries => _recent;
+
+    /// <summary>Each site's view (role, gen, egen, master, election), one line per site, for failure messages.</summary>
+    public string Describe() => string.Join(Environment.NewLine, _sites.Select(s =>
+        $"{s.Id}{(Down.Contains(s.Id) ? " DOWN" : "")}: {s.Node.Role} gen {s.Node.Gen} egen {s.Node.State.Egen} master {s.Node.Master}" +
+        (s.Node.Elector.Round is { } r ? $" electing egen {r.Egen} phase {r.Phase} votes {r.Voters}/{r.Nsites} need {r.Nvotes} vote2s {r.Vote2Count} winner {r.Winner?.Site}" : "")));
 
     /// <summary>Messages delivered so far.</summary>
     public int Delivered { get; private set; }
@@ -103,14 +118,26 @@ internal sealed class TestGroup
         {
             if (--limit < 0)
             {
-                throw new InvalidOperationException($"message storm: more than the limit delivered, {_inFlight.Count} still in flight");
+                throw new InvalidOperationException($"message storm: more than the limit delivered, {_inFlight.Count} still in flight; last deliveries:{Environment.NewLine}{string.Join(Environment.NewLine, _recent)}{Environment.NewLine}{Describe()}");
             }
 
             var (from, send) = _inFlight.Dequeue();
             foreach (var to in Destinations(from, send.To))
             {
+                if (Lose?.Invoke(from, to.Id, send.Message) == true)
+                {
+                    continue;
+                }
+
+                if (_recent.Count == 40)
+                {
+                    _recent.Dequeue();
+                }
+
+                _recent.Enqueue($"@{Now} {from} -> {to.Id}: {send.Message}");
                 to.Receive(send.Message, send.Flags);
                 Delivered++;
+                AfterDelivery?.Invoke();
             }
 
             Collect();

@@ -1,0 +1,103 @@
+using OrleansRep.Replication.Inputs;
+using OrleansRep.Replication.Tests.Support;
+using OrleansRep.Storage;
+using Xunit.Abstractions;
+
+namespace OrleansRep.Replication.Tests;
+
+/// <summary>
+/// Elections under a hostile, seeded schedule: a lossy network, partitions, crashes and restarts. At every delivery
+/// no two sites may be master of one generation (each election generation has at most one winner), and once the
+/// network heals and every site is back the group settles on exactly one master that every site follows.
+/// </summary>
+public sealed class ElectionSafetyTests(ITestOutputHelper output)
+{
+    public static TheoryData<int> Seeds()
+    {
+        var seeds = new TheoryData<int>();
+        var count = Environment.GetEnvironmentVariable("OREP_LONG") == "1" ? 500 : 25;
+        for (var seed = 1; seed <= count; seed++)
+        {
+            seeds.Add(seed);
+        }
+
+        return seeds;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void One_master_per_generation_and_one_master_after_healing(int seed)
+    {
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var options = new ReplicationOptions { HeartbeatSend = TimeSpan.FromSeconds(1), HeartbeatMonitor = TimeSpan.FromSeconds(3) };
+        var group = new TestGroup(5, _ => options);
+        for (var i = 1; i <= 5; i++)
+        {
+            // Logs of different lengths, so that the ranking has something to decide.
+            for (var r = 0; r < random.Next(4); r++)
+            {
+                group[i].Store.AppendLocal(RecordKind.Commit, new byte[32]);
+            }
+        }
+
+        var lossRate = random.NextDouble() * 0.3;
+        group.Lose = (_, _, _) => random.NextDouble() < lossRate;
+        group.AfterDelivery = () => AssertOneMasterPerGeneration(group, seed);
+        group.StartAll(RepStartRole.Election);
+
+        for (var step = 0; step < 40; step++)
+        {
+            var site = 1 + random.Next(5);
+            switch (random.Next(6))
+            {
+                case 0 when !group.Down.Contains(new SiteId(site)):
+                    group.Down.Add(new SiteId(site)); // crash
+                    break;
+                case 1 when group.Down.Contains(new SiteId(site)):
+                    group.Down.Remove(new SiteId(site));
+                    group.Restart(site).Command(new StartReplication(random.Next(2) == 0 ? RepStartRole.Client : RepStartRole.Election));
+                    group.Pump();
+                    break;
+                case 2:
+                    group.Cut(site, 1 + random.Next(5));
+                    break;
+                case 3:
+                    group.Heal();
+                    break;
+            }
+
+            group.Run(TimeSpan.FromMilliseconds(100 + random.Next(3000)));
+        }
+
+        // Heal everything: every site back, no loss.
+        group.Lose = null;
+        group.Heal();
+        foreach (var down in group.Down.ToList())
+        {
+            group.Down.Remove(down);
+            group.Restart(down.Value).Command(new StartReplication(RepStartRole.Election));
+        }
+
+        group.Pump();
+        group.Run(TimeSpan.FromSeconds(90));
+
+        Assert.True(group.Masters.Count == 1, $"seed {seed}: {group.Masters.Count} masters after healing{Environment.NewLine}{group.Describe()}{Environment.NewLine}{string.Join(Environment.NewLine, group.RecentDeliveries)}");
+        var master = group.Masters[0];
+        Assert.All(group.Sites, s => Assert.True(s.Node.Master == master.Id && s.Node.Gen == master.Node.Gen,
+            $"seed {seed}: {s.Id} follows {s.Node.Master} in gen {s.Node.Gen}, master is {master.Id} in gen {master.Node.Gen}"));
+    }
+
+    private static void AssertOneMasterPerGeneration(TestGroup group, int seed)
+    {
+        var masters = group.Sites.Where(s => s.Node.Role == RepRole.Master).ToList();
+        for (var a = 0; a < masters.Count; a++)
+        {
+            for (var b = a + 1; b < masters.Count; b++)
+            {
+                Assert.False(masters[a].Node.Gen == masters[b].Node.Gen,
+                    $"seed {seed}: {masters[a].Id} and {masters[b].Id} are both master of gen {masters[a].Node.Gen}");
+            }
+        }
+    }
+}
