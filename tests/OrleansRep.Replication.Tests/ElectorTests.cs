@@ -219,6 +219,42 @@ public sealed class ElectorTests
     }
 
     [Fact]
+    public void A_client_that_learns_a_newer_generation_abandons_a_stale_election_and_joins_the_newer_one()
+    {
+        var site = StartedClient(1, 3, state: new RepPersistentState { Gen = 1, Egen = 2 });
+        site.Command(new CallElection());
+        Assert.Equal(2u, site.Node.Elector.CurrentEgen);
+
+        // A vote of gen 4: some master had gen 4, so an election in egen 2 is stale.
+        var actions = site.Receive(Vote1(2, Vote(6), gen: 4));
+
+        Assert.Equal(4u, site.Node.Gen);
+        Assert.Equal(6u, site.Node.Elector.CurrentEgen);
+        Assert.Equal(6u, ((VotePayload)Assert.Single(actions.SendsOf(RepMessageType.Vote1)).Message.Payload!).Egen);
+    }
+
+    [Fact]
+    public void A_client_that_loses_its_master_to_a_newer_generation_elects_if_no_master_turns_up()
+    {
+        var site = StartedClient(1, 3);
+        site.Receive(Of(RepMessageType.NewMaster, 2, 1));
+
+        site.Receive(Of(RepMessageType.Alive, 3, 2, new AlivePayload(3)));
+        Assert.Equal(SiteId.None, site.Node.Master);
+
+        Assert.Empty(site.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromMilliseconds(1)).SendsOf(RepMessageType.Vote1));
+        Assert.Single(site.Advance(TimeSpan.FromMilliseconds(1)).SendsOf(RepMessageType.Vote1));
+    }
+
+    [Fact]
+    public void A_client_started_without_a_master_does_not_elect_on_its_own()
+    {
+        var site = StartedClient(1, 3);
+
+        Assert.Empty(site.Advance(TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
     public void Receivers_adopt_the_larger_nsites_and_nvotes()
     {
         var site = StartedClient(1, 3);

@@ -91,6 +91,23 @@ public sealed class RolesTests
     }
 
     [Fact]
+    public void A_restarted_master_is_dormant_until_started()
+    {
+        var options = new ReplicationOptions { HeartbeatSend = TimeSpan.FromSeconds(1) };
+        var site = StartedMaster(1, 3, options);
+        var restarted = new TestSite(1, options, site.Store.State, site.Store);
+
+        Assert.Empty(restarted.Advance(TimeSpan.FromSeconds(5)));
+        Assert.Empty(restarted.Receive(Vote1(2, Vote(2), gen: 1)));
+        Assert.Empty(restarted.Receive(Of(RepMessageType.Log, 2, 1, new RecordPayload(TestSite.Record(new Lsn(1, 28))), new Lsn(1, 28))));
+        Assert.Empty(restarted.Receive(Of(RepMessageType.NewClient, 2, 1)));
+        Assert.Equal(RepRole.Master, restarted.Node.Role);
+
+        restarted.Command(new StartReplication(RepStartRole.Master));
+        Assert.Single(restarted.Advance(TimeSpan.FromSeconds(1)).SendsOf(RepMessageType.Heartbeat));
+    }
+
+    [Fact]
     public void Starting_in_election_mode_starts_as_client_and_votes()
     {
         var site = new TestSite(1, null, InGroup(3));
