@@ -187,7 +187,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             throw new CommandRefusedException("start replication before calling an election");
         }
 
-        var (sites, votes) = ElectionSize(nsites, nvotes, fast);
+        var (sites, votes) = Size(nsites, nvotes, fast);
         if (_ctx.IsMaster)
         {
             return; // the group has a master: this one
@@ -211,34 +211,8 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         BeginRound(_ctx.State.Egen, sites, votes);
     }
 
-    /// <summary>nsites and nvotes of an election this site calls (rep_elect and repmgr's rules).</summary>
-    private (int Nsites, int Nvotes) ElectionSize(int nsites, int nvotes, bool fast)
-    {
-        if (nsites < 0 || nvotes < 0)
-        {
-            throw new InvalidElectionException($"nsites {nsites} and nvotes {nvotes} must not be negative");
-        }
-
-        var sites = nsites == 0 ? _ctx.GroupSize : nsites;
-        var votes = nvotes;
-        if (votes == 0)
-        {
-            // repmgr: a majority, except that a two-site group without strict mode lets the survivor elect itself.
-            votes = sites == 2 && !_ctx.Options.TwoSiteStrict ? 1 : (sites / 2) + 1;
-        }
-
-        if (votes > sites)
-        {
-            throw new InvalidElectionException($"nvotes {votes} is more than nsites {sites}: nobody could be elected");
-        }
-
-        if (fast && sites > votes)
-        {
-            sites--; // the lost master will not vote: do not wait for it (repmgr's "fast" election)
-        }
-
-        return (sites, votes);
-    }
+    private ElectionSize Size(int nsites, int nvotes, bool fast) =>
+        ElectionSize.Resolve(nsites, nvotes, _ctx.GroupSize, _ctx.Options.TwoSiteStrict, fast);
 
     /// <summary>
     /// Votes in election generation <paramref name="egen"/>: lock out apply, persist egen + 1 before the vote goes
@@ -317,14 +291,8 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 return; // a client holding a lease grant must not vote; a promotion under way will end the matter
             }
 
-            // Not in an election: join as invitee (repmgr). Take the inviter's nsites if it is the group size or one
-            // less (a fast election after losing the master), so as not to spoil it.
-            var (nsites, nvotes) = ElectionSize(0, 0, fast: false);
-            if (vote.Nsites == nsites - 1 && vote.Nsites >= nvotes)
-            {
-                nsites = vote.Nsites;
-            }
-
+            // Not in an election: join as invitee (repmgr).
+            var (nsites, nvotes) = Size(0, 0, fast: false).AsInviteeOf(vote.Nsites);
             begunByThisVote = true;
             BeginRound(vote.Egen, nsites, nvotes);
         }

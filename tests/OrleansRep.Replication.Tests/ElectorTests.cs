@@ -289,6 +289,32 @@ public sealed class ElectorTests
         Assert.Equal(3, site.Node.Elector.Round!.Nvotes);
     }
 
+    [Theory]
+    [InlineData(0, 0, 5, true, false, 5, 3)]
+    [InlineData(0, 0, 2, true, false, 2, 2)]
+    [InlineData(0, 0, 2, false, false, 2, 1)]
+    [InlineData(0, 0, 2, true, true, 2, 2)]
+    [InlineData(0, 0, 2, false, true, 1, 1)]
+    [InlineData(0, 0, 3, true, true, 2, 2)]
+    [InlineData(0, 0, 4, true, true, 3, 3)]
+    [InlineData(7, 0, 3, true, false, 7, 4)]
+    [InlineData(4, 4, 3, true, true, 4, 4)]
+    public void Election_sizes_follow_rep_elect_and_repmgr(int nsites, int nvotes, int group, bool strict, bool fast, int expectedSites, int expectedVotes)
+    {
+        Assert.Equal(new ElectionSize(expectedSites, expectedVotes), ElectionSize.Resolve(nsites, nvotes, group, strict, fast));
+    }
+
+    [Fact]
+    public void An_invitee_takes_the_inviters_nsites_only_if_it_is_one_less_than_its_own()
+    {
+        var own = new ElectionSize(5, 3);
+
+        Assert.Equal(new ElectionSize(4, 3), own.AsInviteeOf(4));
+        Assert.Equal(own, own.AsInviteeOf(3));
+        Assert.Equal(own, own.AsInviteeOf(9));
+        Assert.Equal(new ElectionSize(2, 2), new ElectionSize(2, 2).AsInviteeOf(1));
+    }
+
     // ---- timeouts ----
 
     [Fact]
