@@ -319,7 +319,10 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
         if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
         {
-            return; // the master we follow, announcing itself again
+            // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
+            // an election this site was drawn into is moot.
+            TheElector.OnRoleSettled();
+            return;
         }
 
         var start = payload?.GenerationStart ?? message.Lsn;

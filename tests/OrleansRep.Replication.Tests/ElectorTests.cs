@@ -423,6 +423,23 @@ public sealed class ElectorTests
     }
 
     [Fact]
+    public void A_client_drawn_into_an_election_leaves_it_when_its_master_shows_it_is_alive()
+    {
+        var site = StartedClient(1, 3);
+        site.Receive(Of(RepMessageType.NewMaster, 2, 1));
+        site.Receive(Vote1(3, Vote(2), gen: 1));
+        Assert.True(site.Node.Elector.InElection);
+        Assert.False(site.Node.Applier.Accepting);
+
+        var actions = site.Receive(Of(RepMessageType.NewMaster, 2, 1));
+
+        Assert.Empty(actions);
+        Assert.False(site.Node.Elector.InElection);
+        Assert.True(site.Node.Applier.Accepting);
+        Assert.Equal(new SiteId(2), site.Node.Master);
+    }
+
+    [Fact]
     public void A_full_election_waits_for_every_site_while_the_group_was_never_established()
     {
         var options = new ReplicationOptions { FullElectionTimeout = TimeSpan.FromSeconds(10) };
