@@ -270,8 +270,15 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
         if (vote.Egen < CurrentEgen)
         {
-            // An older election: tell the voter which egen the group is in, so it catches up.
-            _ctx.Send(Destination.To(message.From), RepMessageType.Alive, _ctx.Store.LogEnd, new AlivePayload(CurrentEgen));
+            // An older election: tell the voter which egen the group is in, so it catches up. A client that follows
+            // a live master leaves that to the master (its NEWMASTER answers every voter): its own egen may be ahead
+            // only because it left an election for the master, and an ALIVE would restart the others' election
+            // one egen up, again and again.
+            if (_round is not null || _ctx.Master.IsNone)
+            {
+                _ctx.Send(Destination.To(message.From), RepMessageType.Alive, _ctx.Store.LogEnd, new AlivePayload(CurrentEgen));
+            }
+
             return;
         }
 

@@ -207,6 +207,15 @@ public sealed class ElectorTests
     }
 
     [Fact]
+    public void A_client_following_a_live_master_leaves_older_voters_to_the_master()
+    {
+        var site = StartedClient(1, 3, state: new RepPersistentState { Egen = 5 });
+        site.Receive(Of(RepMessageType.NewMaster, 2, 1));
+
+        Assert.Empty(site.Receive(Vote1(3, Vote(4), gen: 1)));
+    }
+
+    [Fact]
     public void ALIVE_of_a_newer_egen_restarts_the_election_in_that_egen()
     {
         var site = StartedClient(1, 3);
