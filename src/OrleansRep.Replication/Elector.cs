@@ -14,7 +14,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 {
     private readonly NodeContext _ctx = ctx;
     private readonly Roles _roles = roles;
-    private readonly Heartbeats _heartbeats = new(ctx);
+    private readonly Heartbeats _heartbeats = new(ctx, roles);
 
     /// <summary>The election under way, if any.</summary>
     private ElectionRound? _round;
@@ -75,7 +75,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 _roles.OnDupMasterMessage(message);
                 break;
             case RepMessageType.Heartbeat:
-                OnHeartbeat(message);
+                _heartbeats.OnHeartbeat(message);
                 break;
         }
     }
@@ -88,9 +88,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
 
         _heartbeats.SendIfQuiet();
-        if (_heartbeats.MasterSilent())
+        if (_heartbeats.DeclareMasterFailed() && _ctx.Options.Elections && _round is null)
         {
-            OnMasterFailure();
+            Start(0, 0, fast: true); // the lost master will not vote
+            SeekMaster(); // if the election could not start (a lease grant), try again later
         }
 
         if (_deferred is { } deferred && !_roles.Applier.HoldsLeaseGrant)
@@ -229,21 +230,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roles.Applier.Accepting = false;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
-        var vote = OwnVote(_round);
+        var vote = Vote.PayloadFor(_ctx, _round);
         _round.Tally(new Vote(_ctx.Self, vote));
         _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
         EndPhase1IfDone();
-    }
-
-    private VotePayload OwnVote(ElectionRound round)
-    {
-        // A site in internal init has incomplete data: it votes (so the count is right) but can never win.
-        var initializing = _ctx.State.InitSnapshotId != 0;
-        var priority = initializing ? 0 : _ctx.Priority;
-        var lastCommit = _ctx.Store.LastPermBefore(_ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
-        var history = _ctx.State.History;
-        var dataGen = history.Count > 0 ? history[^1].Gen : 0;
-        return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(_ctx.Self, round.Egen), round.Full);
     }
 
     private long PhaseTimeout(bool full) => NodeContext.Micros(full ? _ctx.Options.FullElectionTimeout : _ctx.Options.ElectionTimeout);
@@ -314,7 +304,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
-            var own = OwnVote(round);
+            var own = Vote.PayloadFor(_ctx, round);
             _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
         }
 
@@ -380,43 +370,6 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
     }
 
-    private void OnHeartbeat(RepMessage message)
-    {
-        if (_ctx.IsMaster)
-        {
-            // Only masters send heartbeats: another master of this generation.
-            _roles.CheckNotDuplicateMaster(message);
-            return;
-        }
-
-        if (_ctx.Role != RepRole.Client)
-        {
-            return;
-        }
-
-        if (message.From == _ctx.Master)
-        {
-            _roles.Applier.OnHeartbeat(message);
-        }
-        else if (_ctx.Master.IsNone)
-        {
-            // A master this client does not know (it lost its own, or missed NEWMASTER): ask it.
-            _ctx.Send(Destination.To(message.From), RepMessageType.MasterReq, _ctx.Store.LogEnd);
-        }
-    }
-
-    private void OnMasterFailure()
-    {
-        var lost = _ctx.Master;
-        _ctx.Persist(s => s with { Master = SiteId.None });
-        _ctx.Raise(RepEventKind.MasterFailure, lost);
-        if (_ctx.Options.Elections && _round is null)
-        {
-            Start(0, 0, fast: true);
-            SeekMaster(); // if the election could not start (a lease grant), try again later
-        }
-    }
-
     private void EndPhase1IfDone()
     {
         if (_round is not { Phase: 1 } round || (!round.EveryoneVoted && _ctx.Now < round.Deadline))
@@ -440,7 +393,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
         // Losers wait twice the timeout for the winner's NEWMASTER.
         round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
-        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, OwnVote(round));
+        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round));
     }
 
     private void WinIfElected()

@@ -8,9 +8,10 @@ namespace OrleansRep.Replication;
 /// broadcasts one when it has broadcast nothing for <see cref="ReplicationOptions.HeartbeatSend"/>; a client that hears
 /// nothing from its master for <see cref="ReplicationOptions.HeartbeatMonitor"/> considers it failed.
 /// </summary>
-internal sealed class Heartbeats(NodeContext ctx)
+internal sealed class Heartbeats(NodeContext ctx, Roles roles)
 {
     private readonly NodeContext _ctx = ctx;
+    private readonly Roles _roles = roles;
 
     /// <summary>When this client last heard from its master (or started waiting to).</summary>
     private long _lastHeardFromMaster;
@@ -41,10 +42,45 @@ internal sealed class Heartbeats(NodeContext ctx)
         _ctx.Send(Destination.Broadcast, RepMessageType.Heartbeat, maxPerm);
     }
 
-    /// <summary>On a client with monitoring on: has its master been silent too long?</summary>
-    public bool MasterSilent()
+    /// <summary>On a client with monitoring on: if its master has been silent too long, forget it and raise
+    /// MASTER_FAILURE. True when it did (the caller holds a fast election).</summary>
+    public bool DeclareMasterFailed()
     {
         var limit = NodeContext.Micros(_ctx.Options.HeartbeatMonitor);
-        return limit > 0 && _ctx.Role == RepRole.Client && !_ctx.Master.IsNone && _ctx.Now - _lastHeardFromMaster >= limit;
+        if (limit <= 0 || _ctx.Role != RepRole.Client || _ctx.Master.IsNone || _ctx.Now - _lastHeardFromMaster < limit)
+        {
+            return false;
+        }
+
+        var lost = _ctx.Master;
+        _ctx.Persist(s => s with { Master = SiteId.None });
+        _ctx.Raise(RepEventKind.MasterFailure, lost);
+        return true;
+    }
+
+    /// <summary>A heartbeat of this site's generation. Only masters send them: at a master it reveals a duplicate;
+    /// from a client's master it prompts a gap re-request; from another site, to a client without a master, it
+    /// shows whom to ask.</summary>
+    public void OnHeartbeat(RepMessage message)
+    {
+        if (_ctx.IsMaster)
+        {
+            _roles.CheckNotDuplicateMaster(message);
+            return;
+        }
+
+        if (_ctx.Role != RepRole.Client)
+        {
+            return;
+        }
+
+        if (message.From == _ctx.Master)
+        {
+            _roles.Applier.OnHeartbeat(message);
+        }
+        else if (_ctx.Master.IsNone)
+        {
+            _ctx.Send(Destination.To(message.From), RepMessageType.MasterReq, _ctx.Store.LogEnd);
+        }
     }
 }
