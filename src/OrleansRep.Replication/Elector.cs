@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using OrleansRep.Replication.Messages;
-using OrleansRep.Storage;
 
 namespace OrleansRep.Replication;
 
@@ -241,7 +240,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     private void OnVote1(RepMessage message)
     {
         var vote = message.PayloadAs<VotePayload>();
-        if (vote.Nsites < 0 || vote.Nvotes < 0 || vote.Priority < 0 || vote.Egen == 0)
+        if (vote.Nsites < 0 || vote.Nvotes < 0 || vote.Priority < 0 || vote.Egen == 0 || vote.Egen > Roles.MaxGeneration)
         {
             throw new MalformedMessageException($"VOTE1 from {message.From} with impossible counts: {vote}");
         }
@@ -337,6 +336,11 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     private void OnAlive(RepMessage message)
     {
         var alive = message.PayloadAs<AlivePayload>();
+        if (alive.Egen > Roles.MaxGeneration)
+        {
+            throw new MalformedMessageException($"ALIVE from {message.From} with egen {alive.Egen}");
+        }
+
         if (_ctx.Role == RepRole.None || alive.Egen <= CurrentEgen)
         {
             return;

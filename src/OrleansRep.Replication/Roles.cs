@@ -12,6 +12,10 @@ namespace OrleansRep.Replication;
 /// </summary>
 internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog masterLog, ClientSync sync)
 {
+    /// <summary>The highest gen or egen taken from the network: one more must still fit (egen = gen + 1), so a
+    /// forged value near the end of the range cannot wrap a site's generations around to zero.</summary>
+    public const uint MaxGeneration = uint.MaxValue - 2;
+
     private readonly NodeContext _ctx = ctx;
 
     /// <summary>Gen of the last NEWMASTER event (Berkeley DB fires it once per gen; volatile there too).</summary>
@@ -212,7 +216,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     public bool AcceptNewerGen(RepMessage message)
     {
         Debug.Assert(message.Gen > _ctx.Gen, "only asked about newer generations");
-        if (_ctx.Role == RepRole.None || Dormant)
+        if (_ctx.Role == RepRole.None || Dormant || message.Gen > MaxGeneration)
         {
             return false;
         }

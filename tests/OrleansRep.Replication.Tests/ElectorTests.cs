@@ -616,6 +616,20 @@ public sealed class ElectorTests
     }
 
     [Fact]
+    public void Generations_at_the_end_of_the_range_are_dropped_so_they_cannot_wrap_around()
+    {
+        var site = StartedClient(1, 3);
+        var before = site.Node.State;
+
+        Assert.Empty(site.Receive(Vote1(2, Vote(uint.MaxValue))));
+        Assert.Empty(site.Receive(Of(RepMessageType.Alive, 2, 0, new AlivePayload(uint.MaxValue - 1))));
+        Assert.Empty(site.Receive(Of(RepMessageType.NewMaster, 2, uint.MaxValue)));
+
+        Assert.Same(before, site.Node.State);
+        Assert.Equal(3, site.Node.Dropped);
+    }
+
+    [Fact]
     public void Calling_an_election_before_starting_is_refused()
     {
         var site = new TestSite(1);
