@@ -54,6 +54,13 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
     public void Start(RepStartRole role)
     {
+        if (role == RepStartRole.Master && _ctx.State.InitSnapshotId != 0)
+        {
+            // Berkeley DB's rep_start(MASTER) fails with DB_REP_UNAVAIL here: the data is incomplete. (Checked before
+            // anything is emitted: a refused command changes nothing.)
+            throw new CommandRefusedException("cannot start as master during internal init");
+        }
+
         EnsureSelfIsMember();
         switch (role)
         {

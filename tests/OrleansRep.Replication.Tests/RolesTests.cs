@@ -91,6 +91,18 @@ public sealed class RolesTests
     }
 
     [Fact]
+    public void Starting_as_master_during_internal_init_is_refused()
+    {
+        var site = new TestSite(1, null, new RepPersistentState { InitSnapshotId = 3 });
+        var before = site.Node.State;
+
+        Assert.Throws<CommandRefusedException>(() => site.Command(new StartReplication(RepStartRole.Master)));
+
+        Assert.Same(before, site.Node.State);
+        Assert.Empty(site.Advance(TimeSpan.FromSeconds(1))); // nothing left over from the refused command
+    }
+
+    [Fact]
     public void A_restarted_master_is_dormant_until_started()
     {
         var options = new ReplicationOptions { HeartbeatSend = TimeSpan.FromSeconds(1) };
