@@ -76,6 +76,21 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public void A_join_request_from_a_member_gets_the_list_again_without_a_new_version()
+    {
+        var master = StartedMaster(1, 3);
+        master.Command(new AddSite(Site4));
+
+        var actions = master.Receive(Of(RepMessageType.JoinRequest, 4, 0, new SitePayload(Site4)));
+
+        var list = Assert.Single(actions.SendsOf(RepMessageType.Membership));
+        Assert.Equal(Destination.To(Site4.Id), list.To);
+        Assert.Equal(2, ((MembershipPayload)list.Message.Payload!).Version);
+        Assert.Empty(actions.OfType<PersistState>());
+        Assert.Empty(actions.EventKinds());
+    }
+
+    [Fact]
     public void A_join_request_reaching_a_client_or_naming_no_site_is_dropped()
     {
         var client = StartedClient(2, 3);
