@@ -61,6 +61,11 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             throw new CommandRefusedException("cannot start as master during internal init");
         }
 
+        if (role == RepStartRole.Master)
+        {
+            RefuseAppointedMasterUnderLeases("start as master");
+        }
+
         EnsureSelfIsMember();
         switch (role)
         {
@@ -145,6 +150,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         {
             return; // the promotion under way will finish it
         }
+
+        RefuseAppointedMasterUnderLeases("promote");
 
         var checkpoint = _ctx.NextActionId();
         if (mode == PromotionMode.Fast)
@@ -380,6 +387,17 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         _masterThisRun = false;
         TheElector.OnClientStarted();
         _ctx.Raise(RepEventKind.Client);
+    }
+
+    /// <summary>With master leases a group of more than one site gets masters only by election: a lease is a
+    /// promise from a majority that no other master exists, which an appointed master cannot have (Berkeley DB's
+    /// rep_start refuses too).</summary>
+    private void RefuseAppointedMasterUnderLeases(string what)
+    {
+        if (_ctx.Options.Leases && _ctx.GroupSize > 1)
+        {
+            throw new CommandRefusedException($"cannot {what} with master leases in a group of {_ctx.GroupSize}: masters come only from elections");
+        }
     }
 
     /// <summary>A fresh site knows itself, so the group size counts it (with the configured priority).</summary>

@@ -233,6 +233,35 @@ public sealed class RolesTests
     }
 
     [Fact]
+    public void With_leases_a_duplicate_master_steps_down_without_broadcasting_or_electing()
+    {
+        var leases = new ReplicationOptions { Leases = true, LeaseTimeout = TimeSpan.FromSeconds(5) };
+        var master = new TestSite(1, leases, InGroup(1));
+        master.Command(new StartReplication(RepStartRole.Master));
+
+        var actions = master.Receive(Of(RepMessageType.Heartbeat, 2, 1));
+
+        Assert.Empty(actions.SendsOf(RepMessageType.DupMaster));
+        Assert.Empty(actions.SendsOf(RepMessageType.Vote1));
+        Assert.Equal([RepEventKind.DupMaster, RepEventKind.Client], actions.EventKinds());
+    }
+
+    [Fact]
+    public void With_leases_a_group_gets_masters_only_by_election()
+    {
+        var leases = new ReplicationOptions { Leases = true, LeaseTimeout = TimeSpan.FromSeconds(5) };
+        var site = new TestSite(1, leases, InGroup(3));
+        var before = site.Node.State;
+
+        Assert.Throws<CommandRefusedException>(() => site.Command(new StartReplication(RepStartRole.Master)));
+        Assert.Same(before, site.Node.State);
+
+        site.Command(new StartReplication(RepStartRole.Client));
+        Assert.Throws<CommandRefusedException>(() => site.Command(new Promote(PromotionMode.Fast)));
+        Assert.Equal(RepRole.Client, site.Node.Role);
+    }
+
+    [Fact]
     public void A_master_receiving_DUPMASTER_of_an_equal_or_newer_gen_demotes_but_not_of_an_older_one()
     {
         var master = StartedMaster(1, 3, state: new RepPersistentState { Gen = 4, Egen = 5 });
