@@ -81,6 +81,9 @@ public sealed class ElectionSafetyTests(ITestOutputHelper output)
                 case 3:
                     group.Heal();
                     break;
+                case 4 when !group.Down.Contains(new SiteId(site)) && group[site].Node.Role == RepRole.Client:
+                    group.Command(site, new CallElection()); // an operator (or a Base API host) calls one
+                    break;
             }
 
             group.Run(TimeSpan.FromMilliseconds(100 + random.Next(3000)));
