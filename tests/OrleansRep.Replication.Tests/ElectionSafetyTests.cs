@@ -1,4 +1,5 @@
 using OrleansRep.Replication.Inputs;
+using OrleansRep.Replication.Messages;
 using OrleansRep.Replication.Tests.Support;
 using OrleansRep.Storage;
 using Xunit.Abstractions;
@@ -106,6 +107,59 @@ public sealed class ElectionSafetyTests(ITestOutputHelper output)
         Assert.All(group.Sites, s => Assert.True(s.Node.Master == master.Id && s.Node.Gen == master.Node.Gen,
             $"seed {seed}: {s.Id} follows {s.Node.Master} in gen {s.Node.Gen}, master is {master.Id} in gen {master.Node.Gen}"));
     }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Random_network_input_never_throws_out_of_a_step(int seed)
+    {
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var types = new[]
+        {
+            RepMessageType.Vote1, RepMessageType.Vote2, RepMessageType.Alive, RepMessageType.AliveReq, RepMessageType.MasterReq,
+            RepMessageType.DupMaster, RepMessageType.Heartbeat, RepMessageType.NewMaster, RepMessageType.NewClient,
+            RepMessageType.JoinRequest, RepMessageType.Membership, RepMessageType.RemoveRequest, RepMessageType.NewSite,
+        };
+        var sites = Enumerable.Range(1, 3).Select(i => TestMessages.StartedClient(i, 3, new ReplicationOptions { HeartbeatSend = TimeSpan.FromSeconds(1), HeartbeatMonitor = TimeSpan.FromSeconds(2) })).ToList();
+        sites[0].Command(new StartReplication(RepStartRole.Master));
+
+        for (var i = 0; i < 400; i++)
+        {
+            var to = sites[random.Next(sites.Count)];
+            var from = 1 + random.Next(5);
+            if (from == to.Id.Value)
+            {
+                continue;
+            }
+
+            var message = new RepMessage(types[random.Next(types.Length)], new SiteId(from), RandomGen(random), new Lsn((uint)random.Next(3), (uint)random.Next(200)), (RepControl)random.Next(64), RandomPayload(random));
+            to.Receive(message);
+            if (random.Next(10) == 0)
+            {
+                to.Advance(TimeSpan.FromMilliseconds(random.Next(5000)));
+            }
+        }
+    }
+
+    private static uint RandomGen(Random random) => random.Next(4) switch
+    {
+        0 => 0,
+        1 => (uint)random.Next(5),
+        2 => uint.MaxValue - (uint)random.Next(3),
+        _ => (uint)random.Next(1000),
+    };
+
+    private static RepPayload? RandomPayload(Random random) => random.Next(8) switch
+    {
+        0 => null,
+        1 => new VotePayload(RandomGen(random), random.Next(-2, 2000), random.Next(-2, 2000), random.Next(-1, 200), random.Next(2) == 0, RandomGen(random), new Lsn((uint)random.Next(3), 0), (uint)random.Next(), random.Next(2) == 0),
+        2 => new AlivePayload(RandomGen(random)),
+        3 => new SitePayload(new SiteInfo(new SiteId(random.Next(-1, 6)), random.Next(3) == 0 ? null! : "x", random.Next(-1, 100))),
+        4 => new MembershipPayload(random.Next(3) == 0 ? null! : Enumerable.Range(0, random.Next(5)).Select(i => new SiteInfo(new SiteId(random.Next(0, 6)), "a", random.Next(-1, 3))).ToList(), random.Next(-1, 5)),
+        5 => new NewMasterPayload(new Lsn(1, (uint)random.Next(100))),
+        6 => new RangePayload(Lsn.Zero),
+        _ => new MembershipPayload([null!], 3),
+    };
 
     private static void AssertOneMasterPerGeneration(TestGroup group, int seed)
     {
