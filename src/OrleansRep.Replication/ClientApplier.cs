@@ -72,6 +72,13 @@ internal sealed class ClientApplier
     /// <summary>Records dropped unapplied: while not accepting, or beyond the parking bound (they are re-requested).</summary>
     public long DroppedRecords { get; private set; }
 
+    /// <summary>True while a lease this client granted the master still binds it (see <see cref="LeaseHeldUntil"/>):
+    /// it must not vote; the elector waits until it is false.</summary>
+    public bool HoldsLeaseGrant => _ctx.Now < LeaseHeldUntil;
+
+    /// <summary>The master's heartbeat arrived (header LSN = its max PERM LSN): re-request what this client lacks.</summary>
+    public void OnHeartbeat(RepMessage heartbeat) => OnMasterProgress(heartbeat.Lsn);
+
     /// <summary>Roles calls this after learning a new master: the next record applied in order that is live, or
     /// that ends the server's log, raises STARTUPDONE (once per gen).</summary>
     public void ExpectStartup()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrleansRep.Replication.Messages;
 
 namespace OrleansRep.Replication;
@@ -12,23 +13,424 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 {
     private readonly NodeContext _ctx = ctx;
     private readonly Roles _roles = roles;
+    private readonly Heartbeats _heartbeats = new(ctx, roles);
 
-    public bool InElection => false;
+    /// <summary>The election under way, if any.</summary>
+    private ElectionRound? _round;
 
-    public void Start(int nsites, int nvotes)
-    {
-        _ = _ctx;
-        _ = _roles;
-        _ = nsites;
-        _ = nvotes;
-    }
+    /// <summary>Whether the applier accepted log records before the election locked it out (restored after).</summary>
+    private bool _acceptingBefore = true;
+
+    /// <summary>When a failed election is tried again (null: no retry scheduled).</summary>
+    private long? _retryAt;
+
+    /// <summary>An election asked for while this client holds a lease grant: it starts once the grant expires.</summary>
+    private (int Nsites, int Nvotes, bool Fast)? _deferred;
+
+    /// <summary>When the round under way started (the full-election wait may shrink to the normal timeout).</summary>
+    private long _roundStartedAt;
+
+    public bool InElection => _round is not null;
+
+    /// <summary>The election generation this site votes in now: the round's, else the next one (persisted).</summary>
+    public uint CurrentEgen => _round?.Egen ?? _ctx.State.Egen;
+
+    /// <summary>The election under way (for tests and status).</summary>
+    internal ElectionRound? Round => _round;
+
+    /// <summary>Hold an election (CallElection, start in election mode, after a duplicate master or a failed one).
+    /// nsites 0: the group size; nvotes 0: a majority (1 in a non-strict two-site group).</summary>
+    public void Start(int nsites, int nvotes) => Start(nsites, nvotes, fast: false);
 
     public void OnMessage(RepMessage message)
     {
-        _ = message;
+        if (_roles.Dormant)
+        {
+            return;
+        }
+
+        switch (message.Type)
+        {
+            case RepMessageType.Vote1:
+                OnVote1(message);
+                break;
+            case RepMessageType.Vote2:
+                OnVote2(message);
+                break;
+            case RepMessageType.Alive:
+                OnAlive(message);
+                break;
+            case RepMessageType.AliveReq:
+                if (_ctx.Role != RepRole.None)
+                {
+                    _ctx.Send(Destination.To(message.From), RepMessageType.Alive, _ctx.Store.LogEnd, new AlivePayload(CurrentEgen));
+                }
+
+                break;
+            case RepMessageType.MasterReq:
+                OnMasterRequest(message);
+                break;
+            case RepMessageType.DupMaster:
+                _roles.OnDupMasterMessage(message);
+                break;
+            case RepMessageType.Heartbeat:
+                _heartbeats.OnHeartbeat(message);
+                break;
+        }
     }
 
     public void OnTick()
     {
+        if (_ctx.Role == RepRole.None || _roles.Dormant)
+        {
+            return;
+        }
+
+        _heartbeats.SendIfQuiet();
+        if (_heartbeats.DeclareMasterFailed() && _ctx.Options.Elections && _round is null)
+        {
+            Start(0, 0, fast: true); // the lost master will not vote
+            SeekMaster(); // if the election could not start (a lease grant), try again later
+        }
+
+        if (_deferred is { } deferred && !_roles.Applier.HoldsLeaseGrant)
+        {
+            _deferred = null;
+            Start(deferred.Nsites, deferred.Nvotes, deferred.Fast);
+        }
+
+        if (_round is { } round)
+        {
+            if (round.Full && _ctx.State.GroupEstablished)
+            {
+                // Learned mid-wait that the group had a master: the normal timeout applies (reference 4).
+                round.EndFullWait(_roundStartedAt + NodeContext.Micros(_ctx.Options.ElectionTimeout));
+            }
+
+            if (round.Phase == 1)
+            {
+                EndPhase1IfDone();
+            }
+            else if (_ctx.Now >= round.Deadline)
+            {
+                Fail();
+            }
+        }
+        else if (_retryAt is { } retryAt && _ctx.Now >= retryAt)
+        {
+            _retryAt = null;
+            if (_ctx.Role == RepRole.Client && _ctx.Master.IsNone)
+            {
+                Start(0, 0, fast: false);
+            }
+        }
+    }
+
+    /// <summary>Every message that passed the generation checks (called by <see cref="ReplicationNode"/>): traffic
+    /// from the master resets the heartbeat monitor; a message stamped "group established" teaches this site so.</summary>
+    public void OnTraffic(RepMessage message)
+    {
+        _heartbeats.Heard(message);
+        if (message.Has(RepControl.GroupEstablished) && !_ctx.State.GroupEstablished && _ctx.Role != RepRole.None)
+        {
+            _ctx.Persist(s => s with { GroupEstablished = true });
+        }
+    }
+
+    /// <summary>The roles settled (this site became master, or follows a new master): the election is over.</summary>
+    public void OnRoleSettled()
+    {
+        EndRound();
+        _retryAt = null;
+        _deferred = null;
+        _heartbeats.Restart();
+    }
+
+    /// <summary>
+    /// This client adopted a newer generation (from ALIVE or a vote). An election in an egen not above that
+    /// generation is stale: a master already had a gen at least that high, and a winner of it could pick a gen
+    /// some other master has. It is abandoned; the message that brought the generation may take this site into
+    /// the newer election, else it is tried again at the next tick.
+    /// </summary>
+    public void OnNewerGeneration()
+    {
+        if (_round is { } round && round.Egen <= _ctx.Gen)
+        {
+            EndRound();
+            if (_ctx.Options.Elections)
+            {
+                _retryAt = _ctx.Now;
+            }
+        }
+
+        // The master this client knew is gone from its view: look for one (elect) unless one turns up first.
+        SeekMaster();
+    }
+
+    /// <summary>A client that lost its master keeps holding elections, every <see
+    /// cref="ReplicationOptions.ElectionRetry"/>, until a master is found (repmgr's election thread loop).</summary>
+    private void SeekMaster()
+    {
+        if (_ctx.Options.Elections && _retryAt is null && _round is null)
+        {
+            _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);
+        }
+    }
+
+    /// <summary>The site (re)started as client or stepped down: the heartbeat monitor counts from now.</summary>
+    public void OnClientStarted() => _heartbeats.Restart();
+
+    private void Start(int nsites, int nvotes, bool fast)
+    {
+        if (_ctx.Role == RepRole.None)
+        {
+            throw new CommandRefusedException("start replication before calling an election");
+        }
+
+        var (sites, votes) = Size(nsites, nvotes, fast);
+        if (_ctx.IsMaster)
+        {
+            return; // the group has a master: this one
+        }
+
+        if (_round is { } round)
+        {
+            round.Widen(sites, votes); // joining the election under way, as rep_elect does
+            EndPhase1IfDone();
+            return;
+        }
+
+        if (_roles.Applier.HoldsLeaseGrant)
+        {
+            // A client holding a lease grant must not vote; probe for a master meanwhile (rep_elect does).
+            _deferred = (nsites, nvotes, fast);
+            _ctx.Send(Destination.Broadcast, RepMessageType.MasterReq, _ctx.Store.LogEnd);
+            return;
+        }
+
+        BeginRound(_ctx.State.Egen, sites, votes);
+    }
+
+    private ElectionSize Size(int nsites, int nvotes, bool fast) =>
+        ElectionSize.Resolve(nsites, nvotes, _ctx.GroupSize, _ctx.Options.TwoSiteStrict, fast);
+
+    /// <summary>
+    /// Votes in election generation <paramref name="egen"/>: lock out apply, persist egen + 1 before the vote goes
+    /// out (a restarted site never votes twice in one egen), tally the own vote, broadcast VOTE1.
+    /// </summary>
+    private void BeginRound(uint egen, int nsites, int nvotes)
+    {
+        Debug.Assert(_round is null && egen >= _ctx.State.Egen, "one round at a time, never in a spent egen");
+        var full = _ctx.Options.FullElectionTimeout > TimeSpan.Zero && !_ctx.State.GroupEstablished;
+        _roundStartedAt = _ctx.Now;
+        _round = new ElectionRound(egen, nsites, nvotes, full, _ctx.Now + PhaseTimeout(full));
+        _retryAt = null;
+        _acceptingBefore = _roles.Applier.Accepting;
+        _roles.Applier.Accepting = false;
+        _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
+
+        var vote = Vote.PayloadFor(_ctx, _round);
+        _round.Tally(new Vote(_ctx.Self, vote));
+        _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
+        EndPhase1IfDone();
+    }
+
+    private long PhaseTimeout(bool full) => NodeContext.Micros(full ? _ctx.Options.FullElectionTimeout : _ctx.Options.ElectionTimeout);
+
+    private void OnVote1(RepMessage message)
+    {
+        var vote = message.PayloadAs<VotePayload>();
+        if (vote.Nsites < 0 || vote.Nvotes < 0 || vote.Priority < 0 || vote.Egen == 0 || vote.Egen > Roles.MaxGeneration)
+        {
+            throw new MalformedMessageException($"VOTE1 from {message.From} with impossible counts: {vote}");
+        }
+
+        if (_ctx.IsMaster)
+        {
+            // The group has a master: tell the voter (Berkeley DB's __rep_vote1).
+            _roles.OnMasterRequest(message);
+            return;
+        }
+
+        if (_ctx.Role == RepRole.None)
+        {
+            return;
+        }
+
+        if (vote.Egen < CurrentEgen)
+        {
+            // An older election: tell the voter which egen the group is in, so it catches up. A client that follows
+            // a live master leaves that to the master (its NEWMASTER answers every voter): its own egen may be ahead
+            // only because it left an election for the master, and an ALIVE would restart the others' election
+            // one egen up, again and again.
+            if (_round is not null || _ctx.Master.IsNone)
+            {
+                _ctx.Send(Destination.To(message.From), RepMessageType.Alive, _ctx.Store.LogEnd, new AlivePayload(CurrentEgen));
+            }
+
+            return;
+        }
+
+        var begunByThisVote = false;
+        if (_round is { } current && vote.Egen > current.Egen)
+        {
+            begunByThisVote = true;
+            // A newer election aborts this one; this site votes in the newer one, keeping its own counts.
+            var (nsites, nvotes) = (current.Nsites, current.Nvotes);
+            EndRound();
+            BeginRound(vote.Egen, Math.Max(nsites, Math.Min(vote.Nsites, ElectionRound.MaxVoters)), Math.Max(nvotes, vote.Nvotes));
+        }
+        else if (_round is null)
+        {
+            if (_roles.Applier.HoldsLeaseGrant || _roles.PromotionPending)
+            {
+                return; // a client holding a lease grant must not vote; a promotion under way will end the matter
+            }
+
+            // Not in an election: join as invitee (repmgr).
+            var (nsites, nvotes) = Size(0, 0, fast: false).AsInviteeOf(vote.Nsites);
+            begunByThisVote = true;
+            BeginRound(vote.Egen, nsites, nvotes);
+        }
+
+        if (_round is not { } round || round.Egen != vote.Egen)
+        {
+            return; // the round this vote belongs to already ended (a one-site election decides at once)
+        }
+
+        round.Widen(vote.Nsites, vote.Nvotes);
+        if (!begunByThisVote && !round.HasVoted(message.From) && round.MarkResent(message.From))
+        {
+            // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
+            // it, so that it can complete its tally too.
+            var own = Vote.PayloadFor(_ctx, round);
+            _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
+        }
+
+        if (round.Phase == 1)
+        {
+            // Phase 2 counts no more VOTE1s: the VOTE2 already went to the winner picked.
+            round.Tally(new Vote(message.From, vote));
+            EndPhase1IfDone();
+        }
+    }
+
+    private void OnVote2(RepMessage message)
+    {
+        var vote = message.PayloadAs<VotePayload>();
+        if (_ctx.IsMaster)
+        {
+            _roles.OnMasterRequest(message);
+            return;
+        }
+
+        if (_round is not { } round || vote.Egen != round.Egen)
+        {
+            return; // not this election's
+        }
+
+        round.TallyVote2(message.From);
+        WinIfElected();
+    }
+
+    private void OnAlive(RepMessage message)
+    {
+        var alive = message.PayloadAs<AlivePayload>();
+        if (alive.Egen > Roles.MaxGeneration)
+        {
+            throw new MalformedMessageException($"ALIVE from {message.From} with egen {alive.Egen}");
+        }
+
+        if (_ctx.Role == RepRole.None || alive.Egen <= CurrentEgen)
+        {
+            return;
+        }
+
+        // The group has moved on to a newer election generation: this election is void; vote in the newer one.
+        if (_round is { } round)
+        {
+            var (nsites, nvotes) = (round.Nsites, round.Nvotes);
+            EndRound();
+            _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, alive.Egen) });
+            BeginRound(alive.Egen, nsites, nvotes);
+        }
+        else
+        {
+            _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, alive.Egen) });
+        }
+    }
+
+    private void OnMasterRequest(RepMessage message)
+    {
+        if (_ctx.IsMaster)
+        {
+            _roles.OnMasterRequest(message);
+        }
+        else if (_ctx.Role == RepRole.Client && message.Gen < _ctx.Gen)
+        {
+            // A site of an older generation looking for a master may be stuck in an old election: an ALIVE brings it
+            // to this generation and egen (Berkeley DB does the same).
+            _ctx.Send(Destination.To(message.From), RepMessageType.Alive, _ctx.Store.LogEnd, new AlivePayload(CurrentEgen));
+        }
+    }
+
+    private void EndPhase1IfDone()
+    {
+        if (_round is not { Phase: 1 } round || (!round.EveryoneVoted && _ctx.Now < round.Deadline))
+        {
+            return;
+        }
+
+        if (round.Winner is not { } winner || round.Voters < round.Nvotes)
+        {
+            Fail();
+            return;
+        }
+
+        if (winner.Site == _ctx.Self)
+        {
+            round.EnterPhase2(_ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout));
+            round.TallyVote2(_ctx.Self);
+            WinIfElected();
+            return;
+        }
+
+        // Losers wait twice the timeout for the winner's NEWMASTER.
+        round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
+        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round));
+    }
+
+    private void WinIfElected()
+    {
+        if (_round is { Phase: 2 } round && round.Winner?.Site == _ctx.Self && round.Vote2Count >= round.Nvotes)
+        {
+            var egen = round.Egen;
+            EndRound();
+            _roles.BecomeMaster(electedInEgen: egen);
+        }
+    }
+
+    /// <summary>The election failed (too few voters, no electable site, or no VOTE2s / NEWMASTER in time):
+    /// ELECTION_FAILED, and with elections on a retry after <see cref="ReplicationOptions.ElectionRetry"/>.</summary>
+    private void Fail()
+    {
+        EndRound();
+        _ctx.Raise(RepEventKind.ElectionFailed, _ctx.Self);
+        if (_ctx.Options.Elections)
+        {
+            _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);
+        }
+    }
+
+    /// <summary>Forgets the round and lets the applier take log records again.</summary>
+    private void EndRound()
+    {
+        if (_round is null)
+        {
+            return;
+        }
+
+        _round = null;
+        _roles.Applier.Accepting = _acceptingBefore;
     }
 }

@@ -169,6 +169,19 @@ internal sealed class MasterLog(NodeContext ctx)
         }
     }
 
+    /// <summary>This site just became master (Roles persisted the new gen and its LSN-history entry and is about to
+    /// broadcast NEWMASTER): no pending proposals or acks, leases fresh, the max PERM LSN and the durable point as the
+    /// local log has them.</summary>
+    public void BecameMaster()
+    {
+        _pending.Clear();
+        _acks.Clear();
+        _leases.Clear();
+        _bulk.Clear();
+        _maxPermLsn = _ctx.Store.LastPermBefore(_ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
+        _durable = _ctx.Store.Durable;
+    }
+
     /// <summary>This site stopped being master: pending proposals are answered (not master) and acks forgotten.</summary>
     public void Reset()
     {

@@ -48,7 +48,18 @@ internal sealed class NodeContext(SiteId self, ReplicationOptions options, IRepl
 
     public long NextActionId() => ++_nextActionId;
 
-    public void Emit(RepAction action) => _actions.Add(action);
+    /// <summary>When this site last broadcast a message (the master's heartbeat is due after a quiet spell).</summary>
+    public long LastBroadcastAt { get; private set; }
+
+    public void Emit(RepAction action)
+    {
+        if (action is Send { To.IsBroadcast: true })
+        {
+            LastBroadcastAt = Now;
+        }
+
+        _actions.Add(action);
+    }
 
     /// <summary>Changes the persistent state and emits the write (before anything emitted later in the step).</summary>
     public void Persist(Func<RepPersistentState, RepPersistentState> change)

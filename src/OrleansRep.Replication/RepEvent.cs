@@ -59,4 +59,7 @@ public enum RepEventKind
 
     /// <summary>Sync rolled back a diverged tail; <see cref="RepEvent.Commits"/> lists the commits undone.</summary>
     RolledBack,
+
+    /// <summary>A checkpoint-first promotion failed (its checkpoint did not complete); the site stays a client.</summary>
+    PromotionFailed,
 }

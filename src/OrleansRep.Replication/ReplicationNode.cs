@@ -42,6 +42,7 @@ public sealed class ReplicationNode
         Sync = new ClientSync(_ctx, Applier);
         Roles = new Roles(_ctx, Applier, MasterLog, Sync);
         Elector = new Elector(_ctx, Roles);
+        Roles.Elector = Elector;
     }
 
     public SiteId Self => _ctx.Self;
@@ -178,6 +179,7 @@ public sealed class ReplicationNode
         try
         {
             Route(message, flags);
+            Elector.OnTraffic(message);
         }
         catch (MalformedMessageException)
         {

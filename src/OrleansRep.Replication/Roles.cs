@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Inputs;
 using OrleansRep.Replication.Messages;
 
@@ -10,44 +12,416 @@ namespace OrleansRep.Replication;
 /// </summary>
 internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog masterLog, ClientSync sync)
 {
+    /// <summary>The highest gen or egen taken from the network: one more must still fit (egen = gen + 1), so a
+    /// forged value near the end of the range cannot wrap a site's generations around to zero.</summary>
+    public const uint MaxGeneration = uint.MaxValue - 2;
+
     private readonly NodeContext _ctx = ctx;
-    private readonly ClientApplier _applier = applier;
-    private readonly MasterLog _masterLog = masterLog;
-    private readonly ClientSync _sync = sync;
+
+    /// <summary>Gen of the last NEWMASTER event (Berkeley DB fires it once per gen; volatile there too).</summary>
+    private uint _newMasterEventGen;
+
+    /// <summary>Egen of the last ELECTED event (once per egen).</summary>
+    private uint _electedEventEgen;
+
+    /// <summary>Became master in this run of the machine (a persisted role from before a restart does not count:
+    /// a restarted master takes a new gen, as Berkeley DB's in-memory role starts empty).</summary>
+    private bool _masterThisRun;
+
+    /// <summary>The checkpoint a checkpoint-first promotion waits for (0: none).</summary>
+    private long _promotionCheckpoint;
+
+    public ClientApplier Applier { get; } = applier;
+
+    public MasterLog MasterLog { get; } = masterLog;
+
+    public ClientSync Sync { get; } = sync;
+
+    /// <summary>Set once by <see cref="ReplicationNode"/> (the elector is built on the roles).</summary>
+    public Elector? Elector { get; set; }
+
+    private Elector TheElector => Elector ?? throw new InvalidOperationException("Roles.Elector is wired by ReplicationNode");
+
+    /// <summary>
+    /// A role of master persisted before a restart, not yet started again in this run: the site must not act as
+    /// master (heartbeats, answering votes, duplicate-master checks) until the host starts it; its messages and
+    /// ticks are ignored by the election and role parts meanwhile.
+    /// </summary>
+    public bool Dormant => _ctx.IsMaster && !_masterThisRun;
+
+    /// <summary>A checkpoint-first promotion is waiting for its checkpoint.</summary>
+    public bool PromotionPending => _promotionCheckpoint != 0;
 
     public void Start(RepStartRole role)
     {
-        _ = _ctx;
-        _ = _applier;
-        _ = _masterLog;
-        _ = _sync;
-        _ = role;
+        if (role == RepStartRole.Master && _ctx.State.InitSnapshotId != 0)
+        {
+            // Berkeley DB's rep_start(MASTER) fails with DB_REP_UNAVAIL here: the data is incomplete. (Checked before
+            // anything is emitted: a refused command changes nothing.)
+            throw new CommandRefusedException("cannot start as master during internal init");
+        }
+
+        if (role == RepStartRole.Master)
+        {
+            RefuseAppointedMasterUnderLeases("start as master");
+        }
+
+        EnsureSelfIsMember();
+        switch (role)
+        {
+            case RepStartRole.Client:
+            case RepStartRole.Election:
+                StartAsClient();
+                if (role == RepStartRole.Election)
+                {
+                    TheElector.Start(0, 0);
+                }
+
+                break;
+            case RepStartRole.Master:
+                if (_ctx.IsMaster && _masterThisRun)
+                {
+                    // Already master in this run: no new gen, just tell the group again.
+                    AnnounceMaster(_ctx.Store.LogEnd);
+                    return;
+                }
+
+                BecomeMaster(electedInEgen: null);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(role), role, "unknown start role");
+        }
+    }
+
+    /// <summary>
+    /// Becomes master: <c>gen = max(gen + 1, egen)</c>; the gen, role, master, LSN-history entry and "group
+    /// established" are persisted before NEWMASTER goes out (the action order), <c>egen = gen + 1</c>; then
+    /// ELECTED (once per egen, when an election was won) and MASTER.
+    /// </summary>
+    /// <param name="electedInEgen">The egen of the election this site won, or null (start, promotion).</param>
+    public void BecomeMaster(uint? electedInEgen)
+    {
+        var egen = electedInEgen ?? _ctx.State.Egen;
+        var gen = Math.Max(_ctx.Gen + 1, egen);
+        var start = _ctx.Store.LogEnd;
+        _ctx.Persist(s => s with
+        {
+            Role = RepRole.Master,
+            Gen = gen,
+            Master = _ctx.Self,
+            Egen = Math.Max(s.Egen, gen + 1),
+            GroupEstablished = true,
+            History = s.History.Count > 0 && s.History[^1].Gen >= gen ? s.History : s.History.Add(new GenerationStart(gen, _ctx.Self, start)),
+        });
+        _masterThisRun = true;
+        _promotionCheckpoint = 0;
+        _newMasterEventGen = gen;
+        TheElector.OnRoleSettled();
+        Applier.Reset();
+        MasterLog.BecameMaster();
+        AnnounceMaster(start);
+        if (electedInEgen is { } won && won > _electedEventEgen)
+        {
+            _electedEventEgen = won;
+            _ctx.Raise(RepEventKind.Elected, _ctx.Self);
+        }
+
+        _ctx.Raise(RepEventKind.Master, _ctx.Self);
     }
 
     public void Promote(PromotionMode mode)
     {
-        _ = mode;
-    }
+        if (_ctx.IsMaster)
+        {
+            return; // PostgreSQL refuses to promote a primary; here it is simply already done.
+        }
 
-    public void OnMessage(RepMessage message)
-    {
-        _ = message;
+        if (_ctx.Role == RepRole.None)
+        {
+            throw new CommandRefusedException("cannot promote a site that has not started replication");
+        }
+
+        if (_ctx.State.InitSnapshotId != 0)
+        {
+            throw new CommandRefusedException("cannot promote during internal init: this site's data is incomplete");
+        }
+
+        if (PromotionPending)
+        {
+            return; // the promotion under way will finish it
+        }
+
+        RefuseAppointedMasterUnderLeases("promote");
+
+        var checkpoint = _ctx.NextActionId();
+        if (mode == PromotionMode.Fast)
+        {
+            // PostgreSQL's fast promotion: open for writes at once, then checkpoint. Its completion is not awaited.
+            BecomeMaster(electedInEgen: null);
+            _ctx.Emit(new Checkpoint(checkpoint));
+            return;
+        }
+
+        // The old fallback path: a checkpoint first; the site opens for writes when it completes.
+        _promotionCheckpoint = checkpoint;
+        _ctx.Emit(new Checkpoint(checkpoint));
     }
 
     public void OnCompleted(Completed completed)
     {
-        _ = completed;
+        if (completed.ActionId == 0 || completed.ActionId != _promotionCheckpoint)
+        {
+            return;
+        }
+
+        _promotionCheckpoint = 0;
+        if (_ctx.IsMaster)
+        {
+            return;
+        }
+
+        if (!completed.Succeeded || _ctx.State.InitSnapshotId != 0 || _ctx.Role == RepRole.None)
+        {
+            _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
+            return;
+        }
+
+        BecomeMaster(electedInEgen: null);
     }
 
-    /// <summary>Whether a message of a newer generation is taken (adopting its gen where the reference says so).</summary>
-    public bool AcceptNewerGen(RepMessage message) =>
-        message.Type is RepMessageType.Alive or RepMessageType.Vote1 or RepMessageType.Vote2 or RepMessageType.NewMaster;
+    public void OnMessage(RepMessage message)
+    {
+        if (Dormant)
+        {
+            return;
+        }
 
-    /// <summary>A master that receives client-only traffic from another site has found a duplicate master; false
-    /// when the message must not be processed further.</summary>
+        switch (message.Type)
+        {
+            case RepMessageType.NewMaster:
+                OnNewMaster(message);
+                break;
+            case RepMessageType.NewClient:
+                if (_ctx.IsMaster)
+                {
+                    // A client (re)started: tell everyone who the master is (Berkeley DB broadcasts here).
+                    AnnounceMaster(_ctx.Store.LogEnd);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>MASTER_REQ: a master answers the requester with NEWMASTER.</summary>
+    public void OnMasterRequest(RepMessage message)
+    {
+        if (_ctx.IsMaster)
+        {
+            AnnounceMasterTo(message.From);
+        }
+    }
+
+    /// <summary>
+    /// Whether a message of a newer generation is taken. A client adopts the gen of ALIVE / VOTE1 / VOTE2 (and
+    /// forgets its master, which is older); NEWMASTER is handled as such; a heartbeat of a newer gen makes it ask
+    /// for the master. A master seeing a newer gen is out of date: duplicate master (except NEWMASTER, which it
+    /// demotes for and follows).
+    /// </summary>
+    public bool AcceptNewerGen(RepMessage message)
+    {
+        Debug.Assert(message.Gen > _ctx.Gen, "only asked about newer generations");
+        if (_ctx.Role == RepRole.None || Dormant || message.Gen > MaxGeneration)
+        {
+            return false;
+        }
+
+        if (message.Type == RepMessageType.NewMaster)
+        {
+            return true;
+        }
+
+        if (_ctx.IsMaster)
+        {
+            OnDuplicateMaster(broadcast: true, electAfter: true);
+            return false;
+        }
+
+        switch (message.Type)
+        {
+            case RepMessageType.Alive:
+            case RepMessageType.Vote1:
+            case RepMessageType.Vote2:
+                _ctx.Persist(s => s with { Gen = message.Gen, Master = SiteId.None, Egen = Math.Max(s.Egen, message.Gen + 1) });
+                TheElector.OnNewerGeneration();
+                return true;
+            case RepMessageType.Heartbeat:
+                _ctx.Send(Destination.To(message.From), RepMessageType.MasterReq, _ctx.Store.LogEnd);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A master that receives client-only traffic (log records, heartbeats) from another site of its own
+    /// generation has found a duplicate master; false when the message must not be processed further.</summary>
     public bool CheckNotDuplicateMaster(RepMessage message)
     {
-        _ = message;
-        return !_ctx.IsMaster;
+        if (!_ctx.IsMaster)
+        {
+            return true;
+        }
+
+        if (Dormant)
+        {
+            return false;
+        }
+
+        OnDuplicateMaster(broadcast: true, electAfter: true);
+        return false;
+    }
+
+    /// <summary>DUPMASTER received: a master of an equal or older generation than the sender steps down.</summary>
+    public void OnDupMasterMessage(RepMessage message)
+    {
+        if (_ctx.IsMaster && message.Gen >= _ctx.Gen)
+        {
+            OnDuplicateMaster(broadcast: false, electAfter: true);
+        }
+    }
+
+    /// <summary>
+    /// This master is one of two: broadcast DUPMASTER (not with leases: then the lease decides who is rightful),
+    /// DUPMASTER event, step down to client (CLIENT event) and, with elections on and leases off, hold an election.
+    /// </summary>
+    private void OnDuplicateMaster(bool broadcast, bool electAfter)
+    {
+        Debug.Assert(_ctx.IsMaster, "only a master can be a duplicate");
+        if (broadcast && !_ctx.Options.Leases)
+        {
+            _ctx.Send(Destination.Broadcast, RepMessageType.DupMaster, _ctx.Store.LogEnd);
+        }
+
+        _ctx.Raise(RepEventKind.DupMaster, _ctx.Self);
+        Demote();
+        if (electAfter && _ctx.Options.Elections && !_ctx.Options.Leases)
+        {
+            TheElector.Start(0, 0);
+        }
+    }
+
+    private void OnNewMaster(RepMessage message)
+    {
+        if (_ctx.Role == RepRole.None)
+        {
+            return;
+        }
+
+        var payload = message.Payload as NewMasterPayload;
+        if (message.Payload is not null && payload is null)
+        {
+            throw new MalformedMessageException($"NEWMASTER from {message.From} carries {message.Payload.GetType().Name}");
+        }
+
+        if (_ctx.IsMaster)
+        {
+            if (message.Gen <= _ctx.Gen)
+            {
+                // Two masters of one generation: neither can tell which is rightful; both step down and elect.
+                OnDuplicateMaster(broadcast: true, electAfter: true);
+                return;
+            }
+
+            // A newer master exists: step down (telling any equal-gen master to do so too), then follow it.
+            OnDuplicateMaster(broadcast: true, electAfter: false);
+        }
+
+        if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
+        {
+            // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
+            // an election this site was drawn into is moot.
+            TheElector.OnRoleSettled();
+            return;
+        }
+
+        var start = payload?.GenerationStart ?? message.Lsn;
+        _ctx.Persist(s => s with
+        {
+            Role = RepRole.Client,
+            Gen = message.Gen,
+            Master = message.From,
+            Egen = Math.Max(s.Egen, message.Gen + 1),
+            GroupEstablished = true,
+            History = s.History.Count > 0 && s.History[^1].Gen >= message.Gen ? s.History : s.History.Add(new GenerationStart(message.Gen, message.From, start)),
+        });
+        if (message.Gen > _newMasterEventGen)
+        {
+            _newMasterEventGen = message.Gen;
+            _ctx.Raise(RepEventKind.NewMaster, message.From, message.Lsn);
+        }
+
+        TheElector.OnRoleSettled();
+        Applier.Reset();
+        Sync.Begin();
+    }
+
+    private void StartAsClient()
+    {
+        if (_ctx.IsMaster)
+        {
+            MasterLog.Reset();
+        }
+
+        // The master is learned afresh: whoever answers NEWCLIENT with NEWMASTER is adopted and synced with.
+        _ctx.Persist(s => s with { Role = RepRole.Client, Master = SiteId.None });
+        _masterThisRun = false;
+        TheElector.OnClientStarted();
+        _ctx.Raise(RepEventKind.Client);
+        _ctx.Send(Destination.Broadcast, RepMessageType.NewClient, _ctx.Store.LogEnd);
+    }
+
+    /// <summary>Master to client: pending proposals are answered, the master is forgotten, CLIENT event.</summary>
+    private void Demote()
+    {
+        MasterLog.Reset();
+        _ctx.Persist(s => s with { Role = RepRole.Client, Master = SiteId.None });
+        _masterThisRun = false;
+        TheElector.OnClientStarted();
+        _ctx.Raise(RepEventKind.Client);
+    }
+
+    /// <summary>With master leases a group of more than one site gets masters only by election: a lease is a
+    /// promise from a majority that no other master exists, which an appointed master cannot have (Berkeley DB's
+    /// rep_start refuses too).</summary>
+    private void RefuseAppointedMasterUnderLeases(string what)
+    {
+        if (_ctx.Options.Leases && _ctx.GroupSize > 1)
+        {
+            throw new CommandRefusedException($"cannot {what} with master leases in a group of {_ctx.GroupSize}: masters come only from elections");
+        }
+    }
+
+    /// <summary>A fresh site knows itself, so the group size counts it (with the configured priority).</summary>
+    private void EnsureSelfIsMember()
+    {
+        if (_ctx.SiteOf(_ctx.Self) is null)
+        {
+            _ctx.Persist(s => s with { Sites = s.Sites.SetItem(_ctx.Self, new SiteInfo(_ctx.Self, "", _ctx.Options.Priority)) });
+        }
+    }
+
+    private void AnnounceMaster(Storage.Lsn generationStart)
+    {
+        _ctx.Send(Destination.Broadcast, RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(generationStart)));
+    }
+
+    private void AnnounceMasterTo(SiteId site)
+    {
+        _ctx.Send(Destination.To(site), RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(_ctx.Store.LogEnd)));
+    }
+
+    private Storage.Lsn CurrentGenerationStart(Storage.Lsn fallback)
+    {
+        var history = _ctx.State.History;
+        return history.Count > 0 && history[^1].Gen == _ctx.Gen ? history[^1].Start : fallback;
     }
 }

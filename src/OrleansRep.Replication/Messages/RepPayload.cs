@@ -54,3 +54,7 @@ public sealed record ChunkRequestPayload(long SnapshotId, int Index) : RepPayloa
 
 /// <summary>LEASE_GRANT / PERM timestamps for master leases: the master's time when it sent the PERM record.</summary>
 public sealed record LeasePayload(long MasterTime) : RepPayload;
+
+/// <summary>NEWMASTER: where the master's generation (the message's gen) began in its log, for the receivers' LSN
+/// history. The message LSN is the master's end of log, as Berkeley DB's.</summary>
+public sealed record NewMasterPayload(Lsn GenerationStart) : RepPayload;

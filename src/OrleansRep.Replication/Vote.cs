@@ -1,0 +1,26 @@
+using OrleansRep.Replication.Messages;
+using OrleansRep.Storage;
+
+namespace OrleansRep.Replication;
+
+/// <summary>One site's VOTE1 as an election tallies it: who voted and what it said.</summary>
+internal sealed record Vote(SiteId Site, VotePayload Payload)
+{
+    /// <summary>May this vote's site become master at all (electable; priority 0 only for mixed versions).</summary>
+    public bool CanWin => Payload.Electable;
+
+    /// <summary>
+    /// What this site says in <paramref name="round"/>: its priority (0, and not electable, during internal init:
+    /// its data is incomplete, but it still votes so the count is right), the gen of its newest LSN-history entry,
+    /// its last commit or checkpoint (not the end of its log), and its tiebreaker for the round's egen.
+    /// </summary>
+    public static VotePayload PayloadFor(NodeContext ctx, ElectionRound round)
+    {
+        var initializing = ctx.State.InitSnapshotId != 0;
+        var priority = initializing ? 0 : ctx.Priority;
+        var lastCommit = ctx.Store.LastPermBefore(ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
+        var history = ctx.State.History;
+        var dataGen = history.Count > 0 ? history[^1].Gen : 0;
+        return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(ctx.Self, round.Egen), round.Full);
+    }
+}
