@@ -43,8 +43,15 @@ internal sealed class ClientApplier
     /// <summary>The next LSN this site expects (a client) or writes (a master).</summary>
     public Lsn ReadyLsn => _ctx.Store.LogEnd;
 
-    /// <summary>False while sync (verify, internal init) or a delayed-client wait holds live log traffic back.</summary>
-    public bool Accepting { get; set; } = true;
+    /// <summary>Whether live log traffic is applied: not while sync (verify, internal init, a delayed-client wait)
+    /// holds it back, nor while an election locks out apply. Two separate holds, so neither can undo the other's.</summary>
+    public bool Accepting => !HeldBySync && !HeldByElection;
+
+    /// <summary>Set by <see cref="ClientSync"/> while it syncs with a new master.</summary>
+    public bool HeldBySync { get; set; }
+
+    /// <summary>Set by the <see cref="Elector"/> while an election runs (Berkeley DB's apply lockout).</summary>
+    public bool HeldByElection { get; set; }
 
     /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
     public Lsn MaxPermLsn => _acks.MaxPermLsn;

@@ -85,7 +85,7 @@ internal sealed class ClientSync
     {
         _lockedForStep = true;
         _init.Abandon();
-        _applier.Accepting = false;
+        _applier.HeldBySync = true;
         if (_ctx.Options.DelayClient)
         {
             _phase = SyncPhase.Delayed;
@@ -111,7 +111,7 @@ internal sealed class ClientSync
     {
         _phase = SyncPhase.Off;
         _init.Abandon();
-        _applier.Accepting = true;
+        _applier.HeldBySync = false;
     }
 
     public void OnMessage(RepMessage message)
@@ -320,7 +320,7 @@ internal sealed class ClientSync
         // The master starts streaming from the match at once; a gap request for the same records meanwhile would only
         // start a second stream.
         _applier.HoldOffRequests();
-        _applier.Accepting = true;
+        _applier.HeldBySync = false;
         _phase = SyncPhase.Off;
         SendToMaster(RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);
     }
@@ -347,7 +347,7 @@ internal sealed class ClientSync
         if (!_ctx.Options.AutoInit)
         {
             _init.Abandon();
-            _applier.Accepting = false;
+            _applier.HeldBySync = true;
             _phase = SyncPhase.Refused;
             _ctx.Raise(RepEventKind.JoinFailure, _ctx.Master);
             return;

@@ -18,9 +18,6 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>The election under way, if any.</summary>
     private ElectionRound? _round;
 
-    /// <summary>Whether the applier accepted log records before the election locked it out (restored after).</summary>
-    private bool _acceptingBefore = true;
-
     /// <summary>When a failed election is tried again (null: no retry scheduled).</summary>
     private long? _retryAt;
 
@@ -225,8 +222,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roundStartedAt = _ctx.Now;
         _round = new ElectionRound(egen, nsites, nvotes, full, _ctx.Now + PhaseTimeout(full));
         _retryAt = null;
-        _acceptingBefore = _roles.Applier.Accepting;
-        _roles.Applier.Accepting = false;
+        _roles.Applier.HeldByElection = true;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
         var vote = Vote.PayloadFor(_ctx, _round);
@@ -431,6 +427,6 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
 
         _round = null;
-        _roles.Applier.Accepting = _acceptingBefore;
+        _roles.Applier.HeldByElection = false;
     }
 }

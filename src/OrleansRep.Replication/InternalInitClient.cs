@@ -43,7 +43,7 @@ internal sealed class InternalInitClient(NodeContext ctx, ClientApplier applier)
     public void Start()
     {
         Transfer = null;
-        _applier.Accepting = false;
+        _applier.HeldBySync = true;
         Stage = SyncPhase.Update;
         _updateRequested = false;
         _retry.Restart(_ctx.Now);
@@ -190,7 +190,7 @@ internal sealed class InternalInitClient(NodeContext ctx, ClientApplier applier)
     {
         var transfer = Transfer!;
         Stage = SyncPhase.Log;
-        _applier.Accepting = true;
+        _applier.HeldBySync = false;
         _logProgress = transfer.FirstLsn;
         _retry.Restart(_ctx.Now);
         if (transfer.FirstLsn >= transfer.LastLsn)

@@ -105,7 +105,18 @@ public sealed class ReplicationNode
                 Sync.OnCompleted(completed);
                 break;
             case Command command:
-                OnCommand(command.What);
+                try
+                {
+                    OnCommand(command.What);
+                }
+                catch (Exception e) when (e is CommandRefusedException or InvalidElectionException)
+                {
+                    // Refused commands check before they change anything; whatever was emitted meanwhile must not
+                    // leak into the next step.
+                    _ctx.TakeActions();
+                    throw;
+                }
+
                 break;
             default:
                 throw new ArgumentException($"unknown input {input.GetType().Name}", nameof(input));

@@ -120,7 +120,7 @@ public sealed class ClientApplierTests
     public void While_not_accepting_records_are_dropped_unapplied()
     {
         var client = Client();
-        client.Node.Applier.Accepting = false;
+        client.Node.Applier.HeldBySync = true;
 
         var actions = client.Receive(Log(Chain(Start, 1)[0]));
 
@@ -467,11 +467,11 @@ public sealed class ClientApplierTests
     {
         var client = Client();
         client.Receive(Log(Chain(Start, 1, permAt: [0])[0]));
-        client.Node.Applier.Accepting = false;
+        client.Node.Applier.HeldBySync = true;
 
         Assert.Empty(client.Step(new LogDurable(client.Store.MakeDurable())));
 
-        client.Node.Applier.Accepting = true;
+        client.Node.Applier.HeldBySync = false;
         Assert.Single(TestSite.Sends(client.Step(new LogDurable(client.Store.Durable))));
     }
 

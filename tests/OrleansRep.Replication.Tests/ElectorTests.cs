@@ -427,7 +427,8 @@ public sealed class ElectorTests
 
         Assert.Equal([RepEventKind.NewMaster], actions.EventKinds());
         Assert.False(site.Node.Elector.InElection);
-        Assert.True(site.Node.Applier.Accepting);
+        Assert.False(site.Node.Applier.HeldByElection);
+        Assert.True(site.Node.Applier.HeldBySync); // now it syncs with the winner
         Assert.Empty(site.Advance(TimeSpan.FromSeconds(30)).EventKinds());
     }
 
@@ -444,7 +445,7 @@ public sealed class ElectorTests
 
         Assert.Empty(actions);
         Assert.False(site.Node.Elector.InElection);
-        Assert.True(site.Node.Applier.Accepting);
+        Assert.False(site.Node.Applier.HeldByElection);
         Assert.Equal(new SiteId(2), site.Node.Master);
     }
 

@@ -214,7 +214,7 @@ public sealed class RequestServerTests
     public void A_syncing_client_does_not_serve()
     {
         var client = Client(3, store: StoreWith(3));
-        client.Node.Applier.Accepting = false;
+        client.Node.Applier.HeldBySync = true;
         var first = client.Store.Records[0].Lsn;
 
         Assert.Equal([Resend(RepMessageType.ReRequest, S3, first)], Messages(client.Receive(Req(RepMessageType.AllReq, first), SendOptions.Anywhere)));

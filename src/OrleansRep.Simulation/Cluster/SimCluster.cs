@@ -187,7 +187,18 @@ public sealed class SimCluster : ISiteDirectory
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(input);
         var egen = site.Egen;
-        var actions = site.Step(input);
+        IReadOnlyList<RepAction> actions;
+        try
+        {
+            actions = site.Step(input);
+        }
+        catch (Exception e) when (input is Command && e is CommandRefusedException or InvalidElectionException)
+        {
+            // A command the site cannot carry out now is refused and changes nothing, as an operator would see it.
+            Note($"{site.Id} refused {e.Message}");
+            actions = [];
+        }
+
         var record = new StepRecord(++Steps, Now, site.Id, input, actions, egen);
         CarryOut(site, actions);
         foreach (var checker in _checkers)
