@@ -372,6 +372,7 @@ internal sealed class ClientApplier
             {
                 Append(parked);
                 _ctx.Emit(new UnparkRecord(parked.Lsn));
+                _gap.DrainedParked();
             }
             else if (_earlyNewFiles.Remove(_ready))
             {

@@ -222,6 +222,37 @@ public sealed class ClientApplierTests
     }
 
     [Fact]
+    public void A_filled_gap_with_another_behind_old_parked_records_asks_for_the_next_range_at_once()
+    {
+        // Seed 1777905555: a lagging client whose parked records are old waited the longest interval (1.28 s) before
+        // asking for each next gap. Berkeley DB counts from when a record was last parked, with the shortest wait.
+        var client = Client();
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[1]));
+        client.Receive(Log(rs[3]));
+        client.Advance(TimeSpan.FromSeconds(5)); // the requests go unanswered; the wait grows to its maximum
+
+        var actions = client.Receive(Log(rs[0]));
+
+        Assert.Contains(new UnparkRecord(rs[1].Lsn), actions);
+        Assert.Equal([new Send(Destination.To(S1), Request(RepMessageType.LogReq, rs[2].Lsn, new RangePayload(rs[3].Lsn)), SendOptions.Anywhere)], TestSite.Sends(actions));
+    }
+
+    [Fact]
+    public void A_filled_gap_with_another_behind_records_parked_just_now_waits_for_them()
+    {
+        var client = Client();
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[1]));
+        client.Advance(TimeSpan.FromSeconds(5));
+        client.Receive(Log(rs[3])); // parked just now: rs[2] is likely on its way
+
+        Assert.Empty(TestSite.Sends(client.Receive(Log(rs[0]))));
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(39))));
+        Assert.Single(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1))));
+    }
+
+    [Fact]
     public void When_the_single_record_asked_for_arrives_and_a_gap_remains_the_range_is_asked_again()
     {
         var client = Client();

@@ -648,9 +648,9 @@ public sealed class ClientSyncTests
         client.Run(n => n.Sync.Begin());
         var lsn = client.Store.Records[0].Lsn;
 
-        Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn)));
+        // (A VERIFY with no record is not malformed: it is the master's answer when it has no record there.)
         Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new RecordPayload(TestSite.Record(new Lsn(1, 999), RecordKind.Commit)))));
-        Assert.Equal(2, client.Node.Dropped);
+        Assert.Equal(1, client.Node.Dropped);
         Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
 
         var empty = Client();
