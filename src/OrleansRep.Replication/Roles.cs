@@ -338,8 +338,9 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
         {
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
-            // an election this site was drawn into is moot.
+            // an election this site was drawn into is moot. Its LSN says whether this client still lacks log.
             TheElector.OnRoleSettled();
+            Applier.OnMasterEnd(message.Lsn);
             return;
         }
 
@@ -362,6 +363,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         TheElector.OnRoleSettled();
         Applier.Reset();
         Sync.Begin();
+        Applier.OnMasterEnd(message.Lsn);
     }
 
     private void StartAsClient()

@@ -253,6 +253,24 @@ public sealed class ClientApplierTests
     }
 
     [Fact]
+    public void A_client_behind_the_end_its_master_announced_asks_for_the_rest_until_it_has_it()
+    {
+        // Seed 1777905562: the tail of the stream after sync was lost and the idle master sent nothing more, so no
+        // later record revealed the gap; the NEWMASTER's LSN (the master's end of log) does.
+        var client = Client();
+        var rs = Chain(Start, 3);
+        client.Receive(Log(rs[0]));
+        client.Run(n => n.Applier.OnMasterEnd(LogPositions.After(rs[2])));
+
+        var sends = TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(40)));
+
+        Assert.Equal([new Send(Destination.To(S1), Request(RepMessageType.AllReq, LogPositions.After(rs[0])), SendOptions.Anywhere)], sends);
+        client.Receive(Log(rs[1]));
+        client.Receive(Log(rs[2]));
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromSeconds(5))));
+    }
+
+    [Fact]
     public void When_the_single_record_asked_for_arrives_and_a_gap_remains_the_range_is_asked_again()
     {
         var client = Client();
