@@ -461,8 +461,18 @@ internal sealed class ClientApplier
 
         if (_ctx.Store.ParkedCount + _parkedThisStep >= _ctx.Options.MaxParkedRecords)
         {
+            // Full. The records nearest ready are the ones that let the log move on: an earlier record displaces the
+            // latest parked one (re-requested later, like any dropped record). Otherwise a client whose bound is full
+            // of live records drops every record a gap request brings back but the first, and crawls (seed
+            // 1777905509). Once per step: the store shows only earlier steps' parks.
+            var last = _ctx.Store.LastParked;
             DroppedRecords++;
-            return;
+            if (_parkedThisStep > 0 || last is null || record.Lsn > last.Lsn)
+            {
+                return;
+            }
+
+            _ctx.Emit(new UnparkRecord(last.Lsn));
         }
 
         _ctx.Emit(new ParkRecord(record));

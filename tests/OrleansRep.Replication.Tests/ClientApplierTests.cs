@@ -145,6 +145,22 @@ public sealed class ClientApplierTests
     }
 
     [Fact]
+    public void At_the_parking_bound_an_earlier_record_displaces_the_latest_parked_one()
+    {
+        var client = Client(options: new ReplicationOptions { MaxParkedRecords = 2 });
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[3]));
+        client.Receive(Log(rs[4]));
+
+        var actions = client.Receive(Log(rs[1]));
+
+        Assert.Equal([new UnparkRecord(rs[4].Lsn), new ParkRecord(rs[1])], actions);
+        Assert.Equal([rs[1].Lsn, rs[3].Lsn], [client.Store.ParkedFrom(Start)!.Lsn, client.Store.LastParked!.Lsn]);
+        Assert.Equal(2, client.Store.ParkedCount);
+        Assert.Equal(rs[1].Lsn, client.Node.Applier.WaitingLsn);
+    }
+
+    [Fact]
     public void A_record_parked_twice_is_parked_once()
     {
         var client = Client();
