@@ -29,6 +29,12 @@ internal sealed class ClientApplier
     private readonly SortedSet<Lsn> _earlyNewFiles = [];
     private const int MaxEarlyNewFiles = 16;
     private Lsn _ready;
+
+    /// <summary>The end of the master's log as its NEWMASTER announced it (zero: not known). A client whose log ends
+    /// before it lacks records even when no later record has come to reveal the gap (the tail of a stream was lost).</summary>
+    private Lsn _masterEnd;
+    private SiteId _masterEndFrom;
+    private uint _masterEndGen;
     private int _parkedThisStep;
     private Lsn _checkpointSyncLsn;
     private bool _expectStartup;
@@ -183,7 +189,7 @@ internal sealed class ClientApplier
         }
 
         BeginStep();
-        if (!_gap.Waiting.IsZero && _gap.MayRequest())
+        if ((!_gap.Waiting.IsZero || _ready < MasterEnd) && _gap.MayRequest())
         {
             _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
         }
@@ -208,6 +214,40 @@ internal sealed class ClientApplier
             _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
         }
     }
+
+    /// <summary>
+    /// The master announced itself (NEWMASTER) with the end of its log. Berkeley DB's <c>__rep_new_master</c> asks
+    /// for what it lacks when the master's LSN is past its ready_lsn (back-off permitting); the end is also kept, so
+    /// the tick keeps asking until the log reaches it: the master sends nothing more when it is idle, and a stream's
+    /// lost tail would otherwise never be noticed without heartbeats.
+    /// </summary>
+    public void OnMasterEnd(Lsn masterLogEnd)
+    {
+        if (_ctx.Role != RepRole.Client || _ctx.Master.IsNone)
+        {
+            return;
+        }
+
+        if (MasterEnd < masterLogEnd)
+        {
+            (_masterEnd, _masterEndFrom, _masterEndGen) = (masterLogEnd, _ctx.Master, _ctx.Gen);
+        }
+
+        if (!Accepting)
+        {
+            return;
+        }
+
+        BeginStep();
+        if (_ready < MasterEnd && _gap.MayRequest())
+        {
+            _gap.Request(_ready, Lsn.Zero, force: false, reRequest: false, AllowAnywhere);
+        }
+    }
+
+    /// <summary>The end of the current master's log as it last announced it; zero when not known for this master and
+    /// generation.</summary>
+    private Lsn MasterEnd => _masterEndFrom == _ctx.Master && _masterEndGen == _ctx.Gen ? _masterEnd : Lsn.Zero;
 
     /// <summary>Forgets gap state and parked records (a new master, or sync reset the log).</summary>
     public void Reset()
@@ -372,6 +412,7 @@ internal sealed class ClientApplier
             {
                 Append(parked);
                 _ctx.Emit(new UnparkRecord(parked.Lsn));
+                _gap.DrainedParked();
             }
             else if (_earlyNewFiles.Remove(_ready))
             {
@@ -420,8 +461,18 @@ internal sealed class ClientApplier
 
         if (_ctx.Store.ParkedCount + _parkedThisStep >= _ctx.Options.MaxParkedRecords)
         {
+            // Full. The records nearest ready are the ones that let the log move on: an earlier record displaces the
+            // latest parked one (re-requested later, like any dropped record). Otherwise a client whose bound is full
+            // of live records drops every record a gap request brings back but the first, and crawls (seed
+            // 1777905509). Once per step: the store shows only earlier steps' parks.
+            var last = _ctx.Store.LastParked;
             DroppedRecords++;
-            return;
+            if (_parkedThisStep > 0 || last is null || record.Lsn > last.Lsn)
+            {
+                return;
+            }
+
+            _ctx.Emit(new UnparkRecord(last.Lsn));
         }
 
         _ctx.Emit(new ParkRecord(record));

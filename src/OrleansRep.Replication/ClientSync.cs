@@ -222,8 +222,10 @@ internal sealed class ClientSync
             return;
         }
 
-        var theirs = message.PayloadAs<RecordPayload>().Record;
-        if (theirs.Lsn != message.Lsn)
+        // A master without a record at the LSN (this client's log runs past the master's end) answers VERIFY with no
+        // record, as Berkeley DB does: a mismatch, and the walk steps back.
+        var theirs = message.Payload is null ? null : message.PayloadAs<RecordPayload>().Record;
+        if (theirs is not null && theirs.Lsn != message.Lsn)
         {
             throw new MalformedMessageException($"VERIFY from {message.From} for {message.Lsn} carries the record at {theirs.Lsn}");
         }
@@ -234,7 +236,7 @@ internal sealed class ClientSync
             // The local log changed under the walk: start it again from the end.
             StartSync();
         }
-        else if (mine.SameBytes(theirs))
+        else if (theirs is not null && mine.SameBytes(theirs))
         {
             OnVerifyMatch(mine);
         }

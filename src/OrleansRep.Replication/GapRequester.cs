@@ -22,6 +22,9 @@ internal sealed class GapRequester(NodeContext ctx)
     /// <summary>rcvd_ts: when the expected record last arrived, a new gap opened, or a request went out.</summary>
     public long LastRequestOrProgress { get; private set; }
 
+    /// <summary>last_ts: when a record was last parked (zero: never).</summary>
+    public long LastParkedAt { get; private set; }
+
     /// <summary>wait_ts: how long after <see cref="LastRequestOrProgress"/> a request is allowed.</summary>
     public long WaitMicros { get; private set; } = NodeContext.Micros(ctx.Options.RequestGapMin);
 
@@ -45,6 +48,17 @@ internal sealed class GapRequester(NodeContext ctx)
         MaxWait = Lsn.Zero;
     }
 
+    /// <summary>A parked record was just applied (a gap was filled): as in Berkeley DB's <c>__rep_apply</c>, the
+    /// interval counts from when a record was last parked (<c>rcvd_ts = last_ts</c>) with the shortest wait, so a gap
+    /// that remains behind old parked records is asked for at once, while one behind records parked just now (likely
+    /// still arriving on their own) is not.</summary>
+    public void DrainedParked()
+    {
+        LastRequestOrProgress = LastParkedAt;
+        WaitMicros = MinWait;
+        MaxWait = Lsn.Zero;
+    }
+
     /// <summary>No gap is left: back to the shortest wait.</summary>
     public void Closed()
     {
@@ -57,6 +71,7 @@ internal sealed class GapRequester(NodeContext ctx)
     /// clock, so a merely reordered record does not trigger a request at once.</summary>
     public void Parked(Lsn lsn)
     {
+        LastParkedAt = _ctx.Now;
         if (Waiting.IsZero)
         {
             LastRequestOrProgress = _ctx.Now;

@@ -34,4 +34,19 @@ public interface IReplicaStore
 
     /// <summary>How many records are parked (the machine bounds it).</summary>
     int ParkedCount { get; }
+
+    /// <summary>The parked record with the highest LSN, or null: at the bound, an earlier record displaces it.</summary>
+    LogRecordView? LastParked
+    {
+        get
+        {
+            LogRecordView? last = null;
+            for (var r = ParkedFrom(Lsn.Zero); r is not null; r = ParkedFrom(LogPositions.After(r)))
+            {
+                last = r;
+            }
+
+            return last;
+        }
+    }
 }

@@ -30,6 +30,8 @@ public sealed class MemoryReplicaStore : IReplicaStore
 
     public int ParkedCount => _parked.Count;
 
+    public LogRecordView? LastParked => _parked.Count == 0 ? null : _parked.Values[^1];
+
     /// <summary>The state as of the last <see cref="PersistState"/> (what survives a crash).</summary>
     public RepPersistentState State { get; private set; } = new();
 

@@ -258,6 +258,14 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
                 _ctx.Send(Destination.To(message.From), RepMessageType.MasterReq, _ctx.Store.LogEnd);
                 return false;
             default:
+                // This client missed the NEWMASTER of that gen (Berkeley DB's __rep_process_message_int: the message is
+                // ignored and, gap back-off permitting, MASTER_REQ is broadcast so the master announces itself).
+                // Without it a client that lost the announcement follows the old master until the next election.
+                if (Applier.Gap.MayRequest())
+                {
+                    _ctx.Send(Destination.Broadcast, RepMessageType.MasterReq, _ctx.Store.LogEnd);
+                }
+
                 return false;
         }
     }
@@ -338,8 +346,9 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
         {
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
-            // an election this site was drawn into is moot.
+            // an election this site was drawn into is moot. Its LSN says whether this client still lacks log.
             TheElector.OnRoleSettled();
+            Applier.OnMasterEnd(message.Lsn);
             return;
         }
 
@@ -362,6 +371,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         TheElector.OnRoleSettled();
         Applier.Reset();
         Sync.Begin();
+        Applier.OnMasterEnd(message.Lsn);
     }
 
     private void StartAsClient()

@@ -145,6 +145,22 @@ public sealed class ClientApplierTests
     }
 
     [Fact]
+    public void At_the_parking_bound_an_earlier_record_displaces_the_latest_parked_one()
+    {
+        var client = Client(options: new ReplicationOptions { MaxParkedRecords = 2 });
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[3]));
+        client.Receive(Log(rs[4]));
+
+        var actions = client.Receive(Log(rs[1]));
+
+        Assert.Equal([new UnparkRecord(rs[4].Lsn), new ParkRecord(rs[1])], actions);
+        Assert.Equal([rs[1].Lsn, rs[3].Lsn], [client.Store.ParkedFrom(Start)!.Lsn, client.Store.LastParked!.Lsn]);
+        Assert.Equal(2, client.Store.ParkedCount);
+        Assert.Equal(rs[1].Lsn, client.Node.Applier.WaitingLsn);
+    }
+
+    [Fact]
     public void A_record_parked_twice_is_parked_once()
     {
         var client = Client();
@@ -219,6 +235,55 @@ public sealed class ClientApplierTests
         }
 
         Assert.Equal([40, 120, 280, 600, 1240, 2520, 3800], times);
+    }
+
+    [Fact]
+    public void A_filled_gap_with_another_behind_old_parked_records_asks_for_the_next_range_at_once()
+    {
+        // Seed 1777905555: a lagging client whose parked records are old waited the longest interval (1.28 s) before
+        // asking for each next gap. Berkeley DB counts from when a record was last parked, with the shortest wait.
+        var client = Client();
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[1]));
+        client.Receive(Log(rs[3]));
+        client.Advance(TimeSpan.FromSeconds(5)); // the requests go unanswered; the wait grows to its maximum
+
+        var actions = client.Receive(Log(rs[0]));
+
+        Assert.Contains(new UnparkRecord(rs[1].Lsn), actions);
+        Assert.Equal([new Send(Destination.To(S1), Request(RepMessageType.LogReq, rs[2].Lsn, new RangePayload(rs[3].Lsn)), SendOptions.Anywhere)], TestSite.Sends(actions));
+    }
+
+    [Fact]
+    public void A_filled_gap_with_another_behind_records_parked_just_now_waits_for_them()
+    {
+        var client = Client();
+        var rs = Chain(Start, 5);
+        client.Receive(Log(rs[1]));
+        client.Advance(TimeSpan.FromSeconds(5));
+        client.Receive(Log(rs[3])); // parked just now: rs[2] is likely on its way
+
+        Assert.Empty(TestSite.Sends(client.Receive(Log(rs[0]))));
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(39))));
+        Assert.Single(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1))));
+    }
+
+    [Fact]
+    public void A_client_behind_the_end_its_master_announced_asks_for_the_rest_until_it_has_it()
+    {
+        // Seed 1777905562: the tail of the stream after sync was lost and the idle master sent nothing more, so no
+        // later record revealed the gap; the NEWMASTER's LSN (the master's end of log) does.
+        var client = Client();
+        var rs = Chain(Start, 3);
+        client.Receive(Log(rs[0]));
+        client.Run(n => n.Applier.OnMasterEnd(LogPositions.After(rs[2])));
+
+        var sends = TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(40)));
+
+        Assert.Equal([new Send(Destination.To(S1), Request(RepMessageType.AllReq, LogPositions.After(rs[0])), SendOptions.Anywhere)], sends);
+        client.Receive(Log(rs[1]));
+        client.Receive(Log(rs[2]));
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromSeconds(5))));
     }
 
     [Fact]

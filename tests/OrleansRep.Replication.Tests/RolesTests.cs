@@ -191,6 +191,22 @@ public sealed class RolesTests
         Assert.Empty(site.Receive(Of(RepMessageType.MasterReq, 2, 0)));
     }
 
+    [Fact]
+    public void A_client_that_gets_log_of_a_newer_generation_drops_it_and_broadcasts_MASTER_REQ_with_back_off()
+    {
+        // Seed 1007: a client that missed the NEWMASTER of gen 8 kept following the gen-5 master for good.
+        var site = StartedClient(1, 3, state: new RepPersistentState { Gen = 4, Master = new SiteId(2) });
+        site.Advance(TimeSpan.FromMilliseconds(50));
+        var log = Of(RepMessageType.Log, 2, 6, new RecordPayload(TestSite.Record(new Lsn(1, 28), RecordKind.Commit)), new Lsn(1, 28));
+
+        var request = Assert.Single(site.Receive(log).SendsOf(RepMessageType.MasterReq));
+
+        Assert.True(request.To.IsBroadcast);
+        Assert.Equal(4u, site.Store.State.Gen);
+        Assert.Empty(site.Receive(log).SendsOf(RepMessageType.MasterReq)); // the gap back-off holds the next one
+        Assert.Empty(site.Store.Records);
+    }
+
     // ---- duplicate masters ----
 
     [Fact]

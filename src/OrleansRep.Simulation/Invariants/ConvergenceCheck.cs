@@ -36,6 +36,12 @@ public static class ConvergenceCheck
                 continue;
             }
 
+            if (site.Store.First.IsZero)
+            {
+                // No record (a log that internal init left empty at the master's end): nothing both logs hold.
+                continue;
+            }
+
             var from = site.Store.First > master.Store.First ? site.Store.First : master.Store.First;
             for (var r = master.Store.ReadFrom(from); r is not null; r = master.Store.ReadFrom(LogPositions.After(r)))
             {

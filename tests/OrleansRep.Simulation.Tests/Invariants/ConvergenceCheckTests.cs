@@ -47,4 +47,19 @@ public sealed class ConvergenceCheckTests
         _client.Gen = 3;
         Assert.Equal(["site2 is Client of site1 in gen 3, not client of site1 in gen 4"], ConvergenceCheck.Problems([_master, _client]));
     }
+
+    [Fact]
+    public void A_client_whose_log_internal_init_left_empty_at_the_master_end_has_converged()
+    {
+        // Seed 1777905585: after internal init the client's log holds no record and ends where the master's does; it
+        // has none of the master's older records to compare (it was reported as differing at the master's first one).
+        BothAppend(1);
+        _master.Append(RecordKind.Commit, writer: 1, n: 2);
+        _client.Store.Carry([new OrleansRep.Replication.Actions.BeginInternalInit(7, _master.Store.LogEnd)]);
+
+        Assert.Empty(ConvergenceCheck.Problems([_master, _client]));
+
+        _master.Append(RecordKind.Commit, writer: 1, n: 3);
+        Assert.Equal([$"site2's log ends at {_client.Store.LogEnd}, the master's at {_master.Store.LogEnd}"], ConvergenceCheck.Problems([_master, _client]));
+    }
 }

@@ -64,10 +64,12 @@ public sealed class SimulatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Without_a_protocol_the_group_does_not_converge_and_required_liveness_fails_the_run()
+    public void A_group_that_has_not_converged_fails_the_run_only_when_liveness_is_required()
     {
-        var relaxed = Simulator.Run(Short(9));
-        var strict = Simulator.Run(Short(9) with { RequireLiveness = true });
+        // Seed 42 (7 sites): 2 s of quiet is shorter than its elections need, so no master at the end. (Seed 9 served
+        // here while the protocol parts were stubs; it converges now.)
+        var relaxed = Simulator.Run(Short(42));
+        var strict = Simulator.Run(Short(42) with { RequireLiveness = true });
 
         Assert.True(relaxed.Passed, relaxed.Failure);
         Assert.NotEmpty(relaxed.NotConverged);
