@@ -361,6 +361,10 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
         TheElector.OnRoleSettled();
         Applier.Reset();
+
+        // Berkeley DB clears "start-up done" on every new master (__rep_new_master): the next record applied in
+        // order that is live, or that ends the master's log, raises STARTUPDONE for this gen.
+        Applier.ExpectStartup();
         Sync.Begin();
     }
 

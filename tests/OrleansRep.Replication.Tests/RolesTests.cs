@@ -158,6 +158,41 @@ public sealed class RolesTests
     }
 
     [Fact]
+    public void A_client_raises_STARTUPDONE_once_per_new_master_when_it_applies_a_live_record_in_order()
+    {
+        // Integration of Roles and ClientApplier (scenario election-on-startup showed no STARTUPDONE at all):
+        // __rep_new_master clears "start-up done", and the first live record applied in order sets it again.
+        // Equal logs (one commit each), so the clients sync by VERIFY and ALL_REQ, not by internal init.
+        var group = new TestGroup(3, stores: _ =>
+        {
+            var store = new MemoryReplicaStore();
+            store.AppendLocal(RecordKind.Commit, new byte[40]);
+            store.MakeDurable();
+            return store;
+        });
+        group.Command(1, new StartReplication(RepStartRole.Master));
+        group.Command(2, new StartReplication(RepStartRole.Client));
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        Assert.DoesNotContain(RepEventKind.StartupDone, group[2].Log.EventKinds());
+
+        Groups.Commit(group[1], 1);
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.True(group[2].Log.EventKinds().Count(k => k == RepEventKind.StartupDone) == 1, string.Join("\n", group[2].Log) + "\n" + group.Describe());
+        Assert.True(group[2].Node.Applier.StartupComplete);
+
+        Groups.Commit(group[1], 2);
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone); // once per master
+
+        group.Command(3, new Promote(PromotionMode.Fast));
+        Assert.False(group[2].Node.Applier.StartupComplete); // a new master: not caught up with it yet
+        Groups.Commit(group[3], 3);
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(2, group[2].Log.EventKinds().Count(k => k == RepEventKind.StartupDone));
+        Assert.True(group[2].Node.Applier.StartupComplete);
+    }
+
+    [Fact]
     public void An_older_NEWMASTER_is_dropped()
     {
         var site = StartedClient(1, 3);
