@@ -222,13 +222,22 @@ internal sealed class ClientSync
             return;
         }
 
+        var mine = _ctx.Store.Read(_verifyLsn);
+        if (message.Payload is null && mine is not null)
+        {
+            // The server has no record there (its log ends before it): Berkeley DB's __rep_verify_req answers VERIFY
+            // without data, which __rep_verify takes as a mismatch, so the walk steps back to an earlier PERM record
+            // (re-asking the same LSN would loop forever).
+            StepBack(mine);
+            return;
+        }
+
         var theirs = message.PayloadAs<RecordPayload>().Record;
         if (theirs.Lsn != message.Lsn)
         {
             throw new MalformedMessageException($"VERIFY from {message.From} for {message.Lsn} carries the record at {theirs.Lsn}");
         }
 
-        var mine = _ctx.Store.Read(_verifyLsn);
         if (mine == null)
         {
             // The local log changed under the walk: start it again from the end.

@@ -85,6 +85,24 @@ public sealed class ClientSyncTests
     }
 
     [Fact]
+    public void A_VERIFY_without_a_record_is_a_mismatch_and_the_walk_steps_back()
+    {
+        // The new master's log ends before this client's last commit (scenario priority-zero-sites: an unelectable
+        // client had a transaction the winner lacked). __rep_verify_req answers VERIFY with no data; __rep_verify
+        // sees a mismatch and asks about the previous PERM record, instead of asking the same LSN forever.
+        var client = Client();
+        Append(client, RecordKind.Commit, RecordKind.Data, RecordKind.Commit);
+        var (c1, c2) = (client.Store.Records[0], client.Store.Records[2]);
+        AssertSend(Assert.IsType<Send>(Assert.Single(client.Run(n => n.Sync.Begin()))), RepMessageType.VerifyReq, c2.Lsn, SendOptions.Anywhere);
+
+        var actions = client.Receive(FromMaster(RepMessageType.Verify, c2.Lsn, null));
+
+        AssertSend(Assert.IsType<Send>(Assert.Single(actions)), RepMessageType.VerifyReq, c1.Lsn, SendOptions.Anywhere);
+        var truncate = Assert.IsType<TruncateLog>(client.Receive(Verify(c1))[0]);
+        Assert.Equal(LogPositions.After(c1), truncate.To);
+    }
+
+    [Fact]
     public void A_mismatch_walks_back_over_the_perm_records_and_the_rollback_lists_exactly_the_commits_lost()
     {
         var client = Client();
@@ -630,7 +648,9 @@ public sealed class ClientSyncTests
         client.Run(n => n.Sync.Begin());
         var lsn = client.Store.Records[0].Lsn;
 
-        Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn)));
+        // (A VERIFY without any record is not malformed: the server has none there, see
+        // A_VERIFY_without_a_record_is_a_mismatch_and_the_walk_steps_back.)
+        Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new NewMasterPayload(lsn))));
         Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new RecordPayload(TestSite.Record(new Lsn(1, 999), RecordKind.Commit)))));
         Assert.Equal(2, client.Node.Dropped);
         Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
