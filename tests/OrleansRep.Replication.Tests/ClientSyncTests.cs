@@ -49,7 +49,7 @@ public sealed class ClientSyncTests
     }
 
     [Fact]
-    public void A_match_at_the_first_try_with_nothing_after_it_asks_for_all_the_log_after_it_and_truncates_nothing()
+    public void A_match_at_the_first_try_with_nothing_after_it_asks_for_all_the_log_from_it_and_truncates_nothing()
     {
         var client = Client();
         Append(client, RecordKind.Data, RecordKind.Commit);
@@ -60,7 +60,7 @@ public sealed class ClientSyncTests
 
         Assert.Equal(2, actions.Count);
         Assert.IsType<ClearParked>(actions[0]);
-        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, LogPositions.After(commit), SendOptions.Anywhere);
+        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, commit.Lsn, SendOptions.Anywhere); // from the match: __rep_verify_match
         Assert.True(client.Node.Applier.Accepting);
         Assert.Equal(SyncPhase.Off, client.Node.Sync.Phase);
         Assert.Equal(2, client.Store.Records.Count);
@@ -129,7 +129,7 @@ public sealed class ClientSyncTests
         Assert.Equal([c2.Lsn, c3.Lsn], rolledBack.Commits);
         Assert.Equal(matchEnd, rolledBack.Lsn);
         var allReq = Assert.Single(TestSite.Sends(actions));
-        AssertSend(allReq, RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);
+        AssertSend(allReq, RepMessageType.AllReq, c1.Lsn, SendOptions.Anywhere);
         Assert.True(actions.IndexOf(truncate) < actions.IndexOf(allReq), "the log is cut before the master is asked for what follows the match");
         Assert.Contains(actions, a => a is ClearParked);
         Assert.Equal([c1], client.Store.Records);
