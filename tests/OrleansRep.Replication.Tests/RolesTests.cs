@@ -181,6 +181,12 @@ public sealed class RolesTests
         group.Run(TimeSpan.FromMilliseconds(500));
         Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone); // once per master
 
+        // Re-adopting the same gen's master (site2 restarts as client and syncs again) does not raise it twice.
+        group[2].Command(new StartReplication(RepStartRole.Client));
+        group.Pump();
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone);
+
         group.Command(3, new Promote(PromotionMode.Fast));
         Groups.Commit(group[3], 2);
         group.Run(TimeSpan.FromMilliseconds(500));
