@@ -286,7 +286,7 @@ internal sealed class ClientSync
     }
 
     /// <summary>Both logs hold <paramref name="match"/> (Berkeley DB's <c>__rep_verify_match</c>): cut what follows
-    /// it, then ask for everything after it.</summary>
+    /// it, then ask for everything from it on.</summary>
     private void OnVerifyMatch(LogRecordView match)
     {
         var matchEnd = LogPositions.After(match);
@@ -324,7 +324,11 @@ internal sealed class ClientSync
         _applier.HoldOffRequests();
         _applier.HeldBySync = false;
         _phase = SyncPhase.Off;
-        SendToMaster(RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);
+
+        // From the match itself, as __rep_verify_match asks (REP_ALL_REQ with the verified LSN): the stream then always
+        // has a last record marked LOG_END (at worst the match, a duplicate here), which raises STARTUPDONE even when
+        // the master has nothing newer; asking from the match's end got no answer at all from an idle master.
+        SendToMaster(RepMessageType.AllReq, match.Lsn, SendOptions.Anywhere);
     }
 
     private void OnVerifyFail(RepMessage message)

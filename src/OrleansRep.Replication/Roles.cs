@@ -362,7 +362,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             GroupEstablished = true,
             History = s.History.Count > 0 && s.History[^1].Gen >= message.Gen ? s.History : s.History.Add(new GenerationStart(message.Gen, message.From, start)),
         });
-        if (message.Gen > _newMasterEventGen)
+        var newGen = message.Gen > _newMasterEventGen;
+        if (newGen)
         {
             _newMasterEventGen = message.Gen;
             _ctx.Raise(RepEventKind.NewMaster, message.From, message.Lsn);
@@ -370,6 +371,14 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
         TheElector.OnRoleSettled();
         Applier.Reset();
+        if (newGen)
+        {
+            // Like NEWMASTER, STARTUPDONE is raised once per gen (__rep_new_master, __rep_fire_startupdone): the next
+            // record applied in order that is live, or that ends the master's log, raises it. Re-adopting this gen's
+            // master (after an election that changed nothing, or a restart as client) does not raise it again.
+            Applier.ExpectStartup();
+        }
+
         Sync.Begin();
         Applier.OnMasterEnd(message.Lsn);
     }

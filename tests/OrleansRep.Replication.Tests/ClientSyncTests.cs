@@ -49,7 +49,7 @@ public sealed class ClientSyncTests
     }
 
     [Fact]
-    public void A_match_at_the_first_try_with_nothing_after_it_asks_for_all_the_log_after_it_and_truncates_nothing()
+    public void A_match_at_the_first_try_with_nothing_after_it_asks_for_all_the_log_from_it_and_truncates_nothing()
     {
         var client = Client();
         Append(client, RecordKind.Data, RecordKind.Commit);
@@ -60,7 +60,7 @@ public sealed class ClientSyncTests
 
         Assert.Equal(2, actions.Count);
         Assert.IsType<ClearParked>(actions[0]);
-        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, LogPositions.After(commit), SendOptions.Anywhere);
+        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, commit.Lsn, SendOptions.Anywhere); // from the match: __rep_verify_match
         Assert.True(client.Node.Applier.Accepting);
         Assert.Equal(SyncPhase.Off, client.Node.Sync.Phase);
         Assert.Equal(2, client.Store.Records.Count);
@@ -129,7 +129,7 @@ public sealed class ClientSyncTests
         Assert.Equal([c2.Lsn, c3.Lsn], rolledBack.Commits);
         Assert.Equal(matchEnd, rolledBack.Lsn);
         var allReq = Assert.Single(TestSite.Sends(actions));
-        AssertSend(allReq, RepMessageType.AllReq, matchEnd, SendOptions.Anywhere);
+        AssertSend(allReq, RepMessageType.AllReq, c1.Lsn, SendOptions.Anywhere);
         Assert.True(actions.IndexOf(truncate) < actions.IndexOf(allReq), "the log is cut before the master is asked for what follows the match");
         Assert.Contains(actions, a => a is ClearParked);
         Assert.Equal([c1], client.Store.Records);
@@ -648,9 +648,11 @@ public sealed class ClientSyncTests
         client.Run(n => n.Sync.Begin());
         var lsn = client.Store.Records[0].Lsn;
 
-        // (A VERIFY with no record is not malformed: it is the master's answer when it has no record there.)
+        // (A VERIFY without any record is not malformed: the server has none there, see
+        // A_VERIFY_without_a_record_is_a_mismatch_and_the_walk_steps_back.)
+        Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new NewMasterPayload(lsn))));
         Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new RecordPayload(TestSite.Record(new Lsn(1, 999), RecordKind.Commit)))));
-        Assert.Equal(1, client.Node.Dropped);
+        Assert.Equal(2, client.Node.Dropped);
         Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
 
         var empty = Client();

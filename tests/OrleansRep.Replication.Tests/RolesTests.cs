@@ -158,6 +158,44 @@ public sealed class RolesTests
     }
 
     [Fact]
+    public void A_client_raises_STARTUPDONE_once_per_new_master_when_its_sync_reaches_the_masters_log_end()
+    {
+        // Integration of Roles, ClientSync and ClientApplier (scenario election-on-startup showed no STARTUPDONE at
+        // all): __rep_new_master clears "start-up done"; the verify match asks ALL_REQ from the match, whose stream
+        // ends with a LOG_END record that sets it again, even when the master has nothing newer.
+        // Equal logs (one commit each), so the clients sync by VERIFY and ALL_REQ, not by internal init.
+        var group = new TestGroup(3, stores: _ =>
+        {
+            var store = new MemoryReplicaStore();
+            store.AppendLocal(RecordKind.Commit, new byte[40]);
+            store.MakeDurable();
+            return store;
+        });
+        group.Command(1, new StartReplication(RepStartRole.Master));
+        group.Command(2, new StartReplication(RepStartRole.Client));
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        Assert.Equal([new RepEvent(RepEventKind.StartupDone, 1, new SiteId(1))], TestSite.Events(group[2].Log).Where(e => e.Kind == RepEventKind.StartupDone));
+        Assert.True(group[2].Node.Applier.StartupComplete);
+
+        Groups.Commit(group[1], 1);
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone); // once per master
+
+        // Re-adopting the same gen's master (site2 restarts as client and syncs again) does not raise it twice.
+        group[2].Command(new StartReplication(RepStartRole.Client));
+        group.Pump();
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone);
+
+        group.Command(3, new Promote(PromotionMode.Fast));
+        Groups.Commit(group[3], 2);
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(
+            [new RepEvent(RepEventKind.StartupDone, 1, new SiteId(1)), new RepEvent(RepEventKind.StartupDone, 2, new SiteId(3))],
+            TestSite.Events(group[2].Log).Where(e => e.Kind == RepEventKind.StartupDone));
+    }
+
+    [Fact]
     public void An_older_NEWMASTER_is_dropped()
     {
         var site = StartedClient(1, 3);

@@ -39,7 +39,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
             .Where(s => s.IsPending)
             .ToList();
 
-        Assert.NotEmpty(pending);
+        // Every script may be reviewed and blessed by now; the ones still pending must at least run to their end.
         foreach (var script in pending)
         {
             Assert.All(script.Blocks, b => Assert.NotNull(b.Expected));

@@ -33,11 +33,14 @@ namespace OrleansRep.Simulation.Scenarios;
 /// <item><c>elect S [NSITES NVOTES]</c>, <c>promote S fast|checkpoint</c>, <c>sync S</c>, <c>priority S P</c>.</item>
 /// <item><c>append S N</c> (N records on S's disk, not durable), <c>flush S</c>, <c>disk S DUR</c> (flush latency).</item>
 /// <item><c>log S</c>, <c>status</c>, <c>inflight</c>: what is there now.</item>
+/// <item><c>hide TYPE ..</c> / <c>show TYPE ..</c>: leave the sends and receipts of those message types (e.g.
+/// HEARTBEAT) out of the trace from now on, or put them back; only the trace is filtered, never the run.</item>
 /// </list>
 /// </summary>
 public sealed class ScenarioRunner
 {
     private readonly List<string> _output = [];
+    private readonly HashSet<string> _hidden = new(StringComparer.Ordinal);
     private SimCluster? _cluster;
     private string _script = "";
     private int _line;
@@ -190,6 +193,10 @@ public sealed class ScenarioRunner
             case "status":
                 Status();
                 break;
+            case "hide":
+            case "show":
+                Hide(w);
+                break;
             case "inflight":
                 foreach (var m in Cluster.Network.Pending)
                 {
@@ -284,7 +291,7 @@ public sealed class ScenarioRunner
             _cluster.AddChecker(checker);
         }
 
-        _cluster.Stepped += step => _output.AddRange(TraceFormatter.Lines(step));
+        _cluster.Stepped += step => _output.AddRange(TraceFormatter.Lines(step).Where(line => !IsHidden(line)));
         _cluster.Noted += (_, text) => _output.Add(text);
         _output.Add($"{n} sites: {string.Join(", ", setups.Select(s => $"{s.Id} prio {s.Options.Priority}"))}; ack {options.AckPolicy}");
     }
@@ -392,6 +399,31 @@ public sealed class ScenarioRunner
         {
             _output.Add($"lost {from}->{to} (link cut)");
         }
+    }
+
+    private void Hide(string[] w)
+    {
+        _ = Arg(w, 1);
+        foreach (var name in w.Skip(1))
+        {
+            var type = Enum.TryParse<RepMessageType>(name.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var t) ? t : throw Error($"no message type {name}");
+            var shown = type.ToString().ToUpperInvariant();
+            _ = w[0] == "hide" ? _hidden.Add(shown) : _hidden.Remove(shown);
+        }
+
+        _output.Add(_hidden.Count == 0 ? "every message shown" : $"not shown: sends and receipts of {string.Join(", ", _hidden.Order(StringComparer.Ordinal))}");
+    }
+
+    /// <summary>A trace line "siteN send|recv TYPE ..." of a hidden type.</summary>
+    private bool IsHidden(string line)
+    {
+        if (_hidden.Count == 0)
+        {
+            return false;
+        }
+
+        var words = line.Split(' ', 4);
+        return words.Length >= 3 && words[1] is "send" or "recv" && _hidden.Contains(words[2]);
     }
 
     private void Log(SiteId id)

@@ -22,7 +22,8 @@ internal sealed class TestGroup
 
     /// <param name="count">Sites 1..count, each knowing the whole group (as if every site had joined).</param>
     /// <param name="options">Options per site id (default: Berkeley DB's defaults).</param>
-    public TestGroup(int count, Func<int, ReplicationOptions>? options = null)
+    /// <param name="stores">The log each site starts with, per site id (default: empty).</param>
+    public TestGroup(int count, Func<int, ReplicationOptions>? options = null, Func<int, MemoryReplicaStore>? stores = null)
     {
         _options = options ?? (_ => new ReplicationOptions());
         var members = Enumerable.Range(1, count)
@@ -30,7 +31,7 @@ internal sealed class TestGroup
             .ToImmutableSortedDictionary(s => s.Id, s => s);
         for (var i = 1; i <= count; i++)
         {
-            var site = new TestSite(i, _options(i), new RepPersistentState { Sites = members, MembershipVersion = 1 });
+            var site = new TestSite(i, _options(i), new RepPersistentState { Sites = members, MembershipVersion = 1 }, stores?.Invoke(i));
             _sites.Add(site);
             _consumed[site.Id] = 0;
         }

@@ -70,6 +70,17 @@ public sealed class ScenarioRunnerTests
     }
 
     [Fact]
+    public void Hide_leaves_the_sends_and_receipts_of_a_message_type_out_of_the_trace_and_show_puts_them_back()
+    {
+        var result = Run("sites 2\n----\n\nhide alive_req\n----\n\nsend 1->2 alive_req\n----\n\nsend 1->2 alive\n----\n\ndeliver\n----\n\nshow ALIVEREQ\n----\n\nsend 1->2 alive_req\n----\n\ndeliver\n----\n");
+        Assert.Equal(["not shown: sends and receipts of ALIVEREQ"], result.Outputs[1]);
+        Assert.Equal(["in flight site1->site2 ALIVEREQ from site1 gen 0 lsn [0][0]"], result.Outputs[2]); // the command's own report stays
+        Assert.Equal(["site2 recv ALIVE from site1 gen 0 lsn [0][0]"], result.Outputs[4]);
+        Assert.Equal(["every message shown"], result.Outputs[5]);
+        Assert.Equal(["site2 recv ALIVEREQ from site1 gen 0 lsn [0][0]"], result.Outputs[7]);
+    }
+
+    [Fact]
     public void Commands_to_a_crashed_site_are_reported_not_done()
     {
         var result = Run("sites 2\n----\n\ncrash 2\n----\n\nelect 2\n----\n\npropose 2 1\n----\n");
