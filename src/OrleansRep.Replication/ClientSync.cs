@@ -222,8 +222,9 @@ internal sealed class ClientSync
             return;
         }
 
-        var theirs = message.PayloadAs<RecordPayload>().Record;
-        if (theirs.Lsn != message.Lsn)
+        // A master with no record at the LSN answers VERIFY without one (RequestServer): a mismatch, so step back.
+        var theirs = message.Payload is null ? null : message.PayloadAs<RecordPayload>().Record;
+        if (theirs is not null && theirs.Lsn != message.Lsn)
         {
             throw new MalformedMessageException($"VERIFY from {message.From} for {message.Lsn} carries the record at {theirs.Lsn}");
         }
@@ -234,7 +235,7 @@ internal sealed class ClientSync
             // The local log changed under the walk: start it again from the end.
             StartSync();
         }
-        else if (mine.SameBytes(theirs))
+        else if (theirs is not null && mine.SameBytes(theirs))
         {
             OnVerifyMatch(mine);
         }
@@ -313,6 +314,12 @@ internal sealed class ClientSync
         if (commitsLost.Count > 0)
         {
             _ctx.Raise(RepEventKind.RolledBack, _ctx.Master, matchEnd, commitsLost);
+        }
+
+        // The log is now a prefix of this master's log: its generation's LSN-history entry counts for votes.
+        if (_ctx.State.SyncedGen != _ctx.Gen)
+        {
+            _ctx.Persist(s => s with { SyncedGen = _ctx.Gen });
         }
 
         _applier.Reset(); // clears the parked records too

@@ -58,9 +58,10 @@ public sealed class ClientSyncTests
 
         var actions = client.Receive(Verify(commit));
 
-        Assert.Equal(2, actions.Count);
-        Assert.IsType<ClearParked>(actions[0]);
-        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, LogPositions.After(commit), SendOptions.Anywhere);
+        Assert.Equal(3, actions.Count);
+        Assert.Equal(Gen, Assert.IsType<PersistState>(actions[0]).State.SyncedGen); // the log now follows this master
+        Assert.IsType<ClearParked>(actions[1]);
+        AssertSend(Assert.IsType<Send>(actions[2]), RepMessageType.AllReq, LogPositions.After(commit), SendOptions.Anywhere);
         Assert.True(client.Node.Applier.Accepting);
         Assert.Equal(SyncPhase.Off, client.Node.Sync.Phase);
         Assert.Equal(2, client.Store.Records.Count);
@@ -82,6 +83,24 @@ public sealed class ClientSyncTests
         Assert.Empty(truncate.CommitsLost);
         Assert.Empty(TestSite.Events(actions));
         Assert.Equal(LogPositions.After(commit), client.Store.LogEnd);
+    }
+
+    [Fact]
+    public void A_verify_without_a_record_is_a_mismatch_and_the_walk_steps_back()
+    {
+        // Berkeley DB's __rep_verify_req: a master with no record at the LSN (the client's log runs past the master's
+        // end, e.g. a deposed master with a diverged tail) sends REP_VERIFY with no data; the client's byte compare
+        // fails and it asks about its previous PERM record. Seed 436499374 left the deposed master stuck in verify.
+        var client = Client();
+        Append(client, RecordKind.Commit, RecordKind.Data, RecordKind.Commit);
+        var (c1, c2) = (client.Store.Records[0], client.Store.Records[2]);
+        client.Run(n => n.Sync.Begin());
+
+        var actions = client.Receive(FromMaster(RepMessageType.Verify, c2.Lsn));
+
+        AssertSend(Assert.IsType<Send>(Assert.Single(actions)), RepMessageType.VerifyReq, c1.Lsn, SendOptions.Anywhere);
+        Assert.Equal(0, client.Node.Dropped);
+        Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
     }
 
     [Fact]
@@ -524,6 +543,7 @@ public sealed class ClientSyncTests
         Assert.IsType<FlushLog>(done[0]);
         Assert.Equal(new FinishInternalInit(prepare.SnapshotId), done[1]);
         Assert.Equal(0, Assert.IsType<PersistState>(done[2]).State.InitSnapshotId);
+        Assert.Equal(Gen, client.Store.State.SyncedGen); // the log now follows this master
         var initDone = Assert.IsType<EmitEvent>(done[3]).Event;
         Assert.Equal(RepEventKind.InitDone, initDone.Kind);
         Assert.Equal(master.Store.LogEnd, initDone.Lsn);
@@ -630,9 +650,8 @@ public sealed class ClientSyncTests
         client.Run(n => n.Sync.Begin());
         var lsn = client.Store.Records[0].Lsn;
 
-        Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn)));
         Assert.Empty(client.Receive(FromMaster(RepMessageType.Verify, lsn, new RecordPayload(TestSite.Record(new Lsn(1, 999), RecordKind.Commit)))));
-        Assert.Equal(2, client.Node.Dropped);
+        Assert.Equal(1, client.Node.Dropped);
         Assert.Equal(SyncPhase.Verify, client.Node.Sync.Phase);
 
         var empty = Client();
