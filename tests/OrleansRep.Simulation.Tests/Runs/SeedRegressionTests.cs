@@ -19,6 +19,8 @@ public sealed class SeedRegressionTests(ITestOutputHelper output)
     // Vote data_gen counted a generation whose records the log did not reach yet (ElectorTests
     // A_generation_whose_records_the_log_does_not_reach_is_not_the_data_gen).
     [InlineData(1777905581, 4)]
+    // Failed "acknowledged writes survive" on 4fa0980, passes with the data_gen fix above.
+    [InlineData(7097, 4)]
     public void A_seed_that_once_failed_passes(int seed, int sites)
     {
         var result = Simulator.Run(new SimulatorOptions { Seed = seed, Sites = sites, RequireLiveness = false });
