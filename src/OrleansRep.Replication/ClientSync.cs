@@ -317,6 +317,12 @@ internal sealed class ClientSync
             _ctx.Raise(RepEventKind.RolledBack, _ctx.Master, matchEnd, commitsLost);
         }
 
+        // The log is now a prefix of this master's log: its generation's LSN-history entry counts for votes.
+        if (_ctx.State.SyncedGen != _ctx.Gen)
+        {
+            _ctx.Persist(s => s with { SyncedGen = _ctx.Gen });
+        }
+
         _applier.Reset(); // clears the parked records too
 
         // The master starts streaming from the match at once; a gap request for the same records meanwhile would only

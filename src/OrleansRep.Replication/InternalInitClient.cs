@@ -240,7 +240,7 @@ internal sealed class InternalInitClient(NodeContext ctx, ClientApplier applier)
         var transfer = Transfer!;
         _ctx.Emit(new FlushLog());
         _ctx.Emit(new FinishInternalInit(transfer.SnapshotId));
-        _ctx.Persist(s => s with { InitSnapshotId = 0 });
+        _ctx.Persist(s => s with { InitSnapshotId = 0, SyncedGen = _ctx.Gen });
         _ctx.Raise(RepEventKind.InitDone, _ctx.Master, transfer.LastLsn);
         Abandon();
     }

@@ -34,6 +34,14 @@ public sealed record RepPersistentState
     /// <summary>Generation of each master this log has seen, with where its records start (Berkeley DB's LSN
     /// history): the <c>data_gen</c> of a vote, and commit-token checks.</summary>
     public ImmutableList<GenerationStart> History { get; init; } = ImmutableList<GenerationStart>.Empty;
+
+    /// <summary>The newest generation whose master's log this site's log is known to follow: set when this site
+    /// becomes master, and on a client when sync with the master completes (verify match, internal init done). A
+    /// <see cref="History"/> entry is learned from NEWMASTER before sync, while the log may still hold another
+    /// lineage's records past that generation's start; Berkeley DB's LSN history is a replicated database, so a
+    /// client holds a generation's entry only once it holds the master's log there. Votes count only entries up to
+    /// this generation (see <see cref="Vote.PayloadFor"/>).</summary>
+    public uint SyncedGen { get; init; }
 }
 
 /// <summary>Generation <see cref="Gen"/> began, under <see cref="Master"/>, at <see cref="Start"/>.</summary>

@@ -112,6 +112,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             Egen = Math.Max(s.Egen, gen + 1),
             GroupEstablished = true,
             History = s.History.Count > 0 && s.History[^1].Gen >= gen ? s.History : s.History.Add(new GenerationStart(gen, _ctx.Self, start)),
+            SyncedGen = gen,
         });
         _masterThisRun = true;
         _promotionCheckpoint = 0;

@@ -19,8 +19,29 @@ internal sealed record Vote(SiteId Site, VotePayload Payload)
         var initializing = ctx.State.InitSnapshotId != 0;
         var priority = initializing ? 0 : ctx.Priority;
         var lastCommit = ctx.Store.LastPermBefore(ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
-        var history = ctx.State.History;
-        var dataGen = history.Count > 0 ? history[^1].Gen : 0;
+        var dataGen = DataGen(ctx.State, ctx.Store.LogEnd);
         return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(ctx.Self, round.Egen), round.Full);
+    }
+
+    /// <summary>
+    /// Berkeley DB's <c>data_gen</c>: the generation of the newest LSN-history entry this site's log actually holds.
+    /// An entry counts only if this site's log follows that generation's master (<see
+    /// cref="RepPersistentState.SyncedGen"/>: a client that learned of a new master but has not verified against it
+    /// still holds its old lineage's records) and reaches past where that generation's records start (a crash or a
+    /// verify truncation may have cut them off, and a client may not have received them yet). Claiming a newer
+    /// generation than the log holds would let a site without an acknowledged write outrank one with it.
+    /// </summary>
+    internal static uint DataGen(RepPersistentState state, Lsn logEnd)
+    {
+        for (var i = state.History.Count - 1; i >= 0; i--)
+        {
+            var entry = state.History[i];
+            if (entry.Gen <= state.SyncedGen && entry.Start < logEnd)
+            {
+                return entry.Gen;
+            }
+        }
+
+        return 0;
     }
 }

@@ -58,9 +58,10 @@ public sealed class ClientSyncTests
 
         var actions = client.Receive(Verify(commit));
 
-        Assert.Equal(2, actions.Count);
-        Assert.IsType<ClearParked>(actions[0]);
-        AssertSend(Assert.IsType<Send>(actions[1]), RepMessageType.AllReq, commit.Lsn, SendOptions.Anywhere); // from the match: __rep_verify_match
+        Assert.Equal(3, actions.Count);
+        Assert.Equal(Gen, Assert.IsType<PersistState>(actions[0]).State.SyncedGen); // the log now follows this master
+        Assert.IsType<ClearParked>(actions[1]);
+        AssertSend(Assert.IsType<Send>(actions[2]), RepMessageType.AllReq, commit.Lsn, SendOptions.Anywhere); // from the match: __rep_verify_match
         Assert.True(client.Node.Applier.Accepting);
         Assert.Equal(SyncPhase.Off, client.Node.Sync.Phase);
         Assert.Equal(2, client.Store.Records.Count);
@@ -542,6 +543,7 @@ public sealed class ClientSyncTests
         Assert.IsType<FlushLog>(done[0]);
         Assert.Equal(new FinishInternalInit(prepare.SnapshotId), done[1]);
         Assert.Equal(0, Assert.IsType<PersistState>(done[2]).State.InitSnapshotId);
+        Assert.Equal(Gen, client.Store.State.SyncedGen); // the log now follows this master
         var initDone = Assert.IsType<EmitEvent>(done[3]).Event;
         Assert.Equal(RepEventKind.InitDone, initDone.Kind);
         Assert.Equal(master.Store.LogEnd, initDone.Lsn);

@@ -106,7 +106,7 @@ public sealed class ElectorTests
         store.AppendLocal(RecordKind.Data, new byte[40]);
         var commit = store.AppendLocal(RecordKind.Commit, new byte[40]);
         store.AppendLocal(RecordKind.Data, new byte[40]);
-        var state = InGroup(3) with { Egen = 4, Gen = 3, History = [new GenerationStart(2, new SiteId(2), new Lsn(1, 0)), new GenerationStart(3, new SiteId(3), new Lsn(1, 0))] };
+        var state = InGroup(3) with { Egen = 4, Gen = 3, History = [new GenerationStart(2, new SiteId(2), new Lsn(1, 0)), new GenerationStart(3, new SiteId(3), new Lsn(1, 0))], SyncedGen = 3 };
         var site = new TestSite(1, null, state, store);
         site.Command(new StartReplication(RepStartRole.Client));
 
@@ -121,6 +121,56 @@ public sealed class ElectorTests
         Assert.Equal(Vote(4, nsites: 3, nvotes: 2, dataGen: 3, lastCommit: commit.Lsn, tiebreaker: VoteRanking.Tiebreaker(new SiteId(1), 4)), vote);
         Assert.False(site.Node.Applier.Accepting);
         Assert.True(site.Node.Elector.InElection);
+    }
+
+    [Fact]
+    public void A_client_that_has_not_verified_against_the_new_master_votes_with_the_data_gen_of_the_log_it_holds()
+    {
+        // Seed 436499374: the deposed gen-5 master learned of gen 8 by NEWMASTER (history entry 8 at [1][100]) while its
+        // log still ran far past that with its own gen-5 records. Voting data_gen 8 with that long log beat the site
+        // that held gen 8's acknowledged writes. Until verify matches, the log is gen 5's.
+        var store = new MemoryReplicaStore();
+        for (var i = 0; i < 6; i++)
+        {
+            store.AppendLocal(RecordKind.Commit, new byte[40]);
+        }
+
+        var gen8Start = store.Records[2].Lsn; // below this site's end of log
+        var state = InGroup(3) with
+        {
+            Gen = 8,
+            Egen = 9,
+            History = [new GenerationStart(5, new SiteId(1), new Lsn(1, 0)), new GenerationStart(8, new SiteId(3), gen8Start)],
+            SyncedGen = 5,
+        };
+        var site = new TestSite(1, null, state, store);
+        site.Command(new StartReplication(RepStartRole.Client));
+
+        var vote = Assert.IsType<VotePayload>(site.Command(new CallElection()).SendsOf(RepMessageType.Vote1).Single().Message.Payload);
+
+        Assert.Equal(5u, vote.DataGen);
+    }
+
+    [Fact]
+    public void A_generation_whose_records_the_log_does_not_reach_is_not_the_data_gen()
+    {
+        // Seed 1777905581: a client verified against the gen-6 master (whose records start at [2][...]) but had received
+        // only gen-1 records when that master crashed; voting data_gen 6 beat the old gen-1 master holding acknowledged
+        // gen-1 writes further on. Entry 6 counts once the log reaches past its start.
+        var store = new MemoryReplicaStore();
+        store.AppendLocal(RecordKind.Commit, new byte[40]);
+        var state = InGroup(3) with
+        {
+            Gen = 6,
+            Egen = 7,
+            History = [new GenerationStart(1, new SiteId(2), new Lsn(1, 0)), new GenerationStart(6, new SiteId(3), new Lsn(2, 28))],
+            SyncedGen = 6,
+        };
+
+        Assert.Equal(1u, Vote.DataGen(state, store.LogEnd));
+        Assert.Equal(6u, Vote.DataGen(state, new Lsn(2, 29)));
+        Assert.Equal(1u, Vote.DataGen(state, new Lsn(2, 28))); // the entry's own start: nothing of gen 6 held yet
+        Assert.Equal(0u, Vote.DataGen(state with { SyncedGen = 0 }, store.LogEnd));
     }
 
     [Fact]

@@ -57,6 +57,7 @@ public sealed class RolesTests
         Assert.Equal(new SiteId(1), state.Master);
         Assert.True(state.GroupEstablished);
         Assert.Equal(new GenerationStart(7, new SiteId(1), store.LogEnd), state.History[^1]);
+        Assert.Equal(7u, state.SyncedGen); // its log is this generation's master's log
         var send = (Send)actions[newMaster];
         Assert.True(send.To.IsBroadcast);
         Assert.Equal(7u, send.Message.Gen);
@@ -147,6 +148,7 @@ public sealed class RolesTests
         Assert.Equal(new SiteId(2), persisted.Master);
         Assert.Equal(4u, persisted.Egen);
         Assert.Equal(new GenerationStart(3, new SiteId(2), new Lsn(1, 100)), persisted.History[^1]);
+        Assert.Equal(0u, persisted.SyncedGen); // not before its log is verified against the new master's
         Assert.Equal(new SiteId(2), Assert.Single(first.OfType<EmitEvent>()).Event.Site);
 
         Assert.Empty(site.Receive(Of(RepMessageType.NewMaster, 2, 3, new NewMasterPayload(new Lsn(1, 100)), new Lsn(1, 500))));

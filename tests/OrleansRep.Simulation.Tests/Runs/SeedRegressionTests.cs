@@ -21,6 +21,25 @@ public sealed class SeedRegressionTests
         Assert.True(result.Passed, $"seed {seed}: {result.Failure} | replay: {result.Replay}");
     }
 
+    /// <summary>Safety seeds, replayed as <c>orep sim --seed S --sites K</c> does (liveness not required).</summary>
+    [Theory]
+    // Vote data_gen counted an LSN-history entry learned from NEWMASTER before verify matched (ElectorTests
+    // A_client_that_has_not_verified_against_the_new_master_votes_with_the_data_gen_of_the_log_it_holds).
+    [InlineData(436499374, 3)]
+    [InlineData(436499317, 3)]
+    [InlineData(436499345, 7)]
+    // Vote data_gen counted a generation whose records the log did not reach yet (ElectorTests
+    // A_generation_whose_records_the_log_does_not_reach_is_not_the_data_gen).
+    [InlineData(1777905581, 4)]
+    // Failed "acknowledged writes survive" on 4fa0980, passes with the data_gen fix above.
+    [InlineData(7097, 4)]
+    public void A_seed_that_once_lost_an_acknowledged_write_passes_every_invariant(int seed, int sites)
+    {
+        var result = Simulator.Run(new SimulatorOptions { Seed = seed, Sites = sites, RequireLiveness = false });
+
+        Assert.True(result.Passed, $"seed {seed}: {result.Failure} | replay: {result.Replay}");
+    }
+
     /// <summary>Replayed as <c>orep sim --seed S --steps 1000 --quiet 2s</c> does.</summary>
     [Theory]
     // STARTUPDONE raised twice in one gen when a client re-adopted the same gen's master (Roles must expect start-up
