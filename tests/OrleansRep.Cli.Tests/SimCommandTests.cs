@@ -43,14 +43,15 @@ public sealed partial class SimCommandTests
     [Fact]
     public async Task A_failed_seed_gets_one_line_with_its_replay_command_and_a_failure_exit_code()
     {
-        // While the protocol parts are stubs no group converges, so requiring liveness fails every seed.
+        // No quiet period at all: the last writes are still on the wire when convergence is checked, so requiring
+        // liveness fails every seed, whatever the protocol does.
         using var orep = new ProcessFixture();
-        var run = await orep.RunAsync("sim", "--seed", "8", "--seeds", "2", "--steps", "200", "--quiet", "500ms", "--liveness");
+        var run = await orep.RunAsync("sim", "--seed", "8", "--seeds", "2", "--steps", "200", "--quiet", "0ms", "--liveness");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         var failures = run.Stdout.Split('\n').Where(l => l.StartsWith("FAIL ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, failures.Count);
-        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 500ms --liveness$", failures[0]);
+        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 0us --liveness$", failures[0]);
         Assert.Contains("seeds 8..9: 0 passed, 2 failed", run.Stdout, StringComparison.Ordinal);
     }
 
