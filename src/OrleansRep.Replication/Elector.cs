@@ -123,6 +123,46 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
     }
 
+    /// <summary>
+    /// The connection to <paramref name="peer"/> came up (<see cref="Inputs.PeerConnected"/>). A client re-announces
+    /// itself to its master, or to any peer when it knows no master, with MASTER_REQ: a master answers NEWMASTER with
+    /// its end of log, which makes a client behind it ask for the missing tail (<see cref="Roles"/>, NEWMASTER from
+    /// the same master) even when the master writes nothing more and heartbeats are off.
+    /// </summary>
+    public void OnPeerConnected(SiteId peer)
+    {
+        if (_ctx.Role != RepRole.Client)
+        {
+            return; // a master learns of a client from its NEWCLIENT / MASTER_REQ
+        }
+
+        if (_ctx.Master == peer || _ctx.Master.IsNone)
+        {
+            _ctx.Send(Destination.To(peer), RepMessageType.MasterReq, _ctx.Store.LogEnd);
+        }
+    }
+
+    /// <summary>
+    /// The connection to <paramref name="peer"/> was lost (<see cref="Inputs.PeerDisconnected"/>). A client that
+    /// loses its master does what the heartbeat monitor does: forget it, MASTER_FAILURE, a fast election with
+    /// elections on (repmgr_net.c). Anything else (a master losing a client, a client losing a client) changes
+    /// nothing here.
+    /// </summary>
+    public void OnPeerDisconnected(SiteId peer)
+    {
+        if (_ctx.Role != RepRole.Client || _ctx.Master.IsNone || _ctx.Master != peer)
+        {
+            return;
+        }
+
+        _heartbeats.ForgetMaster();
+        if (_ctx.Options.Elections && _round is null)
+        {
+            Start(0, 0, fast: true); // the lost master will not vote
+            SeekMaster(); // if the election could not start (a lease grant), try again later
+        }
+    }
+
     /// <summary>Every message that passed the generation checks (called by <see cref="ReplicationNode"/>): traffic
     /// from the master resets the heartbeat monitor; a message stamped "group established" teaches this site so.</summary>
     public void OnTraffic(RepMessage message)
