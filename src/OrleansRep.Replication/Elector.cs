@@ -32,6 +32,11 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>The election generation this site votes in now: the round's, else the next one (persisted).</summary>
     public uint CurrentEgen => _round?.Egen ?? _ctx.State.Egen;
 
+    /// <summary>Verifying against a new master: the log may end in records no master of its generation wrote, so this
+    /// site votes at priority 0 (see <see cref="Vote.PayloadFor"/>). Only the verify phase for now: internal init is
+    /// covered by its persisted marker, and an Update phase not yet begun has an empty log (nothing to lose).</summary>
+    private bool Recovering => _roles.Sync.Phase == SyncPhase.Verify;
+
     /// <summary>The election under way (for tests and status).</summary>
     internal ElectionRound? Round => _round;
 
@@ -265,7 +270,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roles.Applier.HeldByElection = true;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
-        var vote = Vote.PayloadFor(_ctx, _round);
+        var vote = Vote.PayloadFor(_ctx, _round, Recovering);
         _round.Tally(new Vote(_ctx.Self, vote));
         _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
         EndPhase1IfDone();
@@ -339,7 +344,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
-            var own = Vote.PayloadFor(_ctx, round);
+            var own = Vote.PayloadFor(_ctx, round, Recovering);
             _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
         }
 
@@ -433,7 +438,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
         // Losers wait twice the timeout for the winner's NEWMASTER.
         round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
-        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round));
+        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round, Recovering));
     }
 
     private void WinIfElected()

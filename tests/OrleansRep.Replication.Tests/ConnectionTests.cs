@@ -125,3 +125,27 @@ public sealed class ConnectionTests
         Assert.Empty(site.Step(new PeerDisconnected(S1)));
     }
 }
+
+public sealed class VerifyingVoteTests
+{
+    [Fact]
+    public void A_client_verifying_against_a_new_master_that_it_loses_votes_at_priority_0()
+    {
+        // Seed 248: a former master rejoined as client with its own generation's tail not yet rolled back; its master
+        // crashed mid-verify and it won the fast election with that tail (credited to the new generation), losing
+        // acknowledged writes. Berkeley DB: a client in a recovery mode of any kind votes at priority 0 (rep069).
+        var store = new MemoryReplicaStore();
+        store.AppendLocal(RecordKind.Data, new byte[40]);
+        store.AppendLocal(RecordKind.Commit, new byte[40]);
+        var client = new TestSite(2, state: Groups.Client().Node.State, store: store);
+        var newMaster = new SiteId(3);
+        var joined = client.Receive(new RepMessage(RepMessageType.NewMaster, newMaster, Groups.Gen + 1, store.LogEnd, Payload: new NewMasterPayload(store.LogEnd)));
+        Assert.Single(joined.SendsOf(RepMessageType.VerifyReq));
+
+        var actions = client.Step(new PeerDisconnected(newMaster));
+
+        var vote = (VotePayload)Assert.Single(actions.SendsOf(RepMessageType.Vote1)).Message.Payload!;
+        Assert.Equal(0, vote.Priority);
+        Assert.False(vote.Electable);
+    }
+}
