@@ -32,6 +32,11 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>The election generation this site votes in now: the round's, else the next one (persisted).</summary>
     public uint CurrentEgen => _round?.Egen ?? _ctx.State.Egen;
 
+    /// <summary>Verifying against a new master: the log may end in records no master of its generation wrote, so this
+    /// site votes at priority 0 (see <see cref="Vote.PayloadFor"/>). Only the verify phase for now: internal init is
+    /// covered by its persisted marker, and an Update phase not yet begun has an empty log (nothing to lose).</summary>
+    private bool Recovering => _roles.Sync.Phase == SyncPhase.Verify;
+
     /// <summary>The election under way (for tests and status).</summary>
     internal ElectionRound? Round => _round;
 
@@ -120,6 +125,46 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             {
                 Start(0, 0, fast: false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The connection to <paramref name="peer"/> came up (<see cref="Inputs.PeerConnected"/>). A client re-announces
+    /// itself to its master, or to any peer when it knows no master, with MASTER_REQ: a master answers NEWMASTER with
+    /// its end of log, which makes a client behind it ask for the missing tail (<see cref="Roles"/>, NEWMASTER from
+    /// the same master) even when the master writes nothing more and heartbeats are off.
+    /// </summary>
+    public void OnPeerConnected(SiteId peer)
+    {
+        if (_ctx.Role != RepRole.Client)
+        {
+            return; // a master learns of a client from its NEWCLIENT / MASTER_REQ
+        }
+
+        if (_ctx.Master == peer || _ctx.Master.IsNone)
+        {
+            _ctx.Send(Destination.To(peer), RepMessageType.MasterReq, _ctx.Store.LogEnd);
+        }
+    }
+
+    /// <summary>
+    /// The connection to <paramref name="peer"/> was lost (<see cref="Inputs.PeerDisconnected"/>). A client that
+    /// loses its master does what the heartbeat monitor does: forget it, MASTER_FAILURE, a fast election with
+    /// elections on (repmgr_net.c). Anything else (a master losing a client, a client losing a client) changes
+    /// nothing here.
+    /// </summary>
+    public void OnPeerDisconnected(SiteId peer)
+    {
+        if (_ctx.Role != RepRole.Client || _ctx.Master.IsNone || _ctx.Master != peer)
+        {
+            return;
+        }
+
+        _heartbeats.ForgetMaster();
+        if (_ctx.Options.Elections && _round is null)
+        {
+            Start(0, 0, fast: true); // the lost master will not vote
+            SeekMaster(); // if the election could not start (a lease grant), try again later
         }
     }
 
@@ -225,7 +270,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roles.Applier.HeldByElection = true;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
-        var vote = Vote.PayloadFor(_ctx, _round);
+        var vote = Vote.PayloadFor(_ctx, _round, Recovering);
         _round.Tally(new Vote(_ctx.Self, vote));
         _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
         EndPhase1IfDone();
@@ -299,7 +344,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
-            var own = Vote.PayloadFor(_ctx, round);
+            var own = Vote.PayloadFor(_ctx, round, Recovering);
             _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
         }
 
@@ -393,7 +438,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
         // Losers wait twice the timeout for the winner's NEWMASTER.
         round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
-        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round));
+        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round, Recovering));
     }
 
     private void WinIfElected()

@@ -52,10 +52,17 @@ internal sealed class Heartbeats(NodeContext ctx, Roles roles)
             return false;
         }
 
+        ForgetMaster();
+        return true;
+    }
+
+    /// <summary>The client's master is gone (silent too long, or its connection was lost): forget it and raise
+    /// MASTER_FAILURE.</summary>
+    public void ForgetMaster()
+    {
         var lost = _ctx.Master;
         _ctx.Persist(s => s with { Master = SiteId.None });
         _ctx.Raise(RepEventKind.MasterFailure, lost);
-        return true;
     }
 
     /// <summary>A heartbeat of this site's generation. Only masters send them: at a master it reveals a duplicate;

@@ -104,6 +104,20 @@ public sealed class ReplicationNode
                 Roles.OnCompleted(completed);
                 Sync.OnCompleted(completed);
                 break;
+            case PeerConnected connected:
+                if (connected.Peer != _ctx.Self && !connected.Peer.IsNone)
+                {
+                    Elector.OnPeerConnected(connected.Peer);
+                }
+
+                break;
+            case PeerDisconnected disconnected:
+                if (disconnected.Peer != _ctx.Self && !disconnected.Peer.IsNone)
+                {
+                    Elector.OnPeerDisconnected(disconnected.Peer);
+                }
+
+                break;
             case Command command:
                 try
                 {

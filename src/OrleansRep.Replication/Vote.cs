@@ -11,13 +11,16 @@ internal sealed record Vote(SiteId Site, VotePayload Payload)
 
     /// <summary>
     /// What this site says in <paramref name="round"/>: its priority (0, and not electable, during internal init:
-    /// its data is incomplete, but it still votes so the count is right), the gen of its newest LSN-history entry,
+    /// its data is incomplete, but it still votes so the count is right; likewise while <paramref name="recovering"/>,
+    /// i.e. verifying against a new master: before verify finds the common point its log may end in records no
+    /// master wrote, which its LSN-history already credits to the new generation. Berkeley DB: a client in a recovery
+    /// mode of any kind votes at priority 0, test rep069), the gen of its newest LSN-history entry,
     /// its last commit or checkpoint (not the end of its log), and its tiebreaker for the round's egen.
     /// </summary>
-    public static VotePayload PayloadFor(NodeContext ctx, ElectionRound round)
+    public static VotePayload PayloadFor(NodeContext ctx, ElectionRound round, bool recovering)
     {
         var initializing = ctx.State.InitSnapshotId != 0;
-        var priority = initializing ? 0 : ctx.Priority;
+        var priority = initializing || recovering ? 0 : ctx.Priority;
         var lastCommit = ctx.Store.LastPermBefore(ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
         var dataGen = DataGen(ctx.State, ctx.Store.LogEnd);
         return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(ctx.Self, round.Egen), round.Full);

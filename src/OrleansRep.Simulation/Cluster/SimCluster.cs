@@ -31,6 +31,7 @@ public sealed class SimCluster : ISiteDirectory
     private readonly PriorityQueue<SimWork, (long Time, long Seq)> _work = new();
     private readonly List<IInvariantChecker> _checkers = [];
     private readonly List<ISiteView> _views;
+    private readonly HashSet<(SiteId A, SiteId B)> _connected = [];
     private long _workSeq;
     private long _nextProposal;
 
@@ -55,6 +56,12 @@ public sealed class SimCluster : ISiteDirectory
         _ids = [.. _sites.Keys];
         _views = [.. _sites.Values];
         Network = new SimNetwork(this, networkRandom, faults, Faults);
+        Network.LinksChanged += UpdateConnections;
+        foreach (var (a, b) in Pairs())
+        {
+            _connected.Add((a, b)); // every site up, no link cut: connected from the start (nothing to report)
+        }
+
         foreach (var site in _sites.Values)
         {
             ScheduleTick(site);
@@ -296,6 +303,7 @@ public sealed class SimCluster : ISiteDirectory
         site.Crash();
         Faults.Add(FaultKind.Crash);
         Noted?.Invoke(Now, $"crash {id}");
+        UpdateConnections();
     }
 
     /// <summary>Restarts a crashed site in <paramref name="role"/>.</summary>
@@ -312,6 +320,57 @@ public sealed class SimCluster : ISiteDirectory
         Noted?.Invoke(Now, $"restart {id} {role.ToString().ToLowerInvariant()}");
         ScheduleTick(site);
         Start(id, role);
+        UpdateConnections();
+    }
+
+    /// <summary>Whether the host of <paramref name="a"/> has a connection to <paramref name="b"/>: both are up and
+    /// messages can flow both ways (neither direction of the link is cut).</summary>
+    public bool IsConnected(SiteId a, SiteId b) => _connected.Contains(a < b ? (a, b) : (b, a));
+
+    /// <summary>
+    /// Recomputes the connections after a crash, a restart or a change of cut links and tells each site that is up
+    /// about each of its connections that changed (<see cref="PeerConnected"/> / <see cref="PeerDisconnected"/>), as a
+    /// Replication Manager host sees them (a crashed site is told nothing; its restarted node starts unconnected and is
+    /// told of every peer it reaches). A connection is up when both sites are up and neither direction is cut.
+    /// </summary>
+    public void UpdateConnections()
+    {
+        foreach (var (a, b) in Pairs())
+        {
+            var up = _sites[a].IsUp && _sites[b].IsUp && !Network.IsCut(a, b) && !Network.IsCut(b, a);
+            if (up == _connected.Contains((a, b)))
+            {
+                continue;
+            }
+
+            if (up)
+            {
+                _connected.Add((a, b));
+            }
+            else
+            {
+                _connected.Remove((a, b));
+            }
+
+            foreach (var (self, peer) in new[] { (a, b), (b, a) })
+            {
+                if (_sites[self].IsUp)
+                {
+                    StepSite(_sites[self], up ? new PeerConnected(peer) : new PeerDisconnected(peer));
+                }
+            }
+        }
+    }
+
+    private IEnumerable<(SiteId A, SiteId B)> Pairs()
+    {
+        for (var i = 0; i < _ids.Count; i++)
+        {
+            for (var j = i + 1; j < _ids.Count; j++)
+            {
+                yield return (_ids[i], _ids[j]);
+            }
+        }
     }
 
     /// <summary>Makes a site's disk <paramref name="factor"/> times slower until <paramref name="until"/>.</summary>

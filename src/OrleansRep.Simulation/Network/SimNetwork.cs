@@ -50,6 +50,10 @@ public sealed class SimNetwork
 
     public int MaxInFlightPerLink { get; }
 
+    /// <summary>Raised after a partition, a one-way cut or a heal changed which links are cut (the host recomputes
+    /// its connections, see <see cref="Cluster.SimCluster"/>).</summary>
+    public event Action? LinksChanged;
+
     public FaultCounter Counter { get; }
 
     public NetworkFaults Faults
@@ -199,6 +203,7 @@ public sealed class SimNetwork
         }
 
         Counter.Add(FaultKind.Partition);
+        LinksChanged?.Invoke();
     }
 
     /// <summary>Cuts one direction of one link: <paramref name="from"/> can no longer reach <paramref name="to"/>.</summary>
@@ -206,6 +211,7 @@ public sealed class SimNetwork
     {
         _cut.Add((from, to));
         Counter.Add(FaultKind.OneWayPartition);
+        LinksChanged?.Invoke();
     }
 
     /// <summary>Restores every link.</summary>
@@ -215,6 +221,7 @@ public sealed class SimNetwork
         {
             _cut.Clear();
             Counter.Add(FaultKind.Heal);
+            LinksChanged?.Invoke();
         }
     }
 

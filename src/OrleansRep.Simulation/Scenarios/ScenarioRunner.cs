@@ -135,8 +135,8 @@ public sealed class ScenarioRunner
                 break;
             case "cut":
                 var (cutFrom, cutTo) = Link(w, 1);
+                Cluster.Note($"cut {cutFrom}->{cutTo}"); // before the connection events the cut causes
                 Cluster.Network.CutOneWay(cutFrom, cutTo);
-                Cluster.Note($"cut {cutFrom}->{cutTo}");
                 break;
             case "heal":
                 Cluster.Network.Heal();
@@ -364,8 +364,8 @@ public sealed class ScenarioRunner
             throw Error("partition needs groups separated by '|', e.g. 'partition 1 | 2 3'");
         }
 
+        Cluster.Note($"partition {string.Join(" | ", groups.Select(g => string.Join(' ', g)))}"); // before its connection events
         Cluster.Network.Partition(groups);
-        Cluster.Note($"partition {string.Join(" | ", groups.Select(g => string.Join(' ', g)))}");
     }
 
     private void Send(string[] w)

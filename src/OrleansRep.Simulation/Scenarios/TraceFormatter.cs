@@ -40,6 +40,12 @@ public static class TraceFormatter
             case Completed completed:
                 yield return $"{site} completed #{completed.ActionId}{(completed.Succeeded ? "" : " failed")}";
                 break;
+            case PeerConnected connected:
+                yield return $"{site} connected to {connected.Peer}";
+                break;
+            case PeerDisconnected disconnected:
+                yield return $"{site} disconnected from {disconnected.Peer}";
+                break;
         }
 
         foreach (var action in step.Actions)

@@ -125,7 +125,9 @@ public sealed class SimClusterTests
         cluster.RunUntil(100_000);
 
         Assert.All(steps, s => Assert.Equal(S1, s.Site));
-        Assert.Equal(10, steps.Count);
+        Assert.Equal(new PeerDisconnected(S2), steps[0].Input); // the crash broke the connection
+        Assert.Equal(10, steps.Skip(1).Count(s => s.Input is Tick));
+        Assert.Equal(11, steps.Count);
         Assert.Equal(1, cluster.LostToDownSites);
         Assert.Equal(LogPositions.StartOfFile(1), cluster[S2].Store.LogEnd);
     }
@@ -147,9 +149,13 @@ public sealed class SimClusterTests
         Assert.NotSame(before, site.Node);
         Assert.Same(site.Store.State, site.Node.State);
         Assert.Equal([S1, S2, S3], site.Node.State.Sites.Keys);
-        Assert.Equal(new Tick(50_000), steps[^2].Input);
-        Assert.Equal(new Command(new StartReplication(RepStartRole.Election)), steps[^1].Input);
-        Assert.Equal(S2, steps[^1].Site);
+        // Booted (a tick, then the start), then connected to each peer that is up.
+        Assert.Equal(
+            [new PeerConnected(S2), new PeerConnected(S1), new PeerConnected(S3), new PeerConnected(S2)],
+            steps[^4..].Select(s => s.Input));
+        Assert.Equal(new Tick(50_000), steps[^6].Input);
+        Assert.Equal(new Command(new StartReplication(RepStartRole.Election)), steps[^5].Input);
+        Assert.Equal(S2, steps[^5].Site);
         Assert.Equal(1, cluster.Faults[FaultKind.Restart]);
 
         // Ticks resume from the site's clock at the restart.

@@ -63,7 +63,9 @@ public sealed class ScenarioRunnerTests
     public void Partitions_and_cuts_lose_the_messages_that_cross_them()
     {
         var result = Run("sites 3\n----\n\npartition 1 | 2 3\n----\n\nsend 1->2 alive_req\n----\n\ncut 2->3\n----\n\nsend 3->2 alive_req\n----\n\nsend 2->3 alive_req\n----\n\ndeliver\n----\n");
-        Assert.Equal(["partition site1 | site2 site3"], result.Outputs[1]);
+        Assert.Equal(
+            ["partition site1 | site2 site3", "site1 disconnected from site2", "site2 disconnected from site1", "site1 disconnected from site3", "site3 disconnected from site1"],
+            result.Outputs[1]);
         Assert.Equal(["lost site1->site2 (link cut)"], result.Outputs[2]);
         Assert.Equal(["lost site2->site3 (link cut)"], result.Outputs[5]);
         Assert.Equal(["site2 recv ALIVEREQ from site3 gen 0 lsn [0][0]"], result.Outputs[6]);
