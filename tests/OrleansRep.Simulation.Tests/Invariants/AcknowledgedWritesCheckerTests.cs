@@ -113,4 +113,32 @@ public sealed class AcknowledgedWritesCheckerTests
         _next.Store.ArchiveBefore(2);
         _checker.Check(Steps.Of(_next), [_old, _next]);
     }
+
+    [Fact]
+    public void A_master_whose_log_internal_init_left_empty_holds_the_older_writes_in_its_snapshot()
+    {
+        // Seed 1795: a client's internal init ended at the master's end of log, a crash lost every record after it,
+        // and the client became master with an empty log: First is Lsn.Zero, yet what precedes the init point is in
+        // the snapshot's pages, not in the log.
+        AckOnOldMaster();
+        var initialized = new FakeSite(3) { Gen = 1 };
+        initialized.Store.Carry([new Replication.Actions.BeginInternalInit(7, _old.Store.LogEnd)]);
+        initialized.Store.Crash();
+        initialized.Role = RepRole.Master;
+        initialized.Gen = 2;
+        _old.Role = RepRole.Client;
+
+        _checker.Check(Steps.Of(initialized), [_old, _next, initialized]);
+    }
+
+    [Fact]
+    public void A_master_with_an_empty_log_from_the_start_is_still_checked()
+    {
+        var lsn = AckOnOldMaster();
+        var fresh = new FakeSite(3) { Role = RepRole.Master, Gen = 2 };
+        _old.Role = RepRole.Client;
+
+        var e = Assert.Throws<InvariantViolationException>(() => _checker.Check(Steps.Of(fresh), [_old, _next, fresh]));
+        Assert.Contains($"has no record at {lsn}", e.Message, StringComparison.Ordinal);
+    }
 }
