@@ -437,8 +437,20 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
 
         // Losers wait twice the timeout for the winner's NEWMASTER.
+        // A client mid-verify votes unelectable only because its tail is not verified yet; the data generations it
+        // counts and the commits before its tail are sound. If the winner is behind it (an older data generation,
+        // or the same one ending earlier), the winner may lack writes acknowledged in them, and this client may be
+        // the only voter holding them: it withholds its VOTE2 and the election fails and is retried, instead of
+        // making that site master (seeds 37, 1853).
+        var mine = Vote.PayloadFor(_ctx, round, Recovering);
+        if (Recovering && (mine.DataGen > winner.Payload.DataGen || (mine.DataGen == winner.Payload.DataGen && mine.LastCommit > winner.Payload.LastCommit)))
+        {
+            Fail();
+            return;
+        }
+
         round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
-        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, Vote.PayloadFor(_ctx, round, Recovering));
+        _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, mine);
     }
 
     private void WinIfElected()

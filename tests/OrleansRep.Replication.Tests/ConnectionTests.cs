@@ -148,4 +148,28 @@ public sealed class VerifyingVoteTests
         Assert.Equal(0, vote.Priority);
         Assert.False(vote.Electable);
     }
+
+    [Theory]
+    [InlineData(0u, false)] // an empty log (seed 37): no VOTE2, the election fails
+    [InlineData(99u, true)] // a newer data generation than this client holds: it gets the VOTE2
+    public void A_verifying_client_gives_its_VOTE2_only_to_a_winner_whose_log_is_not_behind_its_own(uint winnerDataGen, bool votes)
+    {
+        // Seeds 37, 1853 (and 4, 56, 640, 1136, 1487, 1672, 1775): the only site left holding acknowledged writes was
+        // verifying against a master that then failed, so it voted unelectable; it still sent its VOTE2 to the
+        // electable site with the older data generation (or the shorter log), which became master without them.
+        var store = new MemoryReplicaStore();
+        store.AppendLocal(RecordKind.Data, new byte[40]);
+        store.AppendLocal(RecordKind.Commit, new byte[40]);
+        var client = new TestSite(2, state: Groups.Client().Node.State, store: store);
+        var newMaster = new SiteId(3);
+        client.Receive(new RepMessage(RepMessageType.NewMaster, newMaster, Groups.Gen + 1, store.LogEnd, Payload: new NewMasterPayload(store.LogEnd)));
+        var own = (VotePayload)Assert.Single(client.Step(new PeerDisconnected(newMaster)).SendsOf(RepMessageType.Vote1)).Message.Payload!;
+        Assert.False(own.Electable);
+
+        var phase1 = client.Receive(Vote1(1, Vote(own.Egen, own.Nsites, own.Nvotes, dataGen: winnerDataGen))).ToList();
+        phase1.AddRange(client.Advance(new ReplicationOptions().ElectionTimeout));
+
+        Assert.Equal(votes, phase1.SendsOf(RepMessageType.Vote2).Any());
+        Assert.Equal(!votes, phase1.EventKinds().Contains(RepEventKind.ElectionFailed));
+    }
 }

@@ -42,6 +42,17 @@ public sealed class SeedRegressionTests
     // checked for records that are in its snapshot (AcknowledgedWritesCheckerTests
     // A_master_whose_log_internal_init_left_empty_holds_the_older_writes_in_its_snapshot).
     [InlineData(1795, 3)]
+    // A client mid-verify (unelectable) held acknowledged writes the phase-1 winner lacked and still sent it its VOTE2
+    // (VerifyingVoteTests A_verifying_client_gives_its_VOTE2_only_to_a_winner_whose_log_is_not_behind_its_own).
+    [InlineData(4, 4)]
+    [InlineData(37, 3)]
+    [InlineData(56, 3)]
+    [InlineData(640, 3)]
+    [InlineData(1136, 3)]
+    [InlineData(1487, 3)]
+    [InlineData(1672, 3)]
+    [InlineData(1775, 3)]
+    [InlineData(1853, 3)]
     public void A_seed_that_once_lost_an_acknowledged_write_passes_every_invariant(int seed, int sites)
     {
         var result = Simulator.Run(new SimulatorOptions { Seed = seed, Sites = sites, RequireLiveness = false });
