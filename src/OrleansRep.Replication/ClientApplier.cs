@@ -30,11 +30,7 @@ internal sealed class ClientApplier
     private const int MaxEarlyNewFiles = 16;
     private Lsn _ready;
 
-    /// <summary>The end of the master's log as its NEWMASTER announced it (zero: not known). A client whose log ends
-    /// before it lacks records even when no later record has come to reveal the gap (the tail of a stream was lost).</summary>
-    private Lsn _masterEnd;
-    private SiteId _masterEndFrom;
-    private uint _masterEndGen;
+    private readonly AnnouncedMasterEnd _masterEnd = new();
     private int _parkedThisStep;
     private Lsn _checkpointSyncLsn;
     private bool _expectStartup;
@@ -228,10 +224,7 @@ internal sealed class ClientApplier
             return;
         }
 
-        if (MasterEnd < masterLogEnd)
-        {
-            (_masterEnd, _masterEndFrom, _masterEndGen) = (masterLogEnd, _ctx.Master, _ctx.Gen);
-        }
+        _masterEnd.Announce(masterLogEnd, _ctx.Master, _ctx.Gen);
 
         if (!Accepting)
         {
@@ -245,9 +238,8 @@ internal sealed class ClientApplier
         }
     }
 
-    /// <summary>The end of the current master's log as it last announced it; zero when not known for this master and
-    /// generation.</summary>
-    private Lsn MasterEnd => _masterEndFrom == _ctx.Master && _masterEndGen == _ctx.Gen ? _masterEnd : Lsn.Zero;
+    /// <summary>The end of the current master's log as it last announced it; zero when not known.</summary>
+    private Lsn MasterEnd => _masterEnd.For(_ctx.Master, _ctx.Gen);
 
     /// <summary>Forgets gap state and parked records (a new master, or sync reset the log).</summary>
     public void Reset()

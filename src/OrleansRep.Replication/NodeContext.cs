@@ -74,8 +74,9 @@ internal sealed class NodeContext(SiteId self, ReplicationOptions options, IRepl
         Emit(new PersistState(next));
     }
 
-    /// <summary>A message from this site in its generation, stamped as <see cref="Send"/> stamps it (for senders that
-    /// set more of it, e.g. <see cref="RepMessage.LeaseTime"/>, before emitting it themselves).</summary>
+    /// <summary>A message from this site in its generation, stamped "group established" once the group has had a master
+    /// (what <see cref="Send"/> sends; senders that set more of it, e.g. <see cref="RepMessage.LeaseTime"/>, emit it
+    /// themselves).</summary>
     public RepMessage NewMessage(RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None)
     {
         if (State.GroupEstablished)
@@ -86,15 +87,8 @@ internal sealed class NodeContext(SiteId self, ReplicationOptions options, IRepl
         return new RepMessage(type, Self, Gen, lsn, control, payload);
     }
 
-    public void Send(Destination to, RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None, SendOptions flags = SendOptions.None)
-    {
-        if (State.GroupEstablished)
-        {
-            control |= RepControl.GroupEstablished;
-        }
-
-        Emit(new Send(to, new RepMessage(type, Self, Gen, lsn, control, payload), flags));
-    }
+    public void Send(Destination to, RepMessageType type, Lsn lsn, RepPayload? payload = null, RepControl control = RepControl.None, SendOptions flags = SendOptions.None) =>
+        Emit(new Send(to, NewMessage(type, lsn, payload, control), flags));
 
     public void Raise(RepEventKind kind, SiteId site = default, Lsn lsn = default, IReadOnlyList<Lsn>? commits = null) =>
         Emit(new EmitEvent(new RepEvent(kind, Gen, site, lsn, commits)));
