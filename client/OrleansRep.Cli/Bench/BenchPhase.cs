@@ -21,4 +21,8 @@ public sealed record BenchPhase(
 
     [JsonPropertyName("gc_gen2")]
     public int GcGen2 { get; init; }
+
+    /// <summary>Milliseconds the garbage collector paused the process during the phase.</summary>
+    [JsonPropertyName("gc_pause_ms")]
+    public double GcPauseMs { get; init; }
 }

@@ -42,15 +42,16 @@ public static class EngineBenchmark
     private static BenchPhase Measure(TextWriter progress, Func<BenchPhase> run)
     {
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var (gen0, gen2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+        var (gen0, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var phase = run();
         phase = phase with
         {
             AllocBytesPerOp = Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Math.Max(1, phase.Ops), 1),
             GcGen0 = GC.CollectionCount(0) - gen0,
             GcGen2 = GC.CollectionCount(2) - gen2,
+            GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - paused).TotalMilliseconds, 1),
         };
-        progress.WriteLine($"{phase.Name,-16} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us  {phase.AllocBytesPerOp,8:F0} B/op  gc {phase.GcGen0}/{phase.GcGen2}");
+        progress.WriteLine($"{phase.Name,-16} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us  {phase.AllocBytesPerOp,8:F0} B/op  gc {phase.GcGen0}/{phase.GcGen2} {phase.GcPauseMs:F0} ms");
         return phase;
     }
 
