@@ -133,12 +133,22 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// itself to its master, or to any peer when it knows no master, with MASTER_REQ: a master answers NEWMASTER with
     /// its end of log, which makes a client behind it ask for the missing tail (<see cref="Roles"/>, NEWMASTER from
     /// the same master) even when the master writes nothing more and heartbeats are off.
+    /// A master greets the peer with NEWMASTER. When a partition heals, two masters (one from each side) would
+    /// otherwise never hear of each other while both are idle: the greeting of the newer-generation master makes the
+    /// older one step down and follow it, equal generations are a DUPMASTER for both, and a client of the older
+    /// master moves to the newer one. The older master's greeting is dropped by sites of a newer generation.
     /// </summary>
     public void OnPeerConnected(SiteId peer)
     {
+        if (_ctx.IsMaster)
+        {
+            _roles.AnnounceMasterTo(peer);
+            return;
+        }
+
         if (_ctx.Role != RepRole.Client)
         {
-            return; // a master learns of a client from its NEWCLIENT / MASTER_REQ
+            return;
         }
 
         if (_ctx.Master == peer || _ctx.Master.IsNone)
@@ -449,7 +459,11 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             return;
         }
 
+        // The vote promises the winner this site's log ends here: from now on it follows no master of an older
+        // generation (see RepPersistentState.VotedEgen), its current one included, until a master of this election's
+        // generation or a newer one announces itself.
         round.EnterPhase2(_ctx.Now + (2 * NodeContext.Micros(_ctx.Options.ElectionTimeout)));
+        _ctx.Persist(s => s with { VotedEgen = Math.Max(s.VotedEgen, round.Egen), Master = SiteId.None });
         _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, mine);
     }
 
@@ -464,11 +478,19 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     }
 
     /// <summary>The election failed (too few voters, no electable site, or no VOTE2s / NEWMASTER in time):
-    /// ELECTION_FAILED, and with elections on a retry after <see cref="ReplicationOptions.ElectionRetry"/>.</summary>
+    /// ELECTION_FAILED, and with elections on a retry after <see cref="ReplicationOptions.ElectionRetry"/>. A client
+    /// drawn into the election while it still follows a master asks that master for its end of log (MASTER_REQ,
+    /// answered by NEWMASTER): the records the master sent during the apply lockout were set aside, and an idle
+    /// master would send nothing that shows the gap.</summary>
     private void Fail()
     {
         EndRound();
         _ctx.Raise(RepEventKind.ElectionFailed, _ctx.Self);
+        if (_ctx.Role == RepRole.Client && !_ctx.Master.IsNone)
+        {
+            _ctx.Send(Destination.To(_ctx.Master), RepMessageType.MasterReq, _ctx.Store.LogEnd);
+        }
+
         if (_ctx.Options.Elections)
         {
             _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);

@@ -42,6 +42,13 @@ public sealed record RepPersistentState
     /// client holds a generation's entry only once it holds the master's log there. Votes count only entries up to
     /// this generation (see <see cref="Vote.PayloadFor"/>).</summary>
     public uint SyncedGen { get; init; }
+
+    /// <summary>The newest election in which this site gave its VOTE2 (persisted before the vote is sent). The winner of
+    /// that election may be master in that generation with a log that ends where this site's ended when it voted; a
+    /// client that went on acknowledging an older master's records would let that master count acknowledgements for
+    /// writes the new one lacks. So a client never follows a master of a generation older than this again (Raft's
+    /// rule that a vote ends the voter's term; Berkeley DB has no such rule).</summary>
+    public uint VotedEgen { get; init; }
 }
 
 /// <summary>Generation <see cref="Gen"/> began, under <see cref="Master"/>, at <see cref="Start"/>.</summary>

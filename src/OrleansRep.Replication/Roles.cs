@@ -344,6 +344,20 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             OnDuplicateMaster(broadcast: true, electAfter: false);
         }
 
+        if (message.Gen < _ctx.State.VotedEgen)
+        {
+            // This site voted in a newer election, whose winner may be master already: it follows no older master,
+            // and tells this one it may be a duplicate. It steps down and an election among everyone settles who is
+            // master; otherwise a healthy old master whose challenger lost would keep this site out of the group.
+            if (message.Gen > _ctx.Gen)
+            {
+                _ctx.Persist(s => s with { Gen = message.Gen, Master = SiteId.None, Egen = Math.Max(s.Egen, message.Gen + 1) });
+            }
+
+            _ctx.Send(Destination.To(message.From), RepMessageType.DupMaster, _ctx.Store.LogEnd);
+            return;
+        }
+
         if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
         {
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
@@ -434,7 +448,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         _ctx.Send(Destination.Broadcast, RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(generationStart)));
     }
 
-    private void AnnounceMasterTo(SiteId site)
+    /// <summary>NEWMASTER to one site: the answer to MASTER_REQ, and a master's greeting on a new connection.</summary>
+    public void AnnounceMasterTo(SiteId site)
     {
         _ctx.Send(Destination.To(site), RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(_ctx.Store.LogEnd)));
     }

@@ -11,7 +11,7 @@ public sealed partial class SimCommandTests
     public async Task Json_reports_the_seeds_steps_and_faults_of_a_batch()
     {
         using var orep = new ProcessFixture();
-        var run = await orep.RunAsync("sim", "--seed", "3", "--seeds", "3", "--steps", "400", "--quiet", "1s", "--json");
+        var run = await orep.RunAsync("sim", "--seed", "3", "--seeds", "3", "--steps", "400", "--quiet", "1s", "--safety-only", "--json");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Stdout);
@@ -46,12 +46,12 @@ public sealed partial class SimCommandTests
         // No quiet period at all: the last writes are still on the wire when convergence is checked, so requiring
         // liveness fails every seed, whatever the protocol does.
         using var orep = new ProcessFixture();
-        var run = await orep.RunAsync("sim", "--seed", "8", "--seeds", "2", "--steps", "200", "--quiet", "0ms", "--liveness");
+        var run = await orep.RunAsync("sim", "--seed", "8", "--seeds", "2", "--steps", "200", "--quiet", "0ms");
 
         Assert.True(run.ExitCode == 1, run.ToString());
         var failures = run.Stdout.Split('\n').Where(l => l.StartsWith("FAIL ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, failures.Count);
-        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 0us --liveness$", failures[0]);
+        Assert.Matches(@"^FAIL seed 8: liveness: .* \| replay: orep sim --seed 8 --sites \d --steps 200 --quiet 0us$", failures[0]);
         Assert.Contains("seeds 8..9: 0 passed, 2 failed", run.Stdout, StringComparison.Ordinal);
     }
 

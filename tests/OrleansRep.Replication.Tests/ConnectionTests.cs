@@ -107,13 +107,67 @@ public sealed class ConnectionTests
     }
 
     [Fact]
-    public void A_master_that_loses_or_regains_a_client_does_nothing_protocol_visible()
+    public void A_master_that_loses_a_client_does_nothing_protocol_visible()
     {
         var master = StartedMaster(1, 3);
 
         Assert.Empty(master.Step(new PeerDisconnected(new SiteId(2))));
-        Assert.Empty(master.Step(new PeerConnected(new SiteId(2))));
         Assert.Equal(RepRole.Master, master.Node.Role);
+    }
+
+    [Fact]
+    public void A_master_greets_a_peer_that_connects_with_NEWMASTER_and_its_end_of_log()
+    {
+        var master = StartedMaster(1, 3);
+
+        var actions = master.Step(new PeerConnected(new SiteId(2)));
+
+        var greeting = Assert.Single(TestSite.Sends(actions));
+        Assert.Equal(RepMessageType.NewMaster, greeting.Message.Type);
+        Assert.Equal(new SiteId(2), greeting.To.Site);
+        Assert.Equal(master.Store.LogEnd, greeting.Message.Lsn);
+        Assert.Empty(actions.EventKinds());
+    }
+
+    [Fact]
+    public void Of_two_idle_masters_that_connect_the_older_generation_steps_down_and_follows_the_newer()
+    {
+        // Seeds 767 and 1074: a partition healed with a master on each side; neither wrote again and heartbeats were
+        // off, so nothing ever made either hear of the other, and the group kept two masters.
+        var older = StartedMaster(1, 3);
+        var newer = StartedMaster(3, 3, state: new RepPersistentState { Gen = older.Node.Gen + 3, Egen = older.Node.Gen + 4 });
+        Assert.True(newer.Node.Gen > older.Node.Gen);
+
+        var fromOlder = Assert.Single(TestSite.Sends(older.Step(new PeerConnected(S3))));
+        var fromNewer = Assert.Single(TestSite.Sends(newer.Step(new PeerConnected(S1))));
+        var atNewer = newer.Receive(fromOlder.Message);
+        var atOlder = older.Receive(fromNewer.Message);
+
+        Assert.Empty(atNewer.EventKinds());
+        Assert.Equal(RepRole.Master, newer.Node.Role);
+        Assert.Equal(RepRole.Client, older.Node.Role);
+        Assert.Equal(S3, older.Node.Master);
+        Assert.Equal(newer.Node.Gen, older.Node.Gen);
+        Assert.Contains(RepEventKind.NewMaster, atOlder.EventKinds());
+    }
+
+    [Fact]
+    public void A_client_drawn_into_an_election_that_fails_asks_the_master_it_still_follows_for_its_end_of_log()
+    {
+        // Seed 590: a peer that lost the master started an election; this client, still following the master, took
+        // part and set aside the records the master sent during the apply lockout. The election failed, the master
+        // wrote nothing more, and the client stayed behind for good.
+        var client = StartedClient(2, 3);
+        client.Receive(Of(RepMessageType.NewMaster, 1, 1));
+        var joined = client.Receive(Vote1(3, Vote(client.Node.State.Egen)));
+        Assert.NotEmpty(joined.SendsOf(RepMessageType.Vote1));
+
+        var actions = Enumerable.Range(0, 4).SelectMany(_ => client.Advance(new ReplicationOptions().ElectionTimeout)).ToList();
+
+        Assert.Contains(RepEventKind.ElectionFailed, actions.EventKinds());
+        var request = Assert.Single(actions.SendsOf(RepMessageType.MasterReq));
+        Assert.Equal(S1, request.To.Site);
+        Assert.Equal(S1, client.Node.Master);
     }
 
     [Fact]

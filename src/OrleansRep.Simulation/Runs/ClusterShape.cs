@@ -87,7 +87,8 @@ public sealed record ClusterShape(
             MaxParkedRecords = r.NextDouble() < 0.2 ? r.Next(16, 1025) : 100_000,
         };
 
-        var start = r.NextDouble() < 0.5 ? StartMode.OneMaster : StartMode.AllElect;
+        // With leases a group gets masters only from elections (a master start is refused): such a group elects.
+        var start = r.NextDouble() < 0.5 && !(leases && n > 1) ? StartMode.OneMaster : StartMode.AllElect;
         var electable = Enumerable.Range(0, n).Where(i => priorities[i] > 0).ToList();
         var firstMaster = new SiteId(electable[r.Next(electable.Count)] + 1);
         var fileBytes = (uint)(r.Next(16, 65) * 1024);

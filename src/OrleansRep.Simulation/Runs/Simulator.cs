@@ -37,9 +37,9 @@ public static class Simulator
             command += $" --quiet {SimTime.FormatDuration(options.QuietPeriod)}";
         }
 
-        if (options.RequireLiveness && !SimulatorOptions.ProtocolPartsImplemented)
+        if (!options.RequireLiveness)
         {
-            command += " --liveness";
+            command += " --safety-only";
         }
 
         return command;
@@ -89,9 +89,10 @@ public static class Simulator
             }
 
             faults.Settle();
-            workload.Settle();
-            // A protocol that never quiets down (a message storm) must end the run, not hang it.
+            // Probes during the first half of the quiet period; the second half lets the last one arrive everywhere.
             var quietEnd = cluster.Now + options.QuietPeriod;
+            workload.Settle(probeUntil: cluster.Now + (options.QuietPeriod / 2));
+            // A protocol that never quiets down (a message storm) must end the run, not hang it.
             var stepLimit = cluster.Steps + (MaxQuietStepsPerSecond * Math.Max(1, options.QuietPeriod / SimTime.Second));
             while (cluster.RunNext(quietEnd))
             {

@@ -10,10 +10,13 @@ namespace OrleansRep.Simulation.Runs;
 /// few milliseconds on whichever site is master (a random one of them if several believe so), an occasional
 /// checkpoint, and for delayed clients an occasional <see cref="SyncNow"/>. Counts what it proposed and what came back.
 /// <para>
-/// <see cref="Settle"/> ends the proposals for the quiet period and keeps doing what an application does to keep a
-/// group available: every <see cref="SettleInterval"/> it tells delayed clients to sync, and when no site that is up
-/// is master it has every electable site call an election (repmgr's election thread; the simulator has no
-/// connections whose loss would start one).
+/// <see cref="Settle"/> ends the steady proposals for the quiet period and keeps doing what an application does to
+/// keep a group available: every <see cref="SettleInterval"/> it tells delayed clients to sync, and when no site that
+/// is up is master it has every electable site call an election (repmgr's election thread). Until the probe deadline
+/// it also writes one small transaction per interval on the master (a probe). Berkeley DB's clients learn of records
+/// they lost only from a later record, a heartbeat (off by default) or a NEWMASTER; an idle master after faults
+/// would leave a client that lost the tail of the stream behind for good, as it would in Berkeley DB. The probes are
+/// the next writes an application makes; convergence is checked after the last of them had time to arrive.
 /// </para>
 /// </summary>
 public sealed class Workload
@@ -25,6 +28,7 @@ public sealed class Workload
     private const int ElectionRetryTends = 10;
 
     private bool _settling;
+    private long _probeUntil;
     private int _idleTends;
 
     public Workload(SimCluster cluster, Random random)
@@ -59,11 +63,13 @@ public sealed class Workload
     /// <summary>How often the quiet period's application checks the group.</summary>
     public static long SettleInterval => SimTime.Ms(500);
 
-    /// <summary>Stops proposing; from now on only keeps the group available (see the class comment).</summary>
-    public void Settle()
+    /// <summary>Stops proposing; from now on only keeps the group available and, until
+    /// <paramref name="probeUntil"/>, probes it with one write per interval (see the class comment).</summary>
+    public void Settle(long probeUntil)
     {
         Running = false;
         _settling = true;
+        _probeUntil = probeUntil;
         _cluster.At(_cluster.Now + SettleInterval, Tend);
     }
 
@@ -80,7 +86,14 @@ public sealed class Workload
             _cluster.Command(delayed.Id, new SyncNow());
         }
 
-        var noMaster = !up.Any(s => s.Role == RepRole.Master);
+        var masters = up.Where(s => s.Role == RepRole.Master).ToList();
+        if (masters.Count > 0 && _cluster.Now < _probeUntil)
+        {
+            _cluster.Propose(masters[_random.Next(masters.Count)].Id, [_random.Next(32, 401)]);
+            Proposed++;
+        }
+
+        var noMaster = masters.Count == 0;
         _idleTends = noMaster ? _idleTends + 1 : 0;
         if (noMaster && _idleTends % ElectionRetryTends == 1)
         {

@@ -65,7 +65,7 @@ public static class TraceFormatter
         ParkRecord p => $"park {p.Record}",
         UnparkRecord u => $"unpark {u.Lsn}",
         ClearParked => "clear parked",
-        PersistState p => $"persist role {p.State.Role} gen {p.State.Gen} egen {p.State.Egen} master {p.State.Master}{(p.State.InitSnapshotId == 0 ? "" : $" init {p.State.InitSnapshotId}")}",
+        PersistState p => $"persist role {p.State.Role} gen {p.State.Gen} egen {p.State.Egen} master {p.State.Master}{(p.State.VotedEgen == 0 ? "" : $" voted {p.State.VotedEgen}")}{(p.State.InitSnapshotId == 0 ? "" : $" init {p.State.InitSnapshotId}")}",
         Checkpoint c => $"checkpoint #{c.ActionId}",
         PrepareSnapshot p => $"prepare snapshot {p.SnapshotId} #{p.ActionId}",
         BeginInternalInit b => $"begin internal init {b.SnapshotId} from {b.FirstLsn}",
