@@ -12,8 +12,6 @@ public static class SimTime
 
     public static long Seconds(long s) => s * Second;
 
-    public static long From(TimeSpan t) => t.Ticks / TimeSpan.TicksPerMicrosecond;
-
     /// <summary>"1.234567s".</summary>
     public static string Format(long micros) => string.Create(CultureInfo.InvariantCulture, $"{micros / Second}.{micros % Second:D6}s");
 
