@@ -96,6 +96,9 @@ internal sealed class ElectionRound
     /// <summary>Phase 1 is over once nsites sites voted and one of them can win.</summary>
     public bool EveryoneVoted => Voters >= Nsites && Winner is not null;
 
+    /// <summary>This site won and asked for its log to be made durable before it becomes master.</summary>
+    public bool FlushRequested { get; set; }
+
     public void EnterPhase2(long deadline)
     {
         Debug.Assert(Phase == 1, "phase 2 follows phase 1 once");

@@ -189,6 +189,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
     }
 
+    /// <summary>The host made the log durable (<see cref="Inputs.LogDurable"/>): an elected site waiting for it becomes
+    /// master.</summary>
+    public void OnLogDurable() => WinIfElected();
+
     /// <summary>The roles settled (this site became master, or follows a new master): the election is over.</summary>
     public void OnRoleSettled()
     {
@@ -467,10 +471,28 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _ctx.Send(Destination.To(winner.Site), RepMessageType.Vote2, _ctx.Store.LogEnd, mine);
     }
 
+    /// <summary>
+    /// Elected: become master once the log this site won with is durable. The voters chose it for that log, and some
+    /// of its records may be writes the old master had acknowledged (durable at the clients that acknowledged them,
+    /// perhaps not yet here). A master that a crash then cut back would start its generation without them, and the
+    /// voters would roll them back (seed 2626: the winner's disk was slow). The round stays open (the deadline still
+    /// applies) until the host reports the log durable.
+    /// </summary>
     private void WinIfElected()
     {
         if (_round is { Phase: 2 } round && round.Winner?.Site == _ctx.Self && round.Vote2Count >= round.Nvotes)
         {
+            if (_ctx.Store.Durable < _ctx.Store.LogEnd)
+            {
+                if (!round.FlushRequested)
+                {
+                    round.FlushRequested = true;
+                    _ctx.Emit(new Actions.FlushLog());
+                }
+
+                return;
+            }
+
             var egen = round.Egen;
             EndRound();
             _roles.BecomeMaster(electedInEgen: egen);

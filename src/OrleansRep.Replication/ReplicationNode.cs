@@ -93,6 +93,7 @@ public sealed class ReplicationNode
                 Applier.OnLogDurable(durable.Lsn);
                 MasterLog.OnLogDurable(durable.Lsn);
                 Sync.OnLogDurable(durable.Lsn);
+                Elector.OnLogDurable();
                 break;
             case LocalCommit commit:
                 MasterLog.OnLocalCommit(commit);

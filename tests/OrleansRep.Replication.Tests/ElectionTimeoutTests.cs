@@ -54,6 +54,33 @@ public sealed class ElectionTimeoutTests
     }
 
     [Fact]
+    public void A_winner_whose_log_is_not_durable_yet_flushes_and_becomes_master_only_when_it_is()
+    {
+        // Seeds 2626, 4671: the winner's disk was slow; it became master with a tail that was not durable, crashed,
+        // and came back without writes the old master had acknowledged (durable at the clients that acknowledged
+        // them), which its generation then lacked.
+        var store = new MemoryReplicaStore();
+        store.AppendLocal(RecordKind.Data, new byte[40]);
+        store.AppendLocal(RecordKind.Commit, new byte[40]);
+        var site = new TestSite(1, state: InGroup(3), store: store);
+        site.Command(new StartReplication(RepStartRole.Client));
+        site.Command(new CallElection());
+        site.Receive(Vote1(2, Vote(1)));
+        site.Receive(Vote1(3, Vote(1, priority: 0)));
+
+        var elected = site.Receive(Vote2(3, 1));
+
+        // Not master in the step that brought the last VOTE2: it asked for a flush. The test host carries the flush
+        // out and steps LogDurable, which makes it master.
+        Assert.Single(elected.OfType<FlushLog>());
+        Assert.Empty(elected.EventKinds());
+        Assert.Empty(elected.SendsOf(RepMessageType.NewMaster));
+        Assert.Equal(RepRole.Master, site.Node.Role);
+        Assert.Equal(store.LogEnd, store.Durable);
+        Assert.Equal([RepEventKind.Client, RepEventKind.Elected, RepEventKind.Master], site.Log.EventKinds());
+    }
+
+    [Fact]
     public void The_winner_needs_nvotes_VOTE2s_and_then_becomes_master_with_ELECTED()
     {
         var site = StartedClient(1, 3, state: new RepPersistentState { Gen = 0 });

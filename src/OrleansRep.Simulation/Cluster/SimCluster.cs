@@ -31,7 +31,7 @@ public sealed class SimCluster : ISiteDirectory
     private readonly PriorityQueue<SimWork, (long Time, long Seq)> _work = new();
     private readonly List<IInvariantChecker> _checkers = [];
     private readonly List<ISiteView> _views;
-    private readonly HashSet<(SiteId A, SiteId B)> _connected = [];
+    private readonly SiteConnections _connections;
     private long _workSeq;
     private long _nextProposal;
 
@@ -56,11 +56,8 @@ public sealed class SimCluster : ISiteDirectory
         _ids = [.. _sites.Keys];
         _views = [.. _sites.Values];
         Network = new SimNetwork(this, networkRandom, faults, Faults);
+        _connections = new SiteConnections(_ids);
         Network.LinksChanged += UpdateConnections;
-        foreach (var (a, b) in Pairs())
-        {
-            _connected.Add((a, b)); // every site up, no link cut: connected from the start (nothing to report)
-        }
 
         foreach (var site in _sites.Values)
         {
@@ -325,7 +322,7 @@ public sealed class SimCluster : ISiteDirectory
 
     /// <summary>Whether the host of <paramref name="a"/> has a connection to <paramref name="b"/>: both are up and
     /// messages can flow both ways (neither direction of the link is cut).</summary>
-    public bool IsConnected(SiteId a, SiteId b) => _connected.Contains(a < b ? (a, b) : (b, a));
+    public bool IsConnected(SiteId a, SiteId b) => _connections.IsConnected(a, b);
 
     /// <summary>
     /// Recomputes the connections after a crash, a restart or a change of cut links and tells each site that is up
@@ -335,40 +332,15 @@ public sealed class SimCluster : ISiteDirectory
     /// </summary>
     public void UpdateConnections()
     {
-        foreach (var (a, b) in Pairs())
+        var changed = _connections.Update((a, b) => _sites[a].IsUp && _sites[b].IsUp && !Network.IsCut(a, b) && !Network.IsCut(b, a));
+        foreach (var (a, b, up) in changed)
         {
-            var up = _sites[a].IsUp && _sites[b].IsUp && !Network.IsCut(a, b) && !Network.IsCut(b, a);
-            if (up == _connected.Contains((a, b)))
-            {
-                continue;
-            }
-
-            if (up)
-            {
-                _connected.Add((a, b));
-            }
-            else
-            {
-                _connected.Remove((a, b));
-            }
-
             foreach (var (self, peer) in new[] { (a, b), (b, a) })
             {
                 if (_sites[self].IsUp)
                 {
                     StepSite(_sites[self], up ? new PeerConnected(peer) : new PeerDisconnected(peer));
                 }
-            }
-        }
-    }
-
-    private IEnumerable<(SiteId A, SiteId B)> Pairs()
-    {
-        for (var i = 0; i < _ids.Count; i++)
-        {
-            for (var j = i + 1; j < _ids.Count; j++)
-            {
-                yield return (_ids[i], _ids[j]);
             }
         }
     }

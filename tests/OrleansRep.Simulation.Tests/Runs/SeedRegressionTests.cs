@@ -26,6 +26,8 @@ public sealed class SeedRegressionTests
     [InlineData(236, 7)] // clients behind an idle master after the partition healed
     [InlineData(26, 3)] // the old master's NEWMASTER after this client's VOTE2 mooted the election: it acknowledged a
                         // write the winner it had voted for lacked (acknowledged write lost; VotedEgen)
+    [InlineData(2626, 3)] // the winner became master before its log was durable; a crash cut it back below writes
+    [InlineData(4671, 3)] // acknowledged by the old master (as 2626)
     public void A_seed_that_once_failed_passes_with_liveness(int seed, int sites)
     {
         var result = Simulator.Run(new SimulatorOptions { Seed = seed, Sites = sites });
