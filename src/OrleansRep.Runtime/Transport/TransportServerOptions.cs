@@ -1,0 +1,48 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace OrleansRep.Runtime.Transport;
+
+/// <summary>Where and how a <see cref="TransportServer"/> listens.</summary>
+public sealed class TransportServerOptions
+{
+    /// <summary>Address to bind. Default: loopback, port 0 (the system picks a free port; see <see cref="TransportServer.EndPoint"/>).</summary>
+    public IPEndPoint EndPoint { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>The cluster secret clients prove they hold (at least 16 bytes). Required.</summary>
+    public byte[] ClusterSecret { get; init; } = [];
+
+    /// <summary>The server's TLS certificate (with its private key). Default none: plain TCP, allowed on loopback only.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Permit plain TCP on a non-loopback address (e.g. inside a trusted overlay network). Default false.</summary>
+    public bool AllowInsecureNonLoopback { get; init; }
+
+    /// <summary>Frame size cap, queue bounds and timeouts.</summary>
+    public TransportOptions Limits { get; init; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> for options the server cannot run with.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(EndPoint, nameof(EndPoint));
+        ArgumentNullException.ThrowIfNull(Limits, nameof(Limits));
+        Limits.Validate();
+        if (ClusterSecret is null || ClusterSecret.Length < HandshakeProtocol.MinSecretLength)
+        {
+            throw new ArgumentException(
+                $"the cluster secret must be at least {HandshakeProtocol.MinSecretLength} bytes", nameof(ClusterSecret));
+        }
+
+        if (Certificate is null && !IPAddress.IsLoopback(EndPoint.Address) && !AllowInsecureNonLoopback)
+        {
+            throw new ArgumentException(
+                $"TLS is required to listen on the non-loopback address {EndPoint}: set a certificate (or AllowInsecureNonLoopback)",
+                nameof(Certificate));
+        }
+
+        if (Certificate is not null && !Certificate.HasPrivateKey)
+        {
+            throw new ArgumentException("the server certificate has no private key", nameof(Certificate));
+        }
+    }
+}
