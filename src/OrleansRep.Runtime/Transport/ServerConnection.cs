@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansRep.Runtime.Transport;
@@ -40,6 +41,11 @@ internal sealed class ServerConnection : IDisposable
     public async Task RunAsync()
     {
         Task sending = _sender.RunAsync(CancellationToken.None);
+        // Kestrel asks open connections to close when the server stops; in-flight handlers are cancelled.
+        CancellationToken closeRequested =
+            _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using CancellationTokenRegistration shutdown = closeRequested.Register(
+            static closing => ((CancellationTokenSource)closing!).Cancel(), _closing);
         try
         {
             CallerIdentity? caller = await AuthenticateAsync().ConfigureAwait(false);
@@ -57,6 +63,10 @@ internal sealed class ServerConnection : IDisposable
         catch (ProtocolViolationException e)
         {
             TransportLog.ConnectionRejected(_logger, _connection.ConnectionId, Remote, e.Message);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            TransportLog.ConnectionEnded(_logger, _connection.ConnectionId);
         }
         catch (Exception e) when (e is ConnectionClosedException or IOException or ConnectionResetException or OperationCanceledException)
         {
@@ -93,8 +103,9 @@ internal sealed class ServerConnection : IDisposable
         byte[] nonce = HandshakeProtocol.CreateNonce();
         await _sender.SendAsync(FrameKind.HandshakeChallenge, 0, nonce, CancellationToken.None).ConfigureAwait(false);
         using var deadline = new CancellationTokenSource(_options.Limits.HandshakeTimeout, _timeProvider);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _closing.Token);
         (FrameHeader header, byte[] payload) = await FrameReader
-            .ReadOneAsync(_connection.Transport.Input, _options.Limits.MaxFrameSize, deadline.Token)
+            .ReadOneAsync(_connection.Transport.Input, _options.Limits.MaxFrameSize, waiting.Token)
             .ConfigureAwait(false);
         if (header.Kind != FrameKind.HandshakeResponse)
         {

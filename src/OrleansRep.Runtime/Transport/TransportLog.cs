@@ -11,7 +11,7 @@ internal static partial class TransportLog
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Connection {ConnectionId} from {Remote} closed: {Reason}")]
     public static partial void ConnectionRejected(ILogger logger, string connectionId, string? remote, string reason);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Connection {ConnectionId} closed by the peer")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Connection {ConnectionId} closed (by the peer or at shutdown)")]
     public static partial void ConnectionEnded(ILogger logger, string connectionId);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Transport;
+using static OrleansRep.Runtime.Tests.Transport.TransportTestKit;
+
+namespace OrleansRep.Runtime.Tests.Transport;
+
+public sealed class TransportSecurityTests
+{
+    [Fact]
+    public async Task A_client_with_the_wrong_secret_is_rejected_and_logged()
+    {
+        using var logs = new CollectingLoggerProvider();
+        int handled = 0;
+        await using TransportServer server = await StartServerAsync(
+            new DelegateFrameHandler((_, p, _, _) => { Interlocked.Increment(ref handled); return ValueTask.FromResult(p); }), logs);
+
+        await Assert.ThrowsAsync<HandshakeRejectedException>(
+            () => ConnectAsync(server, secret: "a-different-secret-of-32-bytes!!"u8.ToArray()));
+
+        await WaitUntilAsync(
+            () => logs.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("wrong cluster secret", StringComparison.Ordinal)),
+            "the rejection was logged with its reason");
+        Assert.Equal(0, handled);
+        await using TransportClient good = await ConnectAsync(server);
+        Assert.Equal("ok"u8.ToArray(), await good.CallAsync("ok"u8.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_call_before_the_handshake_is_never_handled_and_closes_the_connection()
+    {
+        using var logs = new CollectingLoggerProvider();
+        int handled = 0;
+        await using TransportServer server = await StartServerAsync(
+            new DelegateFrameHandler((_, p, _, _) => { Interlocked.Increment(ref handled); return ValueTask.FromResult(p); }), logs);
+        using RawFrameSocket raw = await RawFrameSocket.ConnectAsync(server.EndPoint);
+        await raw.ReadChallengeAsync();
+
+        await raw.SendFrameAsync(FrameKind.Request, 1, "steal"u8.ToArray());
+
+        Assert.True(await raw.ServerClosedAsync(), "the server kept a connection that called before authenticating");
+        Assert.Equal(0, handled);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("unauthenticated Request", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_tls_connection_to_a_pinned_self_signed_certificate_round_trips()
+    {
+        using var certificate = CreateCertificate("orleansrep-test-silo");
+        await using TransportServer server = await StartServerAsync(DelegateFrameHandler.Echo(), certificate: certificate);
+        await using TransportClient client = await ConnectAsync(server, pinned: certificate);
+
+        byte[] large = new byte[3 * 1024 * 1024];
+        new Random(7).NextBytes(large);
+
+        Assert.Equal("secret"u8.ToArray(), await client.CallAsync("secret"u8.ToArray()));
+        Assert.Equal(large, await client.CallAsync(large));
+    }
+
+    [Fact]
+    public async Task A_client_rejects_a_server_certificate_other_than_the_pinned_one()
+    {
+        using var serverCertificate = CreateCertificate("impostor");
+        using var expected = CreateCertificate("orleansrep-test-silo");
+        await using TransportServer server = await StartServerAsync(DelegateFrameHandler.Echo(), certificate: serverCertificate);
+
+        await Assert.ThrowsAsync<AuthenticationException>(() => ConnectAsync(server, pinned: expected));
+
+        await using TransportClient trusting = await ConnectAsync(server, pinned: serverCertificate);
+        Assert.Equal("x"u8.ToArray(), await trusting.CallAsync("x"u8.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_plain_client_cannot_talk_to_a_tls_server()
+    {
+        using var certificate = CreateCertificate("orleansrep-test-silo");
+        await using TransportServer server = await StartServerAsync(DelegateFrameHandler.Echo(), certificate: certificate);
+
+        await Assert.ThrowsAsync<HandshakeRejectedException>(() => ConnectAsync(server));
+    }
+
+    [Fact]
+    public async Task Listening_on_a_non_loopback_address_without_tls_is_refused()
+    {
+        var options = new TransportServerOptions { ClusterSecret = Secret, EndPoint = new IPEndPoint(IPAddress.Any, 0) };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => TransportServer.StartAsync(options, DelegateFrameHandler.Echo()));
+
+        Assert.Contains("TLS is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_short_secret_or_bad_client_id_is_refused_before_connecting()
+    {
+        var endPoint = new IPEndPoint(IPAddress.Loopback, 1);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => TransportClient.ConnectAsync(
+            endPoint, new TransportClientOptions { ClusterSecret = new byte[8] }));
+        await Assert.ThrowsAsync<ArgumentException>(() => TransportClient.ConnectAsync(
+            endPoint, new TransportClientOptions { ClusterSecret = Secret, ClientId = "" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => TransportServer.StartAsync(
+            new TransportServerOptions { ClusterSecret = new byte[8] }, DelegateFrameHandler.Echo()));
+    }
+}
