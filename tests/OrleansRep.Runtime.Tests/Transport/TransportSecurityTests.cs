@@ -72,12 +72,19 @@ public sealed class TransportSecurityTests
     }
 
     [Fact]
-    public async Task A_plain_client_cannot_talk_to_a_tls_server()
+    public async Task A_tls_server_closes_a_connection_that_speaks_plain_frames()
     {
         using var certificate = CreateCertificate("orleansrep-test-silo");
-        await using TransportServer server = await StartServerAsync(DelegateFrameHandler.Echo(), certificate: certificate);
+        int handled = 0;
+        await using TransportServer server = await StartServerAsync(
+            new DelegateFrameHandler((_, p, _, _) => { Interlocked.Increment(ref handled); return ValueTask.FromResult(p); }),
+            certificate: certificate);
+        using RawFrameSocket plain = await RawFrameSocket.ConnectAsync(server.EndPoint);
 
-        await Assert.ThrowsAsync<HandshakeRejectedException>(() => ConnectAsync(server));
+        await plain.SendFrameAsync(FrameKind.Request, 1, "in the clear"u8.ToArray());
+
+        Assert.True(await plain.ServerClosedAsync(), "the TLS server kept a connection that never negotiated TLS");
+        Assert.Equal(0, handled);
     }
 
     [Fact]
