@@ -31,13 +31,16 @@ public sealed class PingGrain : Grain, IPingGrain
 
 public sealed class CallChainTests
 {
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task Cycle_between_two_grains_completes_and_carries_the_chain()
     {
         await using var silo = new SiloBuilder().AddGrain<IPingGrain, PingGrain>().Build();
         var a = silo.GrainFactory.GetGrain<IPingGrain>("A");
 
-        Assert.Equal("A,B,A", await a.CallThrough("B"));
+        // A deadlock shows as a timeout here rather than a hung test run.
+        Assert.Equal("A,B,A", await a.CallThrough("B").WaitAsync(Deadline));
     }
 
     [Fact]
@@ -45,7 +48,7 @@ public sealed class CallChainTests
     {
         await using var silo = new SiloBuilder().AddGrain<IPingGrain, PingGrain>().Build();
 
-        Assert.Equal(5, await silo.GrainFactory.GetGrain<IPingGrain>("A").Recurse(5));
+        Assert.Equal(5, await silo.GrainFactory.GetGrain<IPingGrain>("A").Recurse(5).WaitAsync(Deadline));
     }
 
     [Fact]
