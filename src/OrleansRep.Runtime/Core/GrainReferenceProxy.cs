@@ -18,6 +18,12 @@ internal class GrainReferenceProxy : DispatchProxy
 
     public GrainId GrainId => _grainId;
 
+    /// <summary>References are equal when they name the same grain through the same interface, as in Orleans.</summary>
+    public override bool Equals(object? obj) =>
+        obj is GrainReferenceProxy other && other._grainId == _grainId && other._interface == _interface;
+
+    public override int GetHashCode() => _grainId.GetHashCode();
+
     public override string ToString() => $"GrainReference({_interface?.InterfaceType.Name} {_grainId})";
 
     internal static object Create(GrainId grainId, GrainInterfaceDescriptor descriptor, IGrainCallInvoker invoker)

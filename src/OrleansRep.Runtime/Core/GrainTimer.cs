@@ -37,8 +37,8 @@ internal sealed class GrainTimer : IDisposable
             _timer.Dispose();
         }
 
+        // The token source is not disposed: it owns no timer, and a tick racing this Dispose may still read its token.
         _activation.RemoveTimer(this);
-        _disposed.Dispose();
     }
 
     /// <summary>The tick's turn: runs the callback, then re-arms the timer for the next period.</summary>

@@ -118,5 +118,7 @@ public sealed class GrainInterfaceTests
         Assert.Equal(42, await grain.Number(21));
         Assert.Equal(new GrainId(typeof(ShapesGrain).FullName!, "k"), grain.GetGrainId());
         Assert.Contains("IShapesGrain", grain.ToString(), StringComparison.Ordinal);
+        Assert.Equal(grain, silo.GrainFactory.GetGrain<IShapesGrain>("k"));
+        Assert.NotEqual(grain, silo.GrainFactory.GetGrain<IShapesGrain>("other"));
     }
 }
