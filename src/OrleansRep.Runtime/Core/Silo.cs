@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace OrleansRep.Runtime.Core;
+
+/// <summary>
+/// The in-process silo: the catalog of activations (at most one per grain id in this silo), activation on demand,
+/// idle collection on the injected <see cref="TimeProvider"/>, and the <see cref="IGrainCallInvoker"/> that grain
+/// references made by <see cref="GrainFactory"/> call into. Build one with <see cref="SiloBuilder"/>.
+/// </summary>
+public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
+    private readonly GrainRegistry _registry;
+    private readonly ServiceProvider _services;
+    private readonly ITimer _collector;
+    private int _disposed;
+
+    internal Silo(ServiceProvider services, GrainRegistry registry, TimeProvider time, GrainCollectionOptions collection, GrainSchedulingOptions scheduling)
+    {
+        _services = services;
+        _registry = registry;
+        Time = time;
+        CollectionOptions = collection;
+        SchedulingOptions = scheduling;
+        Logger = services.GetService<ILoggerFactory>()?.CreateLogger("OrleansRep.Runtime.Silo") ?? NullLogger.Instance;
+        GrainFactory = new GrainFactory(this, registry);
+        _collector = time.CreateTimer(static silo => ((Silo)silo!).CollectIdleActivations(), this, collection.CollectionQuantum, collection.CollectionQuantum);
+    }
+
+    /// <summary>Makes references whose calls this silo delivers.</summary>
+    public IGrainFactory GrainFactory { get; }
+
+    /// <summary>The silo's services (grain constructor parameters are resolved from them).</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The number of activations in the catalog (including any activating or deactivating).</summary>
+    public int ActivationCount => _activations.Count;
+
+    internal TimeProvider Time { get; }
+
+    internal GrainCollectionOptions CollectionOptions { get; }
+
+    internal GrainSchedulingOptions SchedulingOptions { get; }
+
+    internal ILogger Logger { get; }
+
+    public async Task<object?> InvokeAsync(GrainCall request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var call = request;
+        var registration = _registry.GetRegistration(call.Target);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+            // GetOrAdd may build losing activations under a race; only the one in the catalog is ever started.
+            var activation = _activations.GetOrAdd(
+                call.Target,
+                static (grainId, state) => new GrainActivation(grainId, state.registration, state.silo),
+                (registration, silo: this));
+            activation.EnsureStarted();
+            if (activation.TryAcceptCall())
+            {
+                return await activation.InvokeAsync(call).ConfigureAwait(false);
+            }
+
+            // It is deactivating: wait until it is gone (its OnDeactivateAsync may still be writing state), so that
+            // the next activation starts from what it left.
+            await activation.Deactivated.ConfigureAwait(false);
+            _activations.TryRemove(KeyValuePair.Create(call.Target, activation));
+        }
+    }
+
+    /// <summary>Deactivates every activation (reason <see cref="DeactivationReasonCode.ShuttingDown"/>), then
+    /// disposes the services. Calls made afterwards fail with <see cref="ObjectDisposedException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _collector.DisposeAsync().ConfigureAwait(false);
+        var reason = new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo is stopping");
+
+        // Calls already past the disposed check may still add activations: repeat until the catalog stays empty.
+        while (!_activations.IsEmpty)
+        {
+            var activations = _activations.Values.ToArray();
+            foreach (var activation in activations)
+            {
+                activation.RequestDeactivation(reason);
+            }
+
+            await Task.WhenAll(activations.Select(a => a.Deactivated)).ConfigureAwait(false);
+        }
+
+        await _services.DisposeAsync().ConfigureAwait(false);
+    }
+
+    internal void OnActivationGone(GrainActivation activation) =>
+        _activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation));
+
+    private void CollectIdleActivations()
+    {
+        var now = Time.GetUtcNow();
+        foreach (var activation in _activations.Values)
+        {
+            activation.CollectIfIdle(now, CollectionOptions.CollectionAge);
+        }
+    }
+}
