@@ -86,6 +86,31 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_silo_that_is_unreachable_but_alive_is_told_it_is_dead_and_falls_silent()
+    {
+        TestSilo[] silos = await StartClusterAsync(3);
+        TestSilo cutOff = silos[2];
+        try
+        {
+            await cutOff.StopServerAsync();
+
+            await WaitUntilAsync(() => cutOff.Agent.Status == SiloStatus.Dead, $"{cutOff.Address} learns from its peers that it is dead");
+            Assert.All(silos[..2], s => Assert.True(s.Agent.View.IsDead(cutOff.Address)));
+            Assert.Contains(cutOff.Changes, v => v.StatusOf(cutOff.Address) == SiloStatus.Dead);
+            var silent = await Assert.ThrowsAsync<SiloDeclaredDeadException>(async () => await cutOff.Agent.HandleAsync(
+                FrameKind.Request,
+                MembershipCodec.Encode(MembershipMessage.Probe(silos[0].Address, cutOff.Address, 0)),
+                new CallerIdentity("silo", ClientRoles.All, "test"),
+                CancellationToken.None));
+            Assert.Equal(cutOff.Address, silent.Silo);
+        }
+        finally
+        {
+            await DisposeAllAsync(silos);
+        }
+    }
+
+    [Fact]
     public async Task A_restarted_silo_with_a_new_generation_on_the_same_endpoint_rejoins()
     {
         TestSilo[] silos = await StartClusterAsync(3);

@@ -50,15 +50,20 @@ internal sealed class TestSilo : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the silo without a word to its peers: the server closes its port and the agent falls silent.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the silo's port while its agent keeps running: to its peers it looks dead, yet it can still call them.</summary>
+    public async Task StopServerAsync()
     {
         if (_server is not null)
         {
             await _server.DisposeAsync();
             _server = null;
         }
+    }
 
+    /// <summary>Stops the silo without a word to its peers: the server closes its port and the agent falls silent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
         await Agent.DisposeAsync();
     }
 }
