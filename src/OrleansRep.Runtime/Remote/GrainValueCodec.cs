@@ -102,7 +102,8 @@ internal static class GrainValueCodec
             Tag.Int64 => reader.Int64(),
             Tag.Double => reader.Double(),
             Tag.String => reader.String(),
-            Tag.Bytes => target == typeof(ReadOnlyMemory<byte>) ? new ReadOnlyMemory<byte>(reader.Bytes().ToArray()) : reader.Bytes().ToArray(),
+            // The cast keeps the conditional from converting the array to ReadOnlyMemory<byte> too.
+            Tag.Bytes => target == typeof(ReadOnlyMemory<byte>) ? new ReadOnlyMemory<byte>(reader.Bytes().ToArray()) : (object)reader.Bytes().ToArray(),
             Tag.Guid => reader.Guid(),
             Tag.DateTime => ReadDateTime(reader.Int64()),
             Tag.TimeSpan => new TimeSpan(reader.Int64()),
