@@ -13,6 +13,9 @@ namespace OrleansRep.Runtime.Remote;
 /// <para>Roles: every call needs <see cref="ClientRoles.Read"/>; a method or interface marked
 /// <see cref="RequiresRoleAttribute"/> needs those roles too. A refused call gets
 /// <see cref="GrainAccessDeniedException"/> and never reaches the grain.</para>
+/// <para>Call chains: only a caller holding <see cref="ClientRoles.Admin"/> (a silo: cluster-internal connections
+/// authenticate with it) may carry a chain into this silo. Any other caller's call starts a new chain, so a client
+/// cannot claim to be inside a grain's turn to interleave with it.</para>
 /// <para>Failures: what the grain throws goes back in the response (see <see cref="RemoteExceptionTranslator"/>).
 /// A malformed payload throws <see cref="GrainCallFormatException"/>, which the transport logs and returns as an
 /// error frame; the connection and the silo keep serving.</para>
@@ -56,6 +59,11 @@ public sealed class GrainCallHandler : IFrameHandler
         }
 
         var (call, method) = GrainCallCodec.DecodeCall(ref reader, Resolve, cancellationToken);
+        if (!call.CallChain.Grains.IsEmpty && !caller.HasRoles(ClientRoles.Admin))
+        {
+            call = new GrainCall(call.Target, call.InterfaceType, call.Method, call.Arguments, CallChain.Empty);
+        }
+
         if (!caller.HasRoles(method.RequiredRoles))
         {
             var denied = new GrainAccessDeniedException(caller.ClientId, caller.Roles, method.RequiredRoles, $"{call.InterfaceType.Name}.{method.Method.Name}");

@@ -98,19 +98,46 @@ public sealed class RemoteSecurityTests
         await Assert.ThrowsAsync<GrainCallFormatException>(() => invoker.InvokeAsync(call));
     }
 
+    [Theory]
+    [InlineData(ClientRoles.Read | ClientRoles.Write, 1)]
+    [InlineData(ClientRoles.All, 2)]
+    public async Task Only_a_silo_may_carry_a_call_chain_into_a_grains_turn(ClientRoles roles, int expectedMaxTurns)
+    {
+        await using var host = await RemoteTestHost.StartAsync();
+        var raw = await host.ConnectRawAsync(roles);
+        using var cancellation = new CancellationTokenSource();
+        var waiting = raw.CallAsync(Encode(Target("g"), nameof(IRemoteTestGrain.WaitForCancellation), [null]), cancellationToken: cancellation.Token);
+        await TransportTestKit.WithinDeadline(host.Probe.Started.Task, "the first call's turn to start");
+
+        // A call claiming to come from inside g's own turn: call-chain reentrancy would let it interleave.
+        var forged = raw.CallAsync(Encode(Target("g"), nameof(IRemoteTestGrain.Increment), [], CallChain.Empty.Append(Target("g"))));
+        if (expectedMaxTurns == 2)
+        {
+            await TransportTestKit.WithinDeadline(forged, "the silo's reentrant call to interleave");
+        }
+
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(1, GrainCallCodec.DecodeResult(await TransportTestKit.WithinDeadline(forged, "the forged call"), typeof(int)));
+        var max = GrainCallCodec.DecodeResult(await raw.CallAsync(Encode(Target("g"), nameof(IRemoteTestGrain.MaxConcurrentTurns), [])), typeof(int));
+        Assert.Equal(expectedMaxTurns, max);
+    }
+
     /// <summary>An encoded Increment() call to the test grain <paramref name="key"/> of <paramref name="grainType"/>.</summary>
     internal static byte[] IncrementCall(string key, string? grainType = null) =>
         Encode(new GrainId(grainType ?? typeof(RemoteTestGrain).FullName!, key), nameof(IRemoteTestGrain.Increment), []);
 
+    private static GrainId Target(string key) => new(typeof(RemoteTestGrain).FullName!, key);
+
     /// <summary>An encoded Join("k", 5, "t") call: the arguments are the payload's last 16 bytes.</summary>
     internal static byte[] JoinCall(string key) =>
-        Encode(new GrainId(typeof(RemoteTestGrain).FullName!, key), nameof(IRemoteTestGrain.Join), ["k", 5, "t"]);
+        Encode(Target(key), nameof(IRemoteTestGrain.Join), ["k", 5, "t"]);
 
-    private static byte[] Encode(GrainId target, string methodName, object?[] arguments)
+    private static byte[] Encode(GrainId target, string methodName, object?[] arguments, CallChain? chain = null)
     {
         var method = typeof(IRemoteTestGrain).GetMethod(methodName)!;
         var remote = RemoteInterface.Get(typeof(IRemoteTestGrain));
-        var call = new GrainCall(target, typeof(IRemoteTestGrain), method, arguments, CallChain.Empty);
+        var call = new GrainCall(target, typeof(IRemoteTestGrain), method, arguments, chain ?? CallChain.Empty);
         return GrainCallCodec.EncodeCall(call, remote, remote.GetMethod(method));
     }
 

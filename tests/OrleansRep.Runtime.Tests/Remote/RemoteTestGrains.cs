@@ -149,8 +149,10 @@ public sealed class RemoteTestGrain(RemoteProbe probe) : Grain, IRemoteTestGrain
         _ => throw new QuotaExceededException(message),
     };
 
+    /// <summary>Counts as a turn in progress (for <see cref="MaxConcurrentTurns"/>) while it waits.</summary>
     public async Task<int> WaitForCancellation(CancellationToken cancellationToken)
     {
+        _maxInside = Math.Max(_maxInside, ++_inside);
         probe.Started.TrySetResult();
         try
         {
@@ -161,6 +163,10 @@ public sealed class RemoteTestGrain(RemoteProbe probe) : Grain, IRemoteTestGrain
         {
             probe.Cancelled.TrySetResult();
             throw;
+        }
+        finally
+        {
+            _inside--;
         }
     }
 
