@@ -22,7 +22,7 @@ internal sealed class RemoteMethod
         Signature = $"{method.Name}({string.Join(",", ParameterTypes.Select(t => t.FullName))})";
         Id = Fnv1a(Signature);
         RequiredRoles = ClientRoles.Read | (method.GetCustomAttribute<RequiresRoleAttribute>()?.Roles ?? interfaceRoles);
-        Timeout = method.GetCustomAttribute<ResponseTimeoutAttribute>()?.Timeout;
+        Timeout = ReadTimeout(method);
     }
 
     public MethodInfo Method { get; }
@@ -44,6 +44,19 @@ internal sealed class RemoteMethod
     public ClientRoles RequiredRoles { get; }
 
     public TimeSpan? Timeout { get; }
+
+    private static TimeSpan? ReadTimeout(MethodInfo method)
+    {
+        try
+        {
+            return method.GetCustomAttribute<ResponseTimeoutAttribute>()?.Timeout;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
+        {
+            // The attribute's constructor runs here, on first use: report it as the interface's fault.
+            throw new Core.InvalidGrainInterfaceException($"{method.DeclaringType?.FullName}.{method.Name}: bad [ResponseTimeout]: {e.Message}", e);
+        }
+    }
 
     private static uint Fnv1a(string text)
     {
