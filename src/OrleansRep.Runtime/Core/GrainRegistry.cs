@@ -18,6 +18,10 @@ public sealed class GrainRegistry : IGrainTypeResolver
             : throw new ArgumentException($"No grain class is registered for grain interface {grainInterface.FullName}.", nameof(grainInterface));
     }
 
+    /// <summary>Every registered grain interface with the grain type implementing it.</summary>
+    internal IEnumerable<(Type Interface, GrainRegistration Registration)> Interfaces =>
+        _byInterface.Select(pair => (pair.Key, pair.Value));
+
     internal void Add(Type grainInterface, Type grainClass)
     {
         GrainInterfaceDescriptor.Get(grainInterface);

@@ -39,6 +39,9 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
     /// <summary>The number of activations in the catalog (including any activating or deactivating).</summary>
     public int ActivationCount => _activations.Count;
 
+    /// <summary>The registered grain classes (the remote gateway resolves interfaces and publishes its manifest from it).</summary>
+    internal GrainRegistry Registry => _registry;
+
     internal TimeProvider Time { get; }
 
     internal GrainCollectionOptions CollectionOptions { get; }

@@ -1,0 +1,33 @@
+using System.Security.Cryptography.X509Certificates;
+using OrleansRep.Runtime.Transport;
+
+namespace OrleansRep.Runtime.Remote;
+
+/// <summary>How a <see cref="GrainClient"/> reaches a silo gateway and who it claims to be.</summary>
+public sealed class GrainClientOptions
+{
+    /// <summary>The cluster secret (at least 16 bytes). Required.</summary>
+    public byte[] ClusterSecret { get; init; } = [];
+
+    /// <summary>The id the silo sees for this client. Default "client".</summary>
+    public string ClientId { get; init; } = "client";
+
+    /// <summary>The roles this client claims (bound to the secret by the handshake). Default <see cref="ClientRoles.Read"/>.</summary>
+    public ClientRoles Roles { get; init; } = ClientRoles.Read;
+
+    /// <summary>The gateway's TLS certificate to pin; default none (plain TCP, loopback only).</summary>
+    public X509Certificate2? PinnedServerCertificate { get; init; }
+
+    /// <summary>Frame cap, queue bounds, handshake timeout and the default call timeout
+    /// (<see cref="TransportOptions.DefaultCallTimeout"/>, 30 s; <see cref="ResponseTimeoutAttribute"/> overrides it per method).</summary>
+    public TransportOptions Limits { get; init; } = new();
+
+    internal TransportClientOptions ToTransportOptions() => new()
+    {
+        ClusterSecret = ClusterSecret,
+        ClientId = ClientId,
+        Roles = Roles,
+        PinnedServerCertificate = PinnedServerCertificate,
+        Limits = Limits,
+    };
+}
