@@ -143,46 +143,50 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     /// <summary>
-    /// Buffers the item for every subscriber. Full buffers are waited for together, up to
-    /// <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> from the first wait; a subscriber still full
-    /// then (or when the publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
+    /// Buffers the item for every subscriber. Full buffers are waited for together (so a fast subscriber is not held
+    /// up behind a slow one), up to <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber
+    /// still full then (or when the publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
     /// </summary>
-    private async Task FanOutAsync(SequencedItem<T> entry, CancellationToken cancellationToken)
+    private Task FanOutAsync(SequencedItem<T> entry, CancellationToken cancellationToken)
     {
-        List<MemoryStreamSubscription<T>>? full = null;
+        List<Task>? waits = null;
+        long waitStarted = 0;
         foreach (var subscriber in _subscribers)
         {
             if (!subscriber.TryEnqueue(entry))
             {
-                (full ??= []).Add(subscriber);
+                if (waits is null)
+                {
+                    waits = [];
+                    waitStarted = _time.GetTimestamp();
+                }
+                waits.Add(EnqueueWhenRoomAsync(subscriber, entry, waitStarted, cancellationToken));
             }
         }
-        if (full is null)
+        return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
+    }
+
+    private async Task EnqueueWhenRoomAsync(
+        MemoryStreamSubscription<T> subscriber, SequencedItem<T> entry, long waitStarted, CancellationToken cancellationToken)
+    {
+        while (true)
         {
-            return;
-        }
-        long waitStarted = _time.GetTimestamp();
-        foreach (var subscriber in full)
-        {
-            while (true)
+            var remaining = _options.MaxPublisherWait - _time.GetElapsedTime(waitStarted);
+            bool open;
+            try
             {
-                var remaining = _options.MaxPublisherWait - _time.GetElapsedTime(waitStarted);
-                bool open;
-                try
-                {
-                    open = await subscriber.WaitForSpaceAsync(
-                        remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
-                {
-                    subscriber.End(new StreamFellBehindException(StreamId, entry.Token, _window.AvailableFrom));
-                    break;
-                }
-                // Closed meanwhile (unsubscribed, faulted) or room made: either way this subscriber is done.
-                if (!open || subscriber.TryEnqueue(entry))
-                {
-                    break;
-                }
+                open = await subscriber.WaitForSpaceAsync(
+                    remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                subscriber.End(new StreamFellBehindException(StreamId, entry.Token, _window.AvailableFrom));
+                return;
+            }
+            // Closed meanwhile (unsubscribed, faulted) or room made: either way this subscriber is done.
+            if (!open || subscriber.TryEnqueue(entry))
+            {
+                return;
             }
         }
     }
