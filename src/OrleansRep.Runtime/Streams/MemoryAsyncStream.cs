@@ -135,7 +135,17 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _disposed = true;
+        // Taking the turn lets a publish or subscribe under way finish (bounded by MaxPublisherWait), so no
+        // subscription is added after the snapshot below.
+        await _turn.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+        }
+        finally
+        {
+            _turn.Release();
+        }
         foreach (var subscriber in _subscribers)
         {
             await subscriber.StopAsync().ConfigureAwait(false);

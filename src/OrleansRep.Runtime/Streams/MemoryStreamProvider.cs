@@ -11,6 +11,11 @@ namespace OrleansRep.Runtime.Streams;
 /// <c>OnNextAsync</c> can therefore delay itself by that bound, never deadlock.
 /// </para>
 /// <para>
+/// Cancelling a publish cancels the wait for the stream; once the item is accepted it is published, and the
+/// cancellation only ends the wait for full subscribers, which are then cut off like slow ones. A retry of that
+/// token is then a dropped duplicate.
+/// </para>
+/// <para>
 /// History: a namespace can be backed by an <see cref="IStreamLog{T}"/> (<see cref="RegisterLog{T}"/>); a rewind
 /// to a token older than the window then reads the log in bounded batches before switching to the window.
 /// </para>
@@ -85,7 +90,10 @@ public sealed class MemoryStreamProvider : IStreamProvider, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every delivery loop (observers get no final call) and refuses further use.</summary>
+    /// <summary>
+    /// Stops every delivery loop (observers get no final call) and refuses further use. Waits for observer calls
+    /// under way to return.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         IAsyncDisposable[] streams;

@@ -17,8 +17,6 @@ internal sealed class RetainedWindow<T>
         _ring = new SequencedItem<T>[capacity];
     }
 
-    public int Count => _count;
-
     /// <summary>The newest token, or null when nothing was ever published.</summary>
     public StreamSequenceToken? Last => _count == 0 ? null : At(_count - 1).Token;
 
