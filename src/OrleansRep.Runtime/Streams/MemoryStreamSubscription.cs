@@ -1,0 +1,215 @@
+using System.Threading.Channels;
+
+namespace OrleansRep.Runtime.Streams;
+
+/// <summary>
+/// One subscriber of a <see cref="MemoryAsyncStream{T}"/>: a bounded buffer the publisher writes into and a
+/// delivery loop that hands items to the observer one at a time, in token order, dropping tokens it has already
+/// delivered. A rewind first replays an external log, then a snapshot of the stream's window, then the buffer.
+/// </summary>
+internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
+{
+    private readonly IAsyncObserver<T> _observer;
+    private readonly Channel<SequencedItem<T>> _buffer;
+    // Set by UnsubscribeAsync; the completed buffer then wakes every waiter, so no cancellation source is needed.
+    private volatile bool _unsubscribed;
+    private readonly Action<MemoryStreamSubscription<T>> _onEnded;
+    private readonly LogReplay<T>? _replay;
+    private SequencedItem<T>[]? _backlog;
+    private Exception? _endSignal;
+    private StreamSequenceToken? _lastDelivered;
+    private Task _completion = Task.CompletedTask;
+
+    public MemoryStreamSubscription(
+        StreamId streamId,
+        IAsyncObserver<T> observer,
+        int bufferCapacity,
+        SequencedItem<T>[] backlog,
+        LogReplay<T>? replay,
+        Action<MemoryStreamSubscription<T>> onEnded)
+    {
+        StreamId = streamId;
+        _observer = observer;
+        _backlog = backlog;
+        _replay = replay;
+        _onEnded = onEnded;
+        _buffer = Channel.CreateBounded<SequencedItem<T>>(new BoundedChannelOptions(bufferCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+    }
+
+    public override StreamId StreamId { get; }
+
+    public override Guid HandleId { get; } = Guid.NewGuid();
+
+    /// <summary>Items waiting in this subscriber's buffer (never more than its capacity).</summary>
+    internal int BufferedCount => _buffer.Reader.Count;
+
+    /// <summary>Ends when the delivery loop has finished, including the final OnError/OnCompleted call.</summary>
+    internal Task Completion => _completion;
+
+    internal void Start() => _completion = Task.Run(RunAsync);
+
+    /// <summary>Buffers an item without waiting; false if the buffer is full or the subscription has ended.</summary>
+    internal bool TryEnqueue(SequencedItem<T> item) => _buffer.Writer.TryWrite(item);
+
+    /// <summary>
+    /// Waits until the buffer has room: true then, false if the subscription ended meanwhile.
+    /// </summary>
+    /// <exception cref="TimeoutException">Still full after <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">The publisher gave up waiting.</exception>
+    /// <remarks>Ending the subscription completes the buffer, which makes this wait return false.</remarks>
+    internal Task<bool> WaitForSpaceAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        _buffer.Writer.WaitToWriteAsync(CancellationToken.None).AsTask().WaitAsync(timeout, timeProvider, cancellationToken);
+
+    /// <summary>
+    /// Accepts no more items: what is buffered is still delivered, then the observer gets <paramref name="signal"/>
+    /// through OnErrorAsync, or OnCompletedAsync when there is none. The first signal wins.
+    /// </summary>
+    internal void End(Exception? signal)
+    {
+        if (signal is not null)
+        {
+            Interlocked.CompareExchange(ref _endSignal, signal, null);
+        }
+        _buffer.Writer.TryComplete();
+    }
+
+    public override Task UnsubscribeAsync(CancellationToken cancellationToken = default)
+    {
+        // Not awaiting the loop: the observer itself may be calling this from OnNextAsync.
+        _unsubscribed = true;
+        _buffer.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops delivery without telling the observer and waits for the loop (provider shutdown).</summary>
+    internal async Task StopAsync()
+    {
+        await UnsubscribeAsync().ConfigureAwait(false);
+        await _completion.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await DeliverAllAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failing external log ends this subscription only; the observer is told why.
+        catch (Exception logFailure)
+#pragma warning restore CA1031
+        {
+            Volatile.Write(ref _endSignal, logFailure);
+        }
+        _buffer.Writer.TryComplete();
+        _onEnded(this);
+        if (!_unsubscribed) // an unsubscribed observer gets no final call
+        {
+            await SignalEndAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAllAsync()
+    {
+        if (_replay is not null && !await ReplayLogAsync(_replay).ConfigureAwait(false))
+        {
+            return;
+        }
+        foreach (var item in _backlog!)
+        {
+            if (!await DeliverAsync(item).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        _backlog = null;
+        var reader = _buffer.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                if (!await DeliverAsync(item).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads the log in bounded batches; false if the subscription ended (fell behind or faulted).</summary>
+    private async Task<bool> ReplayLogAsync(LogReplay<T> replay)
+    {
+        var next = replay.From;
+        while (next < replay.Until)
+        {
+            var batch = await replay.Log.ReadAsync(StreamId, next, replay.BatchSize, CancellationToken.None).ConfigureAwait(false);
+            // Checked after the read: a truncation racing with it may have removed items the batch skipped over.
+            var earliest = await replay.Log.GetEarliestAvailableAsync(StreamId, CancellationToken.None).ConfigureAwait(false);
+            if (earliest > next || batch.Count == 0)
+            {
+                // Either the log was truncated past us, or it ends before the window begins: items are missing.
+                var available = earliest > next ? StreamSequenceToken.Min(earliest, replay.Until) : replay.Until;
+                End(new StreamFellBehindException(StreamId, next, available));
+                return false;
+            }
+            foreach (var item in batch)
+            {
+                if (item.Token >= replay.Until)
+                {
+                    return true;
+                }
+                if (!await DeliverAsync(item).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            next = batch[^1].Token.Next();
+        }
+        return true;
+    }
+
+    /// <summary>Hands one item to the observer; false if the subscription stopped or the observer failed.</summary>
+    private async Task<bool> DeliverAsync(SequencedItem<T> item)
+    {
+        if (_lastDelivered is { } last && item.Token <= last)
+        {
+            return true; // already delivered: at-least-once in, exactly-once to the observer
+        }
+        if (_unsubscribed)
+        {
+            return false;
+        }
+        try
+        {
+            await _observer.OnNextAsync(item.Item, item.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Observer code is foreign: its failure ends its own subscription, never the stream.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            Volatile.Write(ref _endSignal, new StreamSubscriptionFaultedException(StreamId, item.Token, failure));
+            _buffer.Writer.TryComplete();
+            return false;
+        }
+        _lastDelivered = item.Token;
+        return true;
+    }
+
+    private async Task SignalEndAsync()
+    {
+        try
+        {
+            var signal = Volatile.Read(ref _endSignal);
+            await (signal is null ? _observer.OnCompletedAsync() : _observer.OnErrorAsync(signal)).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The subscription is over; an observer failing on its last call has no one to tell.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}
