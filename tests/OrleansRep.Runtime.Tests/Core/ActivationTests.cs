@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Core;
 

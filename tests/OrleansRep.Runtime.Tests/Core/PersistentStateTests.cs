@@ -1,5 +1,6 @@
 using System.Text;
 using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Core;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using OrleansRep.Runtime.Membership;
-using OrleansRep.Runtime.Transport;
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Tests.Transport;
+using OrleansRep.Runtime.Transport;
 using Xunit.Abstractions;
 using static OrleansRep.Runtime.Tests.Transport.TransportTestKit;
 
@@ -18,7 +19,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
             silos.Add(await TestSilo.StartAsync([silos[0].EndPoint]));
         }
 
-        await WaitUntilAsync(
+        await Eventually.Until(
             () => silos.All(s => s.Agent.View.ActiveSilos.Count == count),
             $"all {count} silos see {count} active silos");
         return [.. silos];
@@ -39,7 +40,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
         try
         {
             SiloAddress[] expected = [.. silos.Select(s => s.Address).Order(SiloAddress.Comparer)];
-            await WaitUntilAsync(
+            await Eventually.Until(
                 () => silos.All(s => s.Agent.View.ContentEquals(silos[0].Agent.View)),
                 "the three views hold the same entries");
 
@@ -67,7 +68,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             await victim.DisposeAsync();
 
-            await WaitUntilAsync(
+            await Eventually.Until(
                 () => silos[..2].All(s => s.Agent.View.IsDead(victim.Address)),
                 $"both survivors declare {victim.Address} dead");
             output.WriteLine($"{victim.Address} declared dead by both survivors {clock.ElapsedMilliseconds} ms after it was killed");
@@ -94,7 +95,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
         {
             await cutOff.StopServerAsync();
 
-            await WaitUntilAsync(() => cutOff.Agent.Status == SiloStatus.Dead, $"{cutOff.Address} learns from its peers that it is dead");
+            await Eventually.Until(() => cutOff.Agent.Status == SiloStatus.Dead, $"{cutOff.Address} learns from its peers that it is dead");
             Assert.All(silos[..2], s => Assert.True(s.Agent.View.IsDead(cutOff.Address)));
             Assert.Contains(cutOff.Changes, v => v.StatusOf(cutOff.Address) == SiloStatus.Dead);
             var silent = await Assert.ThrowsAsync<SiloDeclaredDeadException>(async () => await cutOff.Agent.HandleAsync(
@@ -119,12 +120,12 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
         try
         {
             await victim.DisposeAsync();
-            await WaitUntilAsync(() => silos[..2].All(s => s.Agent.View.IsDead(victim.Address)), $"{victim.Address} is declared dead");
+            await Eventually.Until(() => silos[..2].All(s => s.Agent.View.IsDead(victim.Address)), $"{victim.Address} is declared dead");
 
             restarted = await TestSilo.StartAsync([silos[0].EndPoint], victim.Address.Port, victim.Address.Generation + 1);
 
             TestSilo[] live = [silos[0], silos[1], restarted];
-            await WaitUntilAsync(
+            await Eventually.Until(
                 () => live.All(s => s.Agent.View.StatusOf(restarted.Address) == SiloStatus.Active && s.Agent.View.ActiveSilos.Count == 3),
                 $"every silo sees {restarted.Address} active");
             Assert.All(live, s => Assert.True(s.Agent.View.IsDead(victim.Address)));
@@ -144,7 +145,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
         try
         {
             await victim.DisposeAsync();
-            await WaitUntilAsync(() => silos[0].Agent.View.IsDead(victim.Address), $"the survivor declares {victim.Address} dead");
+            await Eventually.Until(() => silos[0].Agent.View.IsDead(victim.Address), $"the survivor declares {victim.Address} dead");
             MembershipView before = silos[0].Agent.View;
 
             var refused = await Assert.ThrowsAsync<SiloDeclaredDeadException>(

@@ -1,5 +1,5 @@
 using OrleansRep.Runtime.Membership;
-using OrleansRep.Runtime.Tests.Transport;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Membership;
 

@@ -1,3 +1,4 @@
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Tests.Transport;
 using OrleansRep.Runtime.Transport;
 
@@ -13,13 +14,13 @@ public sealed class RemoteCancellationTests
         var client = await host.ConnectAsync(time: clock);
         var call = client.GetGrain<IRemoteTestGrain>("slow").Hang(CancellationToken.None);
         await TransportTestKit.WithinDeadline(host.Probe.Started.Task, "the grain to start the hanging call");
-        await TransportTestKit.WaitUntilAsync(() => clock.ScheduledTimers == 1, "the client to arm the call's timeout");
+        await Eventually.Until(() => clock.ArmedTimerCount == 1, "the client to arm the call's timeout");
 
         clock.Advance(TimeSpan.FromSeconds(4));
         Assert.False(call.IsCompleted, "the call ended before its 5 s timeout");
         clock.Advance(TimeSpan.FromSeconds(1));
 
-        await TransportTestKit.WaitUntilAsync(() => call.IsCompleted, "the call to time out");
+        await Eventually.Until(() => call.IsCompleted, "the call to time out");
         var thrown = await Assert.ThrowsAsync<CallTimeoutException>(() => call);
         Assert.Equal(TimeSpan.FromSeconds(5), thrown.Timeout);
         await TransportTestKit.WithinDeadline(host.Probe.Cancelled.Task, "the grain's token to be cancelled by the cancel frame");

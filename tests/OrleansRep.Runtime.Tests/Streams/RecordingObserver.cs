@@ -1,4 +1,5 @@
 using OrleansRep.Runtime.Streams;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Streams;
 
@@ -62,10 +63,10 @@ internal sealed class RecordingObserver<T>(string name) : IAsyncObserver<T>
     }
 
     public Task WaitForCountAsync(int count) =>
-        Eventually.WaitUntilAsync(() => Items.Count >= count, $"{name} to receive {count} items", Describe);
+        Eventually.Until(() => Items.Count >= count, $"{name} to receive {count} items", Describe);
 
     public Task WaitForEndAsync() =>
-        Eventually.WaitUntilAsync(() => Ended, $"{name}'s subscription to end", Describe);
+        Eventually.Until(() => Ended, $"{name}'s subscription to end", Describe);
 
     public string Describe() =>
         $"{name}: tokens [{string.Join(",", Tokens)}], entered {Entered}, error {Error?.GetType().Name ?? "none"}, completed {Completed}";

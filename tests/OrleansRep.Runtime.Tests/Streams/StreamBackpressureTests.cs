@@ -1,4 +1,5 @@
 using OrleansRep.Runtime.Streams;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Streams;
 
@@ -25,14 +26,14 @@ public sealed class StreamBackpressureTests
         await stream.SubscribeAsync(fast);
 
         await stream.OnNextAsync(1, new StreamSequenceToken(1));
-        await Eventually.WaitUntilAsync(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
+        await Eventually.Until(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
         await stream.OnNextAsync(2, new StreamSequenceToken(2));
         await stream.OnNextAsync(3, new StreamSequenceToken(3)); // the slow buffer is now full (2)
         var blocked = stream.OnNextAsync(4, new StreamSequenceToken(4));
         var queued = stream.OnNextAsync(5, new StreamSequenceToken(5));
 
         // The publisher is waiting on the clock for the slow subscriber: blocked, not failed, and nothing grew.
-        await Eventually.WaitUntilAsync(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
+        await Eventually.Until(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
             () => $"armed timers {time.ArmedTimerCount}, publish 4 completed {blocked.IsCompleted}");
         Assert.False(blocked.IsCompleted);
         Assert.False(queued.IsCompleted);
@@ -62,12 +63,12 @@ public sealed class StreamBackpressureTests
         await stream.SubscribeAsync(slow);
         await stream.SubscribeAsync(fast);
         await stream.OnNextAsync(1, new StreamSequenceToken(1));
-        await Eventually.WaitUntilAsync(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
+        await Eventually.Until(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
         await stream.OnNextAsync(2, new StreamSequenceToken(2));
         await stream.OnNextAsync(3, new StreamSequenceToken(3));
         var blocked = stream.OnNextAsync(4, new StreamSequenceToken(4));
         await fast.WaitForCountAsync(4); // the fast subscriber is not held up behind the slow one
-        await Eventually.WaitUntilAsync(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
+        await Eventually.Until(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
             () => $"armed timers {time.ArmedTimerCount}");
 
         time.Advance(TimeSpan.FromSeconds(10));
@@ -98,12 +99,12 @@ public sealed class StreamBackpressureTests
         var slow = new RecordingObserver<int>("slow") { BeforeItem = (_, _) => gate.PassAsync() };
         await stream.SubscribeAsync(slow);
         await stream.OnNextAsync(1, new StreamSequenceToken(1));
-        await Eventually.WaitUntilAsync(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
+        await Eventually.Until(() => slow.Entered == 1, "the slow observer to hold item 1", slow.Describe);
         await stream.OnNextAsync(2, new StreamSequenceToken(2));
         await stream.OnNextAsync(3, new StreamSequenceToken(3));
         using var cancel = new CancellationTokenSource();
         var blocked = stream.OnNextAsync(4, new StreamSequenceToken(4), cancel.Token);
-        await Eventually.WaitUntilAsync(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
+        await Eventually.Until(() => time.ArmedTimerCount == 1, "the publisher to wait for the slow subscriber",
             () => $"armed timers {time.ArmedTimerCount}");
 
         await cancel.CancelAsync();

@@ -1,4 +1,5 @@
 using OrleansRep.Runtime.Streams;
+using OrleansRep.Runtime.Tests.Support;
 
 namespace OrleansRep.Runtime.Tests.Streams;
 
@@ -53,7 +54,7 @@ public sealed class StreamSubscriptionTests
         }
 
         await witness.WaitForCountAsync(4);
-        await Eventually.WaitUntilAsync(() => observer.Entered == 2 && observer.Items.Count == 2,
+        await Eventually.Until(() => observer.Entered == 2 && observer.Items.Count == 2,
             "the observer to finish the call it unsubscribed in", observer.Describe);
         Assert.Equal([1L, 2], observer.Tokens);
     }

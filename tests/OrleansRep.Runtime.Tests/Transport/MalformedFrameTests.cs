@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Transport;
 using static OrleansRep.Runtime.Tests.Transport.TransportTestKit;
 
@@ -65,10 +66,10 @@ public sealed class MalformedFrameTests
         attacker.ShutdownSend();
 
         Assert.True(await attacker.ServerClosedAsync(), "the server kept a connection that ended inside a frame");
-        await WaitUntilAsync(
+        await Eventually.Until(
             () => logs.Entries.Any(e => e.Message.Contains("ended inside a frame", StringComparison.Ordinal)),
             "the truncated frame was logged");
         Assert.Equal(0, handled);
-        await WaitUntilAsync(() => server.OpenConnections == 0, "the server released the connection");
+        await Eventually.Until(() => server.OpenConnections == 0, "the server released the connection");
     }
 }

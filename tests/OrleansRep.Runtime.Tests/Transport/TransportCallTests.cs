@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Transport;
 using static OrleansRep.Runtime.Tests.Transport.TransportTestKit;
 
@@ -97,7 +98,7 @@ public sealed class TransportCallTests
 
         Task<byte[]> call = client.CallAsync("slow"u8.ToArray(), TimeSpan.FromSeconds(5));
         await WithinDeadline(entered.Task, "the handler to start");
-        await WaitUntilAsync(() => clock.ScheduledTimers > 0, "the call's timeout timer is scheduled");
+        await Eventually.Until(() => clock.ArmedTimerCount > 0, "the call's timeout timer is scheduled");
         clock.Advance(TimeSpan.FromSeconds(4));
         Assert.False(call.IsCompleted, "the call completed before its timeout");
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -147,7 +148,7 @@ public sealed class TransportCallTests
             await client.SendOneWayAsync(System.Text.Encoding.UTF8.GetBytes($"m{i}"));
         }
 
-        await WaitUntilAsync(() => received.Count == 10, "10 one-way messages arrived");
+        await Eventually.Until(() => received.Count == 10, "10 one-way messages arrived");
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"m{i}"), received);
     }
 
@@ -184,7 +185,7 @@ public sealed class TransportCallTests
         await server.DisposeAsync();
 
         await Assert.ThrowsAsync<ConnectionClosedException>(() => pending);
-        await WaitUntilAsync(() => client.IsClosed, "the client noticed the closed connection");
+        await Eventually.Until(() => client.IsClosed, "the client noticed the closed connection");
         await Assert.ThrowsAsync<ConnectionClosedException>(() => client.CallAsync("y"u8.ToArray()));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Transport;
 using static OrleansRep.Runtime.Tests.Transport.TransportTestKit;
 
@@ -19,7 +20,7 @@ public sealed class TransportSecurityTests
         await Assert.ThrowsAsync<HandshakeRejectedException>(
             () => ConnectAsync(server, secret: "a-different-secret-of-32-bytes!!"u8.ToArray()));
 
-        await WaitUntilAsync(
+        await Eventually.Until(
             () => logs.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("wrong cluster secret", StringComparison.Ordinal)),
             "the rejection was logged with its reason");
         Assert.Equal(0, handled);

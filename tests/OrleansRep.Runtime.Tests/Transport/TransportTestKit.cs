@@ -1,15 +1,16 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Transport;
 
 namespace OrleansRep.Runtime.Tests.Transport;
 
-/// <summary>Shared setup: a secret, servers on loopback port 0, clients, certificates and condition waits.</summary>
+/// <summary>Shared setup: a secret, servers on loopback port 0, clients, certificates and deadlines (condition waits are <see cref="Eventually"/>).</summary>
 internal static class TransportTestKit
 {
-    /// <summary>Generous: a loaded 2-core CI machine; a passing wait returns as soon as its condition holds.</summary>
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    /// <summary>The same generous deadline as <see cref="Eventually"/>, so every wait in the suite gives up alike.</summary>
+    public static readonly TimeSpan Deadline = Eventually.Deadline;
 
     public static readonly byte[] Secret = "orleansrep-test-cluster-secret!!"u8.ToArray();
 
@@ -46,20 +47,6 @@ internal static class TransportTestKit
         using X509Certificate2 ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         // A round trip through PKCS#12 gives a key that SslStream can use on every platform.
         return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
-    }
-
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"timed out after {Deadline} waiting until {what}");
-            }
-
-            await Task.Delay(5, CancellationToken.None);
-        }
     }
 
     public static async Task WithinDeadline(Task task, string what)
