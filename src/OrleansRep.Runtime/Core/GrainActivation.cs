@@ -41,6 +41,9 @@ internal sealed class GrainActivation
     private Grain? _grain;
     private GrainActivationException? _failure;
 
+    /// <summary>Why activation failed; null while activating and after a successful one.</summary>
+    internal GrainActivationException? ActivationFailure => Volatile.Read(ref _failure);
+
     public GrainActivation(GrainId grainId, GrainRegistration registration, Silo silo)
     {
         GrainId = grainId;

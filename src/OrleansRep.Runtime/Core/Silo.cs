@@ -74,6 +74,12 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
             // the next activation starts from what it left.
             await activation.Deactivated.ConfigureAwait(false);
             _activations.TryRemove(KeyValuePair.Create(call.Target, activation));
+            if (activation.ActivationFailure is { } failure)
+            {
+                // The activation this call found failed before it could take the call: the call gets that failure,
+                // as the calls already queued on it do. The next call starts a new activation.
+                throw failure;
+            }
         }
     }
 
