@@ -18,7 +18,7 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
     private readonly ITimer _collector;
     private int _disposed;
 
-    internal Silo(ServiceProvider services, GrainRegistry registry, TimeProvider time, GrainCollectionOptions collection, GrainSchedulingOptions scheduling)
+    internal Silo(ServiceProvider services, GrainRegistry registry, TimeProvider time, GrainCollectionOptions collection, GrainSchedulingOptions scheduling, Func<Silo, IGrainCallInvoker>? router = null)
     {
         _services = services;
         _registry = registry;
@@ -26,11 +26,11 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
         CollectionOptions = collection;
         SchedulingOptions = scheduling;
         Logger = services.GetService<ILoggerFactory>()?.CreateLogger("OrleansRep.Runtime.Silo") ?? NullLogger.Instance;
-        GrainFactory = new GrainFactory(this, registry);
+        GrainFactory = new GrainFactory(router?.Invoke(this) ?? this, registry);
         _collector = time.CreateTimer(static silo => ((Silo)silo!).CollectIdleActivations(), this, collection.CollectionQuantum, collection.CollectionQuantum);
     }
 
-    /// <summary>Makes references whose calls this silo delivers.</summary>
+    /// <summary>Makes references whose calls this silo delivers (or, with <see cref="SiloBuilder.UseGrainCallRouter"/>, routes).</summary>
     public IGrainFactory GrainFactory { get; }
 
     /// <summary>The silo's services (grain constructor parameters are resolved from them).</summary>

@@ -11,6 +11,7 @@ public sealed class SiloBuilder
 
     private readonly GrainRegistry _registry = new();
     private TimeProvider _time = TimeProvider.System;
+    private Func<Silo, IGrainCallInvoker>? _router;
     private bool _built;
 
     /// <summary>Services for grain constructors. The silo adds <see cref="TimeProvider"/> and
@@ -42,6 +43,18 @@ public sealed class SiloBuilder
         return this;
     }
 
+    /// <summary>
+    /// Where calls made through the silo's <see cref="Silo.GrainFactory"/> (and so a grain's GrainFactory and the
+    /// <see cref="IGrainFactory"/> service) go. Default: into the silo itself. A clustered silo
+    /// (<c>Hosting.SiloHost</c>) routes them by placement, to this silo or another.
+    /// </summary>
+    public SiloBuilder UseGrainCallRouter(Func<Silo, IGrainCallInvoker> router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        _router = router;
+        return this;
+    }
+
     /// <summary>Registers a grain storage under <paramref name="name"/>.</summary>
     public SiloBuilder AddGrainStorage(string name, IGrainStorage storage)
     {
@@ -70,7 +83,7 @@ public sealed class SiloBuilder
         Services.AddSingleton(_time);
         Services.AddSingleton<IGrainFactory>(_ => silo!.GrainFactory);
         var services = Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
-        silo = new Silo(services, _registry, _time, Collection, Scheduling);
+        silo = new Silo(services, _registry, _time, Collection, Scheduling, _router);
         return silo;
     }
 }

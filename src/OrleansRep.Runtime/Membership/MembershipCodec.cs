@@ -14,8 +14,12 @@ namespace OrleansRep.Runtime.Membership;
 /// </summary>
 public static class MembershipCodec
 {
-    /// <summary>The format version, the first byte of every payload.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>
+    /// The format version, the first byte of every payload. A silo serves membership and grain calls on one endpoint
+    /// and routes each request by this byte, so it must differ from <c>GrainCallCodec.Version</c> (1): membership
+    /// formats count from 0x41.
+    /// </summary>
+    public const byte FormatVersion = 0x41;
 
     /// <summary>Encodes <paramref name="message"/>; throws <see cref="ArgumentException"/> if a field its kind needs is missing.</summary>
     public static byte[] Encode(MembershipMessage message)

@@ -1,0 +1,138 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Membership;
+using OrleansRep.Runtime.Placement;
+using OrleansRep.Runtime.Remote;
+using OrleansRep.Runtime.Transport;
+
+namespace OrleansRep.Runtime.Hosting;
+
+/// <summary>
+/// One silo's runtime in a cluster: the local <see cref="Silo"/>, one <see cref="TransportServer"/> endpoint serving
+/// both membership and grain calls (<see cref="SiloFrameDispatcher"/>), a <see cref="MembershipAgent"/>, and
+/// placement: calls made through <see cref="GrainFactory"/> (and by grains, through theirs) go to the silo that
+/// placement chooses on the current view (<see cref="ClusterGrainCallInvoker"/>). A client connecting with a
+/// <see cref="GrainClient"/> reaches this silo's grains directly.
+/// </summary>
+public sealed class SiloHost : IAsyncDisposable
+{
+    private readonly TransportServer _server;
+    private readonly SiloConnectionPool _connections;
+    private int _stopped;
+
+    private SiloHost(Silo silo, TransportServer server, MembershipAgent membership, SiloConnectionPool connections, LocalSiloDetails details)
+    {
+        Silo = silo;
+        _server = server;
+        Membership = membership;
+        _connections = connections;
+        Details = details;
+    }
+
+    /// <summary>The local silo (its catalog of activations).</summary>
+    public Silo Silo { get; }
+
+    /// <summary>This silo's membership service (view, status, <see cref="MembershipAgent.MembershipChanged"/>).</summary>
+    public MembershipAgent Membership { get; }
+
+    /// <summary>This incarnation's address and site.</summary>
+    public LocalSiloDetails Details { get; }
+
+    /// <summary>This incarnation.</summary>
+    public SiloAddress Address => Details.Address;
+
+    /// <summary>Where this silo listens (for seeds and for <see cref="GrainClient"/>s).</summary>
+    public IPEndPoint EndPoint => _server.EndPoint;
+
+    /// <summary>References whose calls are placed across the cluster.</summary>
+    public IGrainFactory GrainFactory => Silo.GrainFactory;
+
+    /// <summary>
+    /// Builds the silo from <paramref name="builder"/> (grains, storage, services; the host adds
+    /// <see cref="LocalSiloDetails"/> and routes the silo's grain factory by placement), binds the endpoint, registers
+    /// the silo's site in <paramref name="sites"/> if it has one, and joins the cluster through the seeds.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid, or the site is registered at another endpoint.</exception>
+    /// <exception cref="MembershipJoinException">No seed admitted the silo.</exception>
+    public static async Task<SiloHost> StartAsync(
+        SiloHostOptions options,
+        SiloBuilder builder,
+        SiteDirectory sites,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(sites);
+        options.Validate();
+        TimeProvider time = timeProvider ?? TimeProvider.System;
+        var placement = new PlacementDirector(sites, options.Placement);
+        var details = new LocalSiloDetails(options.SiteId);
+        var membership = new MembershipAgent(options.Membership, options.ClientOptions, time, loggerFactory);
+        var connections = new SiloConnectionPool(options.ClientOptions, options.Membership.MaxSilos, time);
+        membership.MembershipChanged += (_, e) => connections.Retain(e.View);
+        builder.Services.AddSingleton(details);
+        builder.UseGrainCallRouter(silo => new ClusterGrainCallInvoker(placement, () => membership.View, connections, silo, () => membership.Self));
+        Silo? silo = null;
+        TransportServer? server = null;
+        try
+        {
+            silo = builder.Build();
+            var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo));
+            server = await TransportServer.StartAsync(options.ServerOptions, dispatcher, loggerFactory, time, cancellationToken).ConfigureAwait(false);
+            details.Address = SiloAddress.From(server.EndPoint, options.Generation ?? SiloAddress.NewGeneration(time));
+            if (options.SiteId is int siteId)
+            {
+                sites.Register(siteId, server.EndPoint);
+            }
+
+            await membership.StartAsync(details.Address, options.Seeds, cancellationToken).ConfigureAwait(false);
+            return new SiloHost(silo, server, membership, connections, details);
+        }
+        catch
+        {
+            await StopTransportAsync(server, membership, connections).ConfigureAwait(false);
+            if (silo is not null)
+            {
+                await silo.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops the silo abruptly, as a crashed process: the endpoint closes and membership falls silent without a
+    /// goodbye (peers detect the absence), and connections to other silos close. No grain code runs: activations are
+    /// abandoned until <see cref="DisposeAsync"/> (a killed host cannot be restarted; start a new one).
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await StopTransportAsync(_server, Membership, _connections).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the silo: closes the endpoint, membership and connections (if <see cref="KillAsync"/> has not),
+    /// then deactivates every activation.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync().ConfigureAwait(false);
+        await Silo.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task StopTransportAsync(TransportServer? server, MembershipAgent membership, SiloConnectionPool connections)
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await membership.DisposeAsync().ConfigureAwait(false);
+        await connections.DisposeAsync().ConfigureAwait(false);
+    }
+}
