@@ -49,6 +49,9 @@ public sealed class SiloHost : IAsyncDisposable
     /// <summary>References whose calls are placed across the cluster.</summary>
     public IGrainFactory GrainFactory => Silo.GrainFactory;
 
+    /// <summary>The grain types this silo serves, by interface (for a cluster client's <see cref="Core.GrainFactory"/>).</summary>
+    public IGrainTypeResolver GrainTypes => Silo.Registry;
+
     /// <summary>
     /// Builds the silo from <paramref name="builder"/> (grains, storage, services; the host adds
     /// <see cref="LocalSiloDetails"/> and routes the silo's grain factory by placement), binds the endpoint, registers

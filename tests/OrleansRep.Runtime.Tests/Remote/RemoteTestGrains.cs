@@ -179,7 +179,7 @@ public sealed class RemoteTestGrain(RemoteProbe probe) : Grain, IRemoteTestGrain
     }
 }
 
-/// <summary>Grain A of the cross-silo cycle: not reentrant, so the callback from B must ride the call chain.</summary>
+/// <summary>Grain A of the cross-silo cycle (Hosting tests): not reentrant, so the callback from B must ride the call chain.</summary>
 public interface ICycleStartGrain : IGrainWithStringKey
 {
     Task<string> Start(string otherKey);
@@ -192,18 +192,18 @@ public interface ICycleBounceGrain : IGrainWithStringKey
     Task<string> Bounce(string startKey);
 }
 
-public sealed class CycleStartGrain(StaticGrainPlacement placement) : Grain, ICycleStartGrain
+public sealed class CycleStartGrain : Grain, ICycleStartGrain
 {
     private int _leaves;
 
     public async Task<string> Start(string otherKey) =>
-        "start>" + await placement.GrainFactory.GetGrain<ICycleBounceGrain>(otherKey).Bounce(this.GetPrimaryKeyString());
+        "start>" + await GrainFactory.GetGrain<ICycleBounceGrain>(otherKey).Bounce(this.GetPrimaryKeyString());
 
     public Task<string> Leaf() => Task.FromResult($"leaf{++_leaves}");
 }
 
-public sealed class CycleBounceGrain(StaticGrainPlacement placement) : Grain, ICycleBounceGrain
+public sealed class CycleBounceGrain : Grain, ICycleBounceGrain
 {
     public async Task<string> Bounce(string startKey) =>
-        "bounce>" + await placement.GrainFactory.GetGrain<ICycleStartGrain>(startKey).Leaf();
+        "bounce>" + await GrainFactory.GetGrain<ICycleStartGrain>(startKey).Leaf();
 }

@@ -11,12 +11,11 @@ internal sealed class RemoteTestHost : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private RemoteTestHost(Silo silo, TransportServer server, RemoteProbe probe, StaticGrainPlacement placement)
+    private RemoteTestHost(Silo silo, TransportServer server, RemoteProbe probe)
     {
         Silo = silo;
         Server = server;
         Probe = probe;
-        Placement = placement;
     }
 
     public Silo Silo { get; }
@@ -25,22 +24,17 @@ internal sealed class RemoteTestHost : IAsyncDisposable
 
     public RemoteProbe Probe { get; }
 
-    public StaticGrainPlacement Placement { get; }
-
     public static async Task<RemoteTestHost> StartAsync()
     {
         var probe = new RemoteProbe();
-        var placement = new StaticGrainPlacement();
         var builder = new SiloBuilder()
             .AddGrain<IRemoteTestGrain, RemoteTestGrain>()
             .AddGrain<ICycleStartGrain, CycleStartGrain>()
             .AddGrain<ICycleBounceGrain, CycleBounceGrain>();
         builder.Services.AddSingleton(probe);
-        builder.Services.AddSingleton(placement);
         var silo = builder.Build();
-        placement.UseLocalSilo(silo);
         var server = await TransportTestKit.StartServerAsync(new GrainCallHandler(silo));
-        return new RemoteTestHost(silo, server, probe, placement);
+        return new RemoteTestHost(silo, server, probe);
     }
 
     public async Task<GrainClient> ConnectAsync(ClientRoles roles = ClientRoles.Read, TimeProvider? time = null, string clientId = "test-client")
