@@ -41,6 +41,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Which site each silo serves, shared by every silo and the client.</summary>
     public SiteDirectory Sites { get; } = new();
 
+    /// <summary>The cluster secret, for connecting a <see cref="Remote.GrainClient"/> or a raw transport client to a silo.</summary>
+    public byte[] ClusterSecret => _options.ClusterSecret;
+
     /// <summary>The number of silo slots (alive or killed).</summary>
     public int SiloCount => _live.Length;
 

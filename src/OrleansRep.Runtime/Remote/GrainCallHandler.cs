@@ -70,7 +70,7 @@ public sealed class GrainCallHandler : IFrameHandler
             return new ValueTask<ReadOnlyMemory<byte>>(GrainCallCodec.EncodeException(denied));
         }
 
-        return new ValueTask<ReadOnlyMemory<byte>>(InvokeAsync(call, method));
+        return new ValueTask<ReadOnlyMemory<byte>>(InvokeAsync(call, method, cancellationToken));
     }
 
     private RemoteInterface Resolve(string grainType, string interfaceName) =>
@@ -78,12 +78,18 @@ public sealed class GrainCallHandler : IFrameHandler
             ? remote
             : throw new GrainCallFormatException($"this silo serves no grain type '{grainType}' through interface '{interfaceName}'");
 
-    private async Task<ReadOnlyMemory<byte>> InvokeAsync(GrainCall call, RemoteMethod method)
+    private async Task<ReadOnlyMemory<byte>> InvokeAsync(GrainCall call, RemoteMethod method, CancellationToken cancellationToken)
     {
         try
         {
             var result = await _silo.InvokeAsync(call).ConfigureAwait(false);
             return GrainCallCodec.EncodeValue(result, method.ResultType);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up or the connection is closing (the silo may be stopping): nobody waits for this
+            // answer, and a "cancelled" reply the caller did not ask for would hide that its silo went away.
+            throw;
         }
 #pragma warning disable CA1031 // The grain's exception (or a result that cannot be encoded) is the call's result: it goes to the caller.
         catch (Exception e)
