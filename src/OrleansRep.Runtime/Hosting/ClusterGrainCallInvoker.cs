@@ -52,7 +52,17 @@ public sealed class ClusterGrainCallInvoker : IGrainCallInvoker
     public Task<object?> InvokeAsync(GrainCall request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        SiloAddress target = _placement.Place(request.Target, _view());
+        SiloAddress target;
+        try
+        {
+            target = _placement.Place(request.Target, _view());
+        }
+        catch (Exception e) when (e is UnknownSiteException or SiloUnavailableException)
+        {
+            // As for any grain call, failures arrive through the returned task, not from the call site.
+            return Task.FromException<object?>(e);
+        }
+
         if (_local is not null && target == _localAddress())
         {
             return _local.InvokeAsync(request);
