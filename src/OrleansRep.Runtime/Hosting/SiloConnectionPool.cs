@@ -38,16 +38,21 @@ public sealed class SiloConnectionPool : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_connections.TryGetValue(silo, out connection!) || IsBroken(connection))
+            bool known = _connections.TryGetValue(silo, out Task<TransportClient>? existing);
+            if (existing is not null && !IsBroken(existing))
             {
-                if (connection is null && _connections.Count >= _maxConnections)
+                connection = existing;
+            }
+            else
+            {
+                if (!known && _connections.Count >= _maxConnections)
                 {
                     throw new InvalidOperationException($"the connection pool already holds {_maxConnections} silos");
                 }
 
-                if (connection is not null)
+                if (existing is not null)
                 {
-                    _closing.Add(CloseAsync(connection));
+                    _closing.Add(CloseAsync(existing));
                 }
 
                 // Not tied to this caller's token: other callers share the connection.
