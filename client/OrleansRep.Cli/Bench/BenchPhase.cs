@@ -25,4 +25,9 @@ public sealed record BenchPhase(
     /// <summary>Milliseconds the garbage collector paused the process during the phase.</summary>
     [JsonPropertyName("gc_pause_ms")]
     public double GcPauseMs { get; init; }
+
+    /// <summary>Payload megabytes (10^6 bytes) per second, for phases that move records; absent for the others.</summary>
+    [JsonPropertyName("mb_per_sec")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MbPerSec { get; init; }
 }

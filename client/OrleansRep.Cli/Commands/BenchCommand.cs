@@ -9,6 +9,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "benchmarks (compare with deploy/bench/engine-vs-bdb.sh)");
         bench.Subcommands.Add(BenchEngineCommand.Create());
+        bench.Subcommands.Add(BenchRuntimeCommand.Create());
         return bench;
     }
 }

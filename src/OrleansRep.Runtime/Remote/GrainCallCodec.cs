@@ -27,7 +27,7 @@ internal static class GrainCallCodec
 
     public static byte[] EncodeCall(GrainCall call, RemoteInterface remoteInterface, RemoteMethod method)
     {
-        var buffer = GrainValueCodec.NewBuffer();
+        var buffer = ScratchBuffer.Rent();
         var writer = new WireWriter(buffer);
         writer.Byte(Version);
         writer.Byte((byte)GrainRequestKind.Call);
@@ -49,7 +49,7 @@ internal static class GrainCallCodec
             GrainValueCodec.Write(writer, i == method.CancellationTokenIndex ? null : call.Arguments[i], method.ParameterTypes[i]);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     public static byte[] EncodeManifestRequest() => [Version, (byte)GrainRequestKind.Manifest];
@@ -71,12 +71,13 @@ internal static class GrainCallCodec
 
     /// <summary>Decodes the rest of a call (after <see cref="ReadKind"/>). <paramref name="resolve"/> maps the
     /// grain type and interface name to the interface, or throws <see cref="GrainCallFormatException"/>.
-    /// <paramref name="cancellationToken"/> is passed as the method's <see cref="CancellationToken"/> argument, if it has one.</summary>
+    /// <paramref name="cancellationToken"/> is passed as the method's <see cref="CancellationToken"/> argument, if it has one.
+    /// Grain types and interface names found in <paramref name="known"/> are not allocated again.</summary>
     public static (GrainCall Call, RemoteMethod Method) DecodeCall(
-        ref WireReader reader, Func<string, string, RemoteInterface> resolve, CancellationToken cancellationToken)
+        ref WireReader reader, Func<string, string, RemoteInterface> resolve, CancellationToken cancellationToken, WireStringTable? known = null)
     {
-        var target = ReadGrainId(ref reader, "target grain");
-        var remoteInterface = resolve(target.Type, reader.RequiredString("interface name"));
+        var target = ReadGrainId(ref reader, "target grain", known);
+        var remoteInterface = resolve(target.Type, reader.RequiredString("interface name", known));
         var method = remoteInterface.GetMethod(reader.UInt32());
         int chainLength = reader.Int32();
         if (chainLength < 0 || chainLength > MaxCallChainLength)
@@ -87,7 +88,7 @@ internal static class GrainCallCodec
         var chain = CallChain.Empty;
         for (int i = 0; i < chainLength; i++)
         {
-            chain = chain.Append(ReadGrainId(ref reader, "call chain grain"));
+            chain = chain.Append(ReadGrainId(ref reader, "call chain grain", known));
         }
 
         int count = reader.Byte();
@@ -116,23 +117,23 @@ internal static class GrainCallCodec
 
     public static byte[] EncodeValue(object? value, Type? declaredType)
     {
-        var buffer = GrainValueCodec.NewBuffer();
+        var buffer = ScratchBuffer.Rent();
         var writer = new WireWriter(buffer);
         writer.Byte(Version);
         writer.Byte(StatusValue);
         GrainValueCodec.Write(writer, value, declaredType ?? typeof(object));
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     public static byte[] EncodeException(Exception exception)
     {
-        var buffer = GrainValueCodec.NewBuffer();
+        var buffer = ScratchBuffer.Rent();
         var writer = new WireWriter(buffer);
         writer.Byte(Version);
         writer.Byte(StatusException);
         writer.String(RemoteExceptionTranslator.WireTypeName(exception));
         writer.String(exception.Message);
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     /// <summary>The result of a call: the value, or the remote exception re-created by <see cref="RemoteExceptionTranslator"/>.</summary>
@@ -147,7 +148,7 @@ internal static class GrainCallCodec
 
     public static byte[] EncodeManifest(IReadOnlyCollection<(string Interface, string GrainType)> entries)
     {
-        var buffer = GrainValueCodec.NewBuffer();
+        var buffer = ScratchBuffer.Rent();
         var writer = new WireWriter(buffer);
         writer.Byte(Version);
         writer.Byte(StatusValue);
@@ -158,7 +159,7 @@ internal static class GrainCallCodec
             writer.String(grainType);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return ScratchBuffer.ToArrayAndReturn(buffer);
     }
 
     public static Dictionary<string, string> DecodeManifest(ReadOnlySpan<byte> payload)
@@ -206,9 +207,9 @@ internal static class GrainCallCodec
         }
     }
 
-    private static GrainId ReadGrainId(ref WireReader reader, string what)
+    private static GrainId ReadGrainId(ref WireReader reader, string what, WireStringTable? known)
     {
-        string type = reader.RequiredString(what + " type");
+        string type = reader.RequiredString(what + " type", known);
         string key = reader.RequiredString(what + " key");
         return string.IsNullOrWhiteSpace(type)
             ? throw new GrainCallFormatException($"the {what} has an empty grain type")

@@ -25,6 +25,8 @@ public sealed class GrainCallHandler : IFrameHandler
     private readonly Silo _silo;
     private readonly FrozenDictionary<(string GrainType, string Interface), RemoteInterface> _callable;
     private readonly byte[] _manifest;
+    private readonly WireStringTable _names;
+    private readonly Func<string, string, RemoteInterface> _resolve;
 
     /// <exception cref="InvalidGrainInterfaceException">A registered interface has two methods with the same wire id.</exception>
     public GrainCallHandler(Silo silo)
@@ -36,6 +38,8 @@ public sealed class GrainCallHandler : IFrameHandler
             .ToList();
         _callable = entries.ToFrozenDictionary(entry => (entry.GrainType, entry.Remote.WireName), entry => entry.Remote);
         _manifest = GrainCallCodec.EncodeManifest([.. entries.Select(entry => (entry.Remote.WireName, entry.GrainType))]);
+        _names = new WireStringTable(entries.SelectMany(entry => new[] { entry.GrainType, entry.Remote.WireName }).Distinct(StringComparer.Ordinal));
+        _resolve = Resolve; // one delegate, not one per call
     }
 
     /// <exception cref="GrainCallFormatException">The payload is not a well-formed call to a grain this silo serves.</exception>
@@ -58,7 +62,7 @@ public sealed class GrainCallHandler : IFrameHandler
                     : GrainCallCodec.EncodeException(new GrainAccessDeniedException(caller.ClientId, caller.Roles, ClientRoles.Read, "the manifest")));
         }
 
-        var (call, method) = GrainCallCodec.DecodeCall(ref reader, Resolve, cancellationToken);
+        var (call, method) = GrainCallCodec.DecodeCall(ref reader, _resolve, cancellationToken, _names);
         if (!call.CallChain.Grains.IsEmpty && !caller.HasRoles(ClientRoles.Admin))
         {
             call = new GrainCall(call.Target, call.InterfaceType, call.Method, call.Arguments, CallChain.Empty);

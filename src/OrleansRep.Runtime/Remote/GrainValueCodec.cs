@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace OrleansRep.Runtime.Remote;
@@ -148,7 +147,4 @@ internal static class GrainValueCodec
 
     private static GrainCallFormatException Mistyped(string what, Type declaredType) =>
         new($"{what} cannot be passed as {declaredType.Name}");
-
-    /// <summary>A buffer for one message; callers keep it only for the message's lifetime.</summary>
-    public static ArrayBufferWriter<byte> NewBuffer() => new(256);
 }

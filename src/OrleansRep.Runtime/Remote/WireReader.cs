@@ -25,7 +25,8 @@ internal ref struct WireReader
 
     public Guid Guid() => new(Take(16));
 
-    public string? String()
+    /// <summary>A string; one that <paramref name="known"/> holds comes back as that instance (no allocation).</summary>
+    public string? String(WireStringTable? known = null)
     {
         int length = Int32();
         if (length == -1)
@@ -35,7 +36,8 @@ internal ref struct WireReader
 
         try
         {
-            return Encoding.UTF8.GetString(Take(CheckLength(length)));
+            var utf8 = Take(CheckLength(length));
+            return known is null ? Encoding.UTF8.GetString(utf8) : known.Decode(utf8);
         }
         catch (DecoderFallbackException e)
         {
@@ -43,8 +45,8 @@ internal ref struct WireReader
         }
     }
 
-    public string RequiredString(string what) =>
-        String() ?? throw new GrainCallFormatException($"the {what} is missing (null string)");
+    public string RequiredString(string what, WireStringTable? known = null) =>
+        String(known) ?? throw new GrainCallFormatException($"the {what} is missing (null string)");
 
     public ReadOnlySpan<byte> Bytes() => Take(CheckLength(Int32()));
 
