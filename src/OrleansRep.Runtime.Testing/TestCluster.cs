@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Net;
 using OrleansRep.Runtime.Core;
@@ -13,7 +14,12 @@ namespace OrleansRep.Runtime.Testing;
 /// (port 0 at first start), generation and site; silo 0 starts the cluster and the others join through it.
 /// <see cref="GrainFactory"/> is a cluster client that places calls like a silo, over its own connections.
 /// Kill a silo abruptly, restart it on the same endpoint with a new generation, and wait for the views to agree.
-/// Not yet: partitions (drop traffic between two silos) and an in-memory transport.
+/// <para>Partition two silos (<see cref="PartitionAsync"/>) and heal them: calls between them are lost both ways, or
+/// one way, like an iptables DROP but per call (see <see cref="ILinkFilter"/>). Silos are cut by slot, so a cut
+/// outlives restarts until healed; the cluster client is never cut off. Membership reacts as to a real partition:
+/// the majority declares the unreachable silo dead, and after the heal that silo learns it was declared dead and
+/// falls silent, as in Orleans; it must be restarted (<see cref="RestartSiloAsync"/>) as a new incarnation.</para>
+/// Not yet: an in-memory transport.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -25,11 +31,15 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly SiloConnectionPool _clientConnections;
     private readonly SemaphoreSlim _changing = new(1, 1);
     private readonly PlacementDirector _clientPlacement;
+    private readonly PartitionTable _partitions;
+    private readonly FrozenDictionary<string, int> _slotsByName;
     private GrainFactory? _grainFactory;
 
     private TestCluster(TestClusterOptions options)
     {
         _options = options;
+        _partitions = new PartitionTable(options.SiloCount);
+        _slotsByName = Enumerable.Range(0, options.SiloCount).ToFrozenDictionary(SiloName, i => i, StringComparer.Ordinal);
         _live = new SiloHost?[options.SiloCount];
         _endPoints = new IPEndPoint[options.SiloCount];
         _generations = new long[options.SiloCount];
@@ -135,6 +145,34 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// Cuts the link between silos <paramref name="a"/> and <paramref name="b"/>: calls from each to the other are lost
+    /// from now on (only those from <paramref name="a"/> to <paramref name="b"/> when <paramref name="oneWay"/>).
+    /// A lost call is never answered: its sender times out, or, for a grain call it knows it cannot send, fails at once
+    /// with <see cref="SiloUnavailableException"/>. Calls already delivered still complete. Cutting a cut link is a no-op.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A slot is out of range.</exception>
+    /// <exception cref="ArgumentException">The two slots are the same (a silo always reaches itself).</exception>
+    public Task PartitionAsync(int a, int b, bool oneWay = false, CancellationToken cancellationToken = default) =>
+        SetLinksAsync(a, b, oneWay, cut: true, cancellationToken);
+
+    /// <summary>
+    /// Restores the link between silos <paramref name="a"/> and <paramref name="b"/> (only the direction from
+    /// <paramref name="a"/> to <paramref name="b"/> when <paramref name="oneWay"/>). Calls lost meanwhile stay lost.
+    /// Healing a link that is not cut is a no-op.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A slot is out of range.</exception>
+    /// <exception cref="ArgumentException">The two slots are the same.</exception>
+    public Task HealAsync(int a, int b, bool oneWay = false, CancellationToken cancellationToken = default) =>
+        SetLinksAsync(a, b, oneWay, cut: false, cancellationToken);
+
+    /// <summary>Restores every link.</summary>
+    public void HealAll() => _partitions.Clear();
+
+    /// <summary>True if calls from silo <paramref name="from"/> to silo <paramref name="to"/> are being lost.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A slot is out of range.</exception>
+    public bool IsLinkCut(int from, int to) => _partitions.IsCut(CheckIndex(from), CheckIndex(to));
+
+    /// <summary>
     /// Waits until every live silo is active and its view lists exactly the live silos as active (so placement agrees
     /// everywhere), and, if given, <paramref name="condition"/> holds for each live silo's view.
     /// </summary>
@@ -153,6 +191,31 @@ public sealed class TestCluster : IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SetLinksAsync(int a, int b, bool oneWay, bool cut, CancellationToken cancellationToken)
+    {
+        CheckIndex(a);
+        CheckIndex(b);
+        if (a == b)
+        {
+            throw new ArgumentException($"silo {a} cannot be partitioned from itself", nameof(b));
+        }
+
+        // Ordered with kills and restarts, so a test's sequence of cluster changes happens in the order it wrote it.
+        await _changing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _partitions.Set(a, b, cut);
+            if (!oneWay)
+            {
+                _partitions.Set(b, a, cut);
+            }
+        }
+        finally
+        {
+            _changing.Release();
         }
     }
 
@@ -180,8 +243,9 @@ public sealed class TestCluster : IAsyncDisposable
             Seeds = seeds,
             SiteId = _options.AssignSites ? index + 1 : null,
             Generation = generation,
-            SiloName = $"silo{index}",
+            SiloName = SiloName(index),
             Membership = _options.Membership,
+            LinkFilter = new SlotLinkFilter(index, _partitions, SlotOfName, SlotOfAddress),
         };
         var builder = new SiloBuilder();
         _options.ConfigureSilo(builder);
@@ -190,6 +254,25 @@ public sealed class TestCluster : IAsyncDisposable
         _generations[index] = generation;
         _live[index] = host;
         return host;
+    }
+
+    // A silo presents its name as its client id when it calls another, which is how the receiver knows the sender.
+    private static string SiloName(int index) => $"silo{index}";
+
+    private int? SlotOfName(string clientId) => _slotsByName.TryGetValue(clientId, out int slot) ? slot : null;
+
+    private int? SlotOfAddress(SiloAddress silo)
+    {
+        // Endpoints are fixed per slot after the first start, so every incarnation of a slot maps to it.
+        for (int i = 0; i < _endPoints.Length; i++)
+        {
+            if (_endPoints[i] is { } endPoint && endPoint.Port == silo.Port && endPoint.Address.ToString() == silo.Host)
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private MembershipView CurrentView() =>

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using OrleansRep.Runtime.Membership;
 using OrleansRep.Runtime.Transport;
 
@@ -7,19 +8,26 @@ namespace OrleansRep.Runtime.Hosting;
 /// One shared <see cref="TransportClient"/> per remote silo incarnation, connected on first use and reconnected after it
 /// closes. <see cref="Retain"/> closes the connections to silos a new membership view no longer lists as active, so
 /// calls waiting on a dead silo fail at once instead of at their timeout. At most <c>maxConnections</c> silos at a time.
+/// With an <see cref="ILinkFilter"/>, a silo whose link is down cannot be reached: <see cref="GetAsync"/> fails as an
+/// unreachable host would, for new and pooled connections alike (calls already sent still get their answers).
 /// </summary>
 public sealed class SiloConnectionPool : IAsyncDisposable
 {
     private readonly TransportClientOptions _options;
     private readonly TimeProvider _time;
     private readonly int _maxConnections;
+    private readonly ILinkFilter? _links;
     private readonly Lock _gate = new();
     private readonly Dictionary<SiloAddress, Task<TransportClient>> _connections = [];
     private readonly List<Task> _closing = [];
     private bool _disposed;
 
+    /// <param name="options">How to connect and authenticate.</param>
+    /// <param name="maxConnections">The most silos connected at once.</param>
+    /// <param name="timeProvider">The clock of the connections' timeouts. Default system time.</param>
+    /// <param name="links">Which silos can be reached; null (the default) reaches every silo.</param>
     /// <exception cref="ArgumentException">The client options are invalid.</exception>
-    public SiloConnectionPool(TransportClientOptions options, int maxConnections, TimeProvider? timeProvider = null)
+    public SiloConnectionPool(TransportClientOptions options, int maxConnections, TimeProvider? timeProvider = null, ILinkFilter? links = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -27,13 +35,21 @@ public sealed class SiloConnectionPool : IAsyncDisposable
         _options = options;
         _maxConnections = maxConnections;
         _time = timeProvider ?? TimeProvider.System;
+        _links = links;
     }
 
     /// <summary>The connection to <paramref name="silo"/>, connecting if there is none (the handshake timeout bounds it).</summary>
     /// <exception cref="InvalidOperationException">The pool already holds the most connections it may.</exception>
+    /// <exception cref="SocketException">The link to <paramref name="silo"/> is down (<see cref="SocketError.HostUnreachable"/>).</exception>
     public async Task<TransportClient> GetAsync(SiloAddress silo, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(silo);
+        if (_links is not null && !_links.CanSendTo(silo))
+        {
+            // What the network says when a route is gone; callers already treat it as "silo unavailable".
+            throw new SocketException((int)SocketError.HostUnreachable);
+        }
+
         Task<TransportClient> connection;
         lock (_gate)
         {

@@ -11,22 +11,52 @@ namespace OrleansRep.Runtime.Hosting;
 /// <see cref="GrainCallCodec.Version"/> (1), so no prefix is added and a <see cref="GrainClient"/> needs nothing extra.
 /// A payload that is neither (empty, unknown version) reaches the gateway, which rejects it as a
 /// <see cref="GrainCallFormatException"/>; the connection keeps serving.
+/// <para>With an <see cref="ILinkFilter"/>, a call from a silo whose link to this one is down is lost here: it reaches
+/// neither handler and gets no answer (the caller times out or cancels, and the transport then sends nothing), as
+/// if the network had dropped it. Membership's outgoing probes and gossip go through its own connections, so this is
+/// where they are dropped: their senders see missed probes, which is what a DROP looks like.</para>
 /// </summary>
 public sealed class SiloFrameDispatcher : IFrameHandler
 {
     private readonly IFrameHandler _membership;
     private readonly IFrameHandler _grainCalls;
+    private readonly ILinkFilter? _links;
 
-    public SiloFrameDispatcher(IFrameHandler membership, IFrameHandler grainCalls)
+    /// <param name="membership">Serves membership requests.</param>
+    /// <param name="grainCalls">Serves grain calls (the gateway).</param>
+    /// <param name="links">Which callers' calls arrive; null (the default) lets every call through.</param>
+    public SiloFrameDispatcher(IFrameHandler membership, IFrameHandler grainCalls, ILinkFilter? links = null)
     {
         ArgumentNullException.ThrowIfNull(membership);
         ArgumentNullException.ThrowIfNull(grainCalls);
         _membership = membership;
         _grainCalls = grainCalls;
+        _links = links;
     }
 
-    public ValueTask<ReadOnlyMemory<byte>> HandleAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CallerIdentity caller, CancellationToken cancellationToken) =>
-        !payload.IsEmpty && payload.Span[0] == MembershipCodec.FormatVersion
+    public ValueTask<ReadOnlyMemory<byte>> HandleAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (_links is not null && !_links.CanReceiveFrom(caller))
+        {
+            return LoseAsync(kind, cancellationToken);
+        }
+
+        return !payload.IsEmpty && payload.Span[0] == MembershipCodec.FormatVersion
             ? _membership.HandleAsync(kind, payload, caller, cancellationToken)
             : _grainCalls.HandleAsync(kind, payload, caller, cancellationToken);
+    }
+
+    /// <summary>A call lost on the way: a one-way message simply vanishes; a request is never answered.</summary>
+    private static async ValueTask<ReadOnlyMemory<byte>> LoseAsync(FrameKind kind, CancellationToken cancellationToken)
+    {
+        if (kind == FrameKind.Request)
+        {
+            // Holds one of the connection's bounded call slots until the caller's timeout or cancel frame, or the
+            // connection closing, fires the token; the transport sends no reply for a cancelled call.
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ReadOnlyMemory<byte>.Empty;
+    }
 }

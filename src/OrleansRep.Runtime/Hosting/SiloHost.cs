@@ -75,7 +75,7 @@ public sealed class SiloHost : IAsyncDisposable
         var placement = new PlacementDirector(sites, options.Placement);
         var details = new LocalSiloDetails(options.SiteId);
         var membership = new MembershipAgent(options.Membership, options.ClientOptions, time, loggerFactory);
-        var connections = new SiloConnectionPool(options.ClientOptions, options.Membership.MaxSilos, time);
+        var connections = new SiloConnectionPool(options.ClientOptions, options.Membership.MaxSilos, time, options.LinkFilter);
         membership.MembershipChanged += (_, e) => connections.Retain(e.View);
         builder.Services.AddSingleton(details);
         builder.UseGrainCallRouter(silo => new ClusterGrainCallInvoker(placement, () => membership.View, connections, silo, () => membership.Self));
@@ -84,7 +84,7 @@ public sealed class SiloHost : IAsyncDisposable
         try
         {
             silo = builder.Build();
-            var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo));
+            var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo), options.LinkFilter);
             server = await TransportServer.StartAsync(options.ServerOptions, dispatcher, loggerFactory, time, cancellationToken).ConfigureAwait(false);
             details.Address = SiloAddress.From(server.EndPoint, options.Generation ?? SiloAddress.NewGeneration(time));
             if (options.SiteId is int siteId)

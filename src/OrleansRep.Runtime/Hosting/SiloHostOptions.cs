@@ -39,6 +39,12 @@ public sealed class SiloHostOptions
     /// <summary>Consistent-hash ring settings.</summary>
     public PlacementOptions Placement { get; init; } = new();
 
+    /// <summary>
+    /// Which links to other silos carry calls (a test's simulated partitions). Default none: every link is up, and the
+    /// endpoint and connection pool pay nothing for the check.
+    /// </summary>
+    public ILinkFilter? LinkFilter { get; init; }
+
     /// <summary>Frame cap, queue bounds and timeouts for the endpoint and for connections to other silos.</summary>
     public TransportOptions Limits { get; init; } = new();
 
