@@ -9,6 +9,15 @@ namespace OrleansRep.Runtime.Tests.Membership;
 /// <summary>A membership agent served by its own transport server on loopback, recording the events it raises.</summary>
 internal sealed class TestSilo : IAsyncDisposable
 {
+    /// <summary>The defaults but slower to suspect: CI runs these next to other test assemblies on 2 cores, and a live
+    /// silo that misses probes under load must not be declared dead by accident (tests wait on conditions).</summary>
+    private static readonly MembershipOptions LenientOptions = new()
+    {
+        ProbeTimeout = TimeSpan.FromSeconds(1),
+        MissedProbesLimit = 5,
+        DeathVoteExpiration = TimeSpan.FromSeconds(30),
+    };
+
     private TransportServer? _server;
 
     private TestSilo(MembershipAgent agent) => Agent = agent;
@@ -32,7 +41,7 @@ internal sealed class TestSilo : IAsyncDisposable
     /// <summary>Starts a silo on <paramref name="port"/> (0: any free port) and joins through <paramref name="seeds"/> (none: it is the seed).</summary>
     public static async Task<TestSilo> StartAsync(IEnumerable<EndPoint>? seeds = null, int port = 0, long generation = 1)
     {
-        var silo = new TestSilo(new MembershipAgent(new MembershipOptions(), SiloClientOptions, TimeProvider.System));
+        var silo = new TestSilo(new MembershipAgent(LenientOptions, SiloClientOptions, TimeProvider.System));
         silo.Agent.MembershipChanged += (_, e) => silo.Changes.Enqueue(e.View);
         try
         {

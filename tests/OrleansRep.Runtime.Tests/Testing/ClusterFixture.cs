@@ -1,4 +1,5 @@
 using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Membership;
 using OrleansRep.Runtime.Testing;
 using OrleansRep.Runtime.Tests.Remote;
 
@@ -13,6 +14,15 @@ internal static class ClusterFixture
         return TestCluster.StartAsync(new TestClusterOptions
         {
             SiloCount = silos,
+            // Lenient failure detection: CI runs these next to other test assemblies on 2 cores, and a silo that
+            // misses probes under load must not be declared dead by accident. Tests wait on conditions, so a few
+            // seconds more to detect a real failure cost nothing but time.
+            Membership = new MembershipOptions
+            {
+                ProbeTimeout = TimeSpan.FromSeconds(1),
+                MissedProbesLimit = 5,
+                DeathVoteExpiration = TimeSpan.FromSeconds(30),
+            },
             ConfigureSilo = builder => builder
                 .AddGrainStorage(SiloBuilder.DefaultGrainStorage, storage)
                 .AddGrain<IPlacedCounterGrain, PlacedCounterGrain>()
