@@ -209,7 +209,7 @@ internal sealed class ServerConnection : IDisposable
     /// <summary>Closing the connection cancels every request still in flight.</summary>
     private void CancelInFlight()
     {
-        foreach (CancellationTokenSource call in _inFlight.Values)
+        foreach ((_, CancellationTokenSource call) in _inFlight)
         {
             TryCancel(call);
         }

@@ -387,7 +387,8 @@ public sealed class TransportClient : IAsyncDisposable
     {
         long now = _timeProvider.GetTimestamp();
         long earliest = long.MaxValue;
-        foreach (PendingCall call in _pending.Values)
+        // Enumerating the dictionary itself takes no locks and copies nothing (Values would do both).
+        foreach ((_, PendingCall call) in _pending)
         {
             long deadline = call.Deadline;
             if (deadline <= now)
@@ -430,7 +431,7 @@ public sealed class TransportClient : IAsyncDisposable
     private void FailPending()
     {
         Exception reason = _closedBecause ?? new ConnectionClosedException("the connection closed");
-        foreach (PendingCall call in _pending.Values)
+        foreach ((_, PendingCall call) in _pending)
         {
             Finish(call, reason);
         }
