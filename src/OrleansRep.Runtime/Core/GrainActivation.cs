@@ -9,7 +9,9 @@ namespace OrleansRep.Runtime.Core;
 /// <para>Turns: every piece of grain code (a call, a timer tick, OnActivateAsync, OnDeactivateAsync) runs as a task
 /// on this activation's exclusive scheduler, and awaits inside grain code resume there, so no two pieces of grain
 /// code ever run at the same time (Orleans' single-threaded activation). On top of that, the mailbox loop runs
-/// one non-interleaving call or tick at a time, to completion, in arrival order.</para>
+/// one non-interleaving call or tick at a time, to completion, in arrival order. The loop itself is a task on that
+/// scheduler (it resumes there after every await), so it runs each turn by calling it directly: a turn costs no
+/// extra task, and it still holds the scheduler only between the turn's awaits, like any other turn.</para>
 /// <para>Interleaving: a call that may interleave — the grain class is <see cref="ReentrantAttribute">[Reentrant]</see>,
 /// the method is <see cref="AlwaysInterleaveAttribute">[AlwaysInterleave]</see>, or the call's
 /// <see cref="CallChain"/> already contains this grain — skips the mailbox and starts at once (after activation),
@@ -79,7 +81,7 @@ internal sealed class GrainActivation
             // The loop serves every caller, so it must not carry the first caller's async-local values.
             using (ExecutionContext.SuppressFlow())
             {
-                _ = Task.Run(RunAsync);
+                _ = RunTurnAsync(RunAsync);
             }
         }
     }
@@ -283,20 +285,22 @@ internal sealed class GrainActivation
         return method.Invoke(_grain!, call.Arguments);
     }
 
+    // Runs on the activation's scheduler (see EnsureStarted): every await here resumes there (ConfigureAwait(true)),
+    // so the turns it awaits directly start on the scheduler as if each had been queued to it.
     private async Task RunAsync()
     {
-        if (await RunTurnAsync(ActivateAsync).ConfigureAwait(false))
+        if (await ActivateAsync().ConfigureAwait(true))
         {
             var reader = _mailbox.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await reader.WaitToReadAsync().ConfigureAwait(true))
             {
                 while (reader.TryRead(out var item))
                 {
-                    await RunTurnAsync(item.Run).ConfigureAwait(false);
+                    await item.Run().ConfigureAwait(true);
                 }
             }
 
-            await RunTurnAsync(DeactivateAsync).ConfigureAwait(false);
+            await DeactivateAsync().ConfigureAwait(true);
         }
         else
         {

@@ -34,6 +34,8 @@ internal sealed class ServerConnection : IDisposable
         _timeProvider = timeProvider;
         _sender = new FrameSender(connection.Transport.Output, options.Limits.SendQueueCapacity);
         _callSlots = new SemaphoreSlim(options.Limits.MaxConcurrentCalls, options.Limits.MaxConcurrentCalls);
+        // One registration for the connection instead of a linked token source per request: closing cancels every call.
+        _closing.Token.UnsafeRegister(static state => ((ServerConnection)state!).CancelInFlight(), this);
     }
 
     private string Remote => _connection.RemoteEndPoint?.ToString() ?? "?";
@@ -146,7 +148,8 @@ internal sealed class ServerConnection : IDisposable
                         case FrameKind.Cancel:
                             if (_inFlight.TryGetValue(header.CorrelationId, out CancellationTokenSource? call))
                             {
-                                await call.CancelAsync().ConfigureAwait(false);
+                                // Cancel, not CancelAsync: an unobserved ObjectDisposedException from a call that just ended must not end the connection.
+                                TryCancel(call);
                             }
 
                             break;
@@ -178,8 +181,15 @@ internal sealed class ServerConnection : IDisposable
         int length = (int)payload.Length;
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         payload.CopyTo(rented);
-        var call = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
-        if (header.Kind == FrameKind.Request && !_inFlight.TryAdd(header.CorrelationId, call))
+        if (header.Kind == FrameKind.OneWay)
+        {
+            // Nobody can cancel a one-way message (it has no correlation id): only closing stops its handler.
+            _ = HandleAsync(header, rented, length, caller, call: null);
+            return;
+        }
+
+        var call = new CancellationTokenSource();
+        if (!_inFlight.TryAdd(header.CorrelationId, call))
         {
             call.Dispose();
             ArrayPool<byte>.Shared.Return(rented);
@@ -187,22 +197,50 @@ internal sealed class ServerConnection : IDisposable
             throw new ProtocolViolationException($"correlation id {header.CorrelationId} is already in flight");
         }
 
+        if (_closing.IsCancellationRequested)
+        {
+            // Closing began after its sweep of the in-flight calls: this one cancels itself.
+            call.Cancel();
+        }
+
         _ = HandleAsync(header, rented, length, caller, call);
     }
 
-    private async Task HandleAsync(FrameHeader header, byte[] rented, int length, CallerIdentity caller, CancellationTokenSource call)
+    /// <summary>Closing the connection cancels every request still in flight.</summary>
+    private void CancelInFlight()
+    {
+        foreach ((_, CancellationTokenSource call) in _inFlight)
+        {
+            TryCancel(call);
+        }
+    }
+
+    private static void TryCancel(CancellationTokenSource call)
     {
         try
         {
+            call.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The handler finished (and disposed its source) between the lookup and the cancel: nothing to stop.
+        }
+    }
+
+    private async Task HandleAsync(FrameHeader header, byte[] rented, int length, CallerIdentity caller, CancellationTokenSource? call)
+    {
+        CancellationToken token = call?.Token ?? _closing.Token;
+        try
+        {
             ReadOnlyMemory<byte> response = await _handler
-                .HandleAsync(header.Kind, rented.AsMemory(0, length), caller, call.Token)
+                .HandleAsync(header.Kind, rented.AsMemory(0, length), caller, token)
                 .ConfigureAwait(false);
             if (header.Kind == FrameKind.Request)
             {
                 await _sender.SendAsync(FrameKind.Response, header.CorrelationId, response.Span, _closing.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (call.IsCancellationRequested && e is OperationCanceledException)
+        catch (Exception e) when (token.IsCancellationRequested && e is OperationCanceledException)
         {
             // The caller gave up (or the connection closed): nobody waits for an answer.
         }
@@ -222,8 +260,12 @@ internal sealed class ServerConnection : IDisposable
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<long, CancellationTokenSource>(header.CorrelationId, call));
-            call.Dispose();
+            if (call is not null)
+            {
+                _inFlight.TryRemove(new KeyValuePair<long, CancellationTokenSource>(header.CorrelationId, call));
+                call.Dispose();
+            }
+
             ArrayPool<byte>.Shared.Return(rented);
             _callSlots.Release();
         }

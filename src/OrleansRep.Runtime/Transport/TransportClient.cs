@@ -20,7 +20,8 @@ public sealed class TransportClient : IAsyncDisposable
     private readonly FrameSender _sender;
     private readonly TransportOptions _limits;
     private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<byte[]>> _pending = new();
+    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    private readonly CallDeadlineTimer _deadlines;
     // Never disposed: a call finishing after DisposeAsync still returns its slot (SemaphoreSlim holds no OS handle here).
     private readonly SemaphoreSlim _callSlots;
     private readonly Task _sending;
@@ -36,6 +37,7 @@ public sealed class TransportClient : IAsyncDisposable
         _input = PipeReader.Create(stream);
         _sender = new FrameSender(PipeWriter.Create(stream), limits.SendQueueCapacity);
         _callSlots = new SemaphoreSlim(limits.MaxConcurrentCalls, limits.MaxConcurrentCalls);
+        _deadlines = new CallDeadlineTimer(timeProvider, ExpireDueCalls);
         _sending = _sender.RunAsync(CancellationToken.None);
     }
 
@@ -102,50 +104,33 @@ public sealed class TransportClient : IAsyncDisposable
     /// the handler threw, <see cref="CallTimeoutException"/> after <paramref name="timeout"/> (default
     /// <see cref="TransportOptions.DefaultCallTimeout"/>), <see cref="OperationCanceledException"/> when
     /// <paramref name="cancellationToken"/> fires, and <see cref="ConnectionClosedException"/> if the connection ends.
+    /// Every failure, bad arguments included, arrives through the returned task.
     /// </summary>
-    public async Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        // Not async: a call that gets a slot and a queue place at once allocates no state machine, only its PendingCall.
         TimeSpan wait = timeout ?? _limits.DefaultCallTimeout;
         if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite");
+            return Task.FromException<byte[]>(new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite"));
         }
 
         if (request.Length > _limits.MaxFrameSize)
         {
-            throw new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request));
+            return Task.FromException<byte[]>(new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request)));
         }
 
-        ThrowIfClosed();
-        await _callSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        long id = Interlocked.Increment(ref _lastCorrelationId);
-        var response = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = response;
-        try
+        if (_closedBecause is { } reason)
         {
-            // The read loop fails pending calls when it ends; a call registered just after that must fail itself.
-            ThrowIfClosed();
-            await _sender.SendAsync(FrameKind.Request, id, request.Span, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await response.Task.WaitAsync(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException) when (!response.Task.IsCompleted)
-            {
-                await SendCancelAsync(id).ConfigureAwait(false);
-                throw new CallTimeoutException(wait);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !response.Task.IsCompleted)
-            {
-                await SendCancelAsync(id).ConfigureAwait(false);
-                throw;
-            }
+            return Task.FromException<byte[]>(new ConnectionClosedException(reason.Message, reason));
         }
-        finally
+
+        if (cancellationToken.IsCancellationRequested)
         {
-            _pending.TryRemove(id, out _);
-            _callSlots.Release();
+            return Task.FromCanceled<byte[]>(cancellationToken);
         }
+
+        return _callSlots.Wait(0, CancellationToken.None) ? Start(request, wait, cancellationToken) : CallWhenSlotFreeAsync(request, wait, cancellationToken);
     }
 
     /// <summary>Queues a one-way message; completes once queued (delivery is not acknowledged).</summary>
@@ -169,6 +154,80 @@ public sealed class TransportClient : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
         await _reading.ConfigureAwait(false);
         FailPending();
+        _deadlines.Dispose();
+    }
+
+    private async Task<byte[]> CallWhenSlotFreeAsync(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        await _callSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Start(request, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Registers and sends a call that holds a slot; from here on the slot is returned by whoever finishes the call.</summary>
+    private Task<byte[]> Start(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var call = new PendingCall(this, Interlocked.Increment(ref _lastCorrelationId), wait);
+        _pending[call.Id] = call;
+
+        // The read loop fails pending calls when it ends; a call registered just after that must fail itself.
+        if (_closedBecause is { } reason)
+        {
+            Finish(call, new ConnectionClosedException(reason.Message, reason));
+            return call.Task;
+        }
+
+        ValueTask sent = _sender.SendAsync(FrameKind.Request, call.Id, request.Span, cancellationToken);
+        if (sent.IsCompletedSuccessfully)
+        {
+            OnSent(call, cancellationToken);
+        }
+        else
+        {
+            _ = OnSentAsync(sent, call, cancellationToken);
+        }
+
+        return call.Task;
+    }
+
+    /// <summary>The send queue was full: waits for room, then arms the call (or fails it if the send failed).</summary>
+    private async Task OnSentAsync(ValueTask sent, PendingCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sent.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The send's failure (closed, cancelled while waiting for room) is the call's outcome.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Finish(call, e);
+            return;
+        }
+
+        OnSent(call, cancellationToken);
+    }
+
+    /// <summary>The request is on its way: start its timeout, and listen to the caller's token if it can fire at all.</summary>
+    private void OnSent(PendingCall call, CancellationToken cancellationToken)
+    {
+        if (call.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            call.Deadline = _deadlines.DeadlineAfter(_timeProvider.GetTimestamp(), call.Timeout);
+            _deadlines.EnsureFiresBy(call.Deadline);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Runs at once if the token has already fired.
+            call.Cancellation = cancellationToken.UnsafeRegister(
+                static (state, token) => { var c = (PendingCall)state!; c.Owner.Abandon(c, new OperationCanceledException(token)); },
+                call);
+            if (call.IsFinished)
+            {
+                // The call finished before the registration was stored, so its cleanup could not undo it.
+                call.Cancellation.Unregister();
+            }
+        }
     }
 
     private static async Task<Stream> AuthenticateTlsAsync(Stream stream, System.Security.Cryptography.X509Certificates.X509Certificate2 pinned, string targetHost, CancellationToken cancellationToken)
@@ -266,17 +325,18 @@ public sealed class TransportClient : IAsyncDisposable
         switch (header.Kind)
         {
             case FrameKind.Response:
-                if (_pending.TryRemove(header.CorrelationId, out TaskCompletionSource<byte[]>? ok))
+                if (_pending.TryRemove(header.CorrelationId, out PendingCall? ok) && ok.TryFinish())
                 {
+                    Release(ok);
                     ok.TrySetResult(payload.ToArray());
                 }
 
                 break;
             case FrameKind.Error:
-                if (_pending.TryRemove(header.CorrelationId, out TaskCompletionSource<byte[]>? failed))
+                if (_pending.TryRemove(header.CorrelationId, out PendingCall? failed) && failed.TryFinish())
                 {
-                    byte[] error = payload.ToArray();
-                    failed.TrySetException(RemoteCallException.Decode(error));
+                    Release(failed);
+                    failed.TrySetException(RemoteCallException.Decode(payload.ToArray()));
                 }
 
                 break;
@@ -285,7 +345,78 @@ public sealed class TransportClient : IAsyncDisposable
         }
     }
 
-    private async Task SendCancelAsync(long id)
+    /// <summary>Fails <paramref name="call"/> with <paramref name="error"/> (an <see cref="OperationCanceledException"/> cancels it), unless it already finished.</summary>
+    private void Finish(PendingCall call, Exception error)
+    {
+        if (!call.TryFinish())
+        {
+            return;
+        }
+
+        Release(call);
+        if (error is OperationCanceledException cancelled)
+        {
+            call.TrySetCanceled(cancelled.CancellationToken);
+        }
+        else
+        {
+            call.TrySetException(error);
+        }
+    }
+
+    /// <summary>
+    /// The caller stops waiting (timeout or its token) while the request is out: the cancel frame is queued before the
+    /// caller sees the outcome, so the server's handler is told to stop too.
+    /// </summary>
+    private void Abandon(PendingCall call, Exception error)
+    {
+        if (!call.IsFinished && _pending.ContainsKey(call.Id))
+        {
+            ValueTask cancel = SendCancelAsync(call.Id);
+            if (!cancel.IsCompleted)
+            {
+                _ = cancel.AsTask();
+            }
+        }
+
+        Finish(call, error);
+    }
+
+    /// <summary>The deadline timer's sweep: times out every due call and re-arms for the earliest deadline left.</summary>
+    private void ExpireDueCalls()
+    {
+        long now = _timeProvider.GetTimestamp();
+        long earliest = long.MaxValue;
+        // Enumerating the dictionary itself takes no locks and copies nothing (Values would do both).
+        foreach ((_, PendingCall call) in _pending)
+        {
+            long deadline = call.Deadline;
+            if (deadline <= now)
+            {
+                Abandon(call, new CallTimeoutException(call.Timeout));
+            }
+            else if (deadline < earliest)
+            {
+                earliest = deadline;
+            }
+        }
+
+        if (earliest != long.MaxValue)
+        {
+            _deadlines.EnsureFiresBy(earliest);
+        }
+    }
+
+    /// <summary>Gives back what a finished call held: its pending entry, its token registration and its slot.</summary>
+    private void Release(PendingCall call)
+    {
+        _pending.TryRemove(call.Id, out _);
+        // Unregister does not wait for a running callback (Dispose would, and the callback may be this very thread).
+        call.Cancellation.Unregister();
+        _callSlots.Release();
+    }
+
+    private async ValueTask SendCancelAsync(long id)
     {
         try
         {
@@ -300,12 +431,9 @@ public sealed class TransportClient : IAsyncDisposable
     private void FailPending()
     {
         Exception reason = _closedBecause ?? new ConnectionClosedException("the connection closed");
-        foreach (long id in _pending.Keys)
+        foreach ((_, PendingCall call) in _pending)
         {
-            if (_pending.TryRemove(id, out TaskCompletionSource<byte[]>? call))
-            {
-                call.TrySetException(reason);
-            }
+            Finish(call, reason);
         }
     }
 
