@@ -100,6 +100,26 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// Stops silo <paramref name="index"/> gracefully (<see cref="SiloHost.DisposeAsync"/>): it leaves membership,
+    /// telling the others, and deactivates its grains. It can be restarted like a killed one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The silo is not running.</exception>
+    public async Task StopSiloAsync(int index)
+    {
+        await _changing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            SiloHost host = Silo(index);
+            _live[index] = null;
+            await host.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    /// <summary>
     /// Kills silo <paramref name="index"/> abruptly (<see cref="SiloHost.KillAsync"/>): its endpoint closes and it
     /// says no goodbye, so the others must detect its death. Its grains run no more code.
     /// </summary>

@@ -120,11 +120,21 @@ public sealed class SiloHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the silo: closes the endpoint, membership and connections (if <see cref="KillAsync"/> has not),
-    /// then deactivates every activation.</summary>
+    /// <summary>
+    /// Stops the silo gracefully (unless <see cref="KillAsync"/> came first): leaves membership, so peers place its
+    /// grains elsewhere at once (<see cref="MembershipAgent.LeaveAsync"/>), deactivates every activation while calls to
+    /// other silos still work, then closes the endpoint and connections. After a kill it only deactivates.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await KillAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await Membership.LeaveAsync().ConfigureAwait(false);
+            await Silo.DisposeAsync().ConfigureAwait(false);
+            await StopTransportAsync(_server, Membership, _connections).ConfigureAwait(false);
+            return;
+        }
+
         await Silo.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -21,16 +21,15 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Lock _eventGate = new();
-    private readonly Dictionary<SiloAddress, PeerConnection> _peers = [];
+    private readonly PeerConnections _peers;
+    private readonly TrackedWork _work = new();
     private readonly HashSet<SiloAddress> _probing = [];
     // A peer with an exchange in flight; the value says the view changed meanwhile and the exchange must run again.
     private readonly Dictionary<SiloAddress, bool> _pushing = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private MembershipState? _state;
     private ITimer? _probeTimer;
     private ITimer? _gossipTimer;
-    private int _running;
     private bool _disposed;
     private MembershipView _published = MembershipView.Empty;
     private long _publishedVersion = -1;
@@ -55,6 +54,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         _clientOptions = clientOptions;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MembershipAgent>();
+        _peers = new PeerConnections(clientOptions, _time);
     }
 
     /// <summary>Raised after the silos or their statuses change, in version order, with the new view. Handlers should be quick.</summary>
@@ -249,6 +249,41 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         return ValueTask.FromResult<ReadOnlyMemory<byte>>(MembershipCodec.Encode(reply));
     }
 
+    /// <summary>
+    /// Leaves the cluster gracefully, as Orleans' shutdown does: declares this incarnation dead in its own view and
+    /// pushes that view to every live peer at once, waiting at most <see cref="MembershipOptions.ProbeTimeout"/> for
+    /// their answers, then stops as <see cref="DisposeAsync"/> does. Peers stop placing grains here at once instead of
+    /// after missed probes; one that missed the goodbye learns it by gossip or detects the absence.
+    /// </summary>
+    public async Task LeaveAsync()
+    {
+        List<SiloAddress> peers;
+        byte[] goodbye;
+        lock (_gate)
+        {
+            if (_disposed || _state is not { SelfStatus: SiloStatus.Active } state)
+            {
+                peers = [];
+                goodbye = [];
+            }
+            else
+            {
+                peers = LivePeers(state);
+                state.Merge(new MembershipView(0, [new MembershipEntry(state.Self, SiloStatus.Dead)]));
+                goodbye = MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, state.View));
+                MembershipLog.Leaving(_logger, state.Self, peers.Count);
+            }
+        }
+
+        if (peers.Count > 0)
+        {
+            Publish();
+            await Task.WhenAll(peers.Select(peer => SayGoodbyeAsync(peer, goodbye))).ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Stops probing and gossiping and closes peer connections, without telling anyone: peers detect the absence.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -260,12 +295,9 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
             }
 
             _disposed = true;
-            if (_running == 0)
-            {
-                _idle.TrySetResult();
-            }
         }
 
+        Task idle = _work.StopAsync();
         if (_probeTimer is not null)
         {
             await _probeTimer.DisposeAsync().ConfigureAwait(false);
@@ -277,20 +309,32 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _idle.Task.ConfigureAwait(false);
-        foreach (PeerConnection peer in _peers.Values)
-        {
-            await peer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _peers.Clear();
+        await idle.ConfigureAwait(false);
+        await _peers.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
+
+    private async Task SayGoodbyeAsync(SiloAddress peer, byte[] goodbye)
+    {
+        try
+        {
+            await _peers.For(peer).CallAsync(goodbye, _options.ProbeTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A peer that missed the goodbye learns it from gossip or its probes.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            MembershipLog.GossipFailed(_logger, _state!.Self, peer, e);
+        }
+    }
+
+    private static List<SiloAddress> LivePeers(MembershipState state) =>
+        [.. state.View.Entries.Where(e => e.Status != SiloStatus.Dead && e.Silo != state.Self).Select(e => e.Silo)];
 
     private void OnProbeTick()
     {
         List<SiloAddress> start = [];
-        List<PeerConnection> stale = [];
+        List<PeerConnection> stale;
         lock (_gate)
         {
             if (_disposed || _state is not { SelfStatus: SiloStatus.Active } state)
@@ -306,22 +350,17 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
                 }
             }
 
-            // Close connections to incarnations the view no longer lists as alive; keeps _peers bounded by the view.
-            foreach (SiloAddress gone in _peers.Keys.Where(s => state.View.StatusOf(s) is null or SiloStatus.Dead).ToList())
-            {
-                stale.Add(_peers[gone]);
-                _peers.Remove(gone);
-            }
+            stale = _peers.RemoveGone(state.View);
         }
 
         foreach (SiloAddress target in start)
         {
-            Track(() => ProbeAsync(target));
+            _work.Run(() => ProbeAsync(target));
         }
 
         foreach (PeerConnection connection in stale)
         {
-            Track(() => connection.DisposeAsync().AsTask());
+            _work.Run(() => connection.DisposeAsync().AsTask());
         }
     }
 
@@ -335,7 +374,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
                 return;
             }
 
-            List<SiloAddress> others = [.. state.View.Entries.Where(e => e.Status != SiloStatus.Dead && e.Silo != state.Self).Select(e => e.Silo)];
+            List<SiloAddress> others = LivePeers(state);
             peer = others.Count == 0 ? null : others[Random.Shared.Next(others.Count)];
         }
 
@@ -359,7 +398,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         try
         {
             byte[] request = MembershipCodec.Encode(MembershipMessage.Probe(state.Self, target, version));
-            byte[] answer = await PeerFor(target).CallAsync(request, _options.ProbeTimeout, _stopping.Token).ConfigureAwait(false);
+            byte[] answer = await _peers.For(target).CallAsync(request, _options.ProbeTimeout, _stopping.Token).ConfigureAwait(false);
             MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
             if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
             {
@@ -428,7 +467,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
             _pushing[peer] = false;
         }
 
-        Track(() => ExchangeLoopAsync(peer));
+        _work.Run(() => ExchangeLoopAsync(peer));
     }
 
     private async Task ExchangeLoopAsync(SiloAddress peer)
@@ -446,7 +485,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
 
             try
             {
-                byte[] answer = await PeerFor(peer).CallAsync(
+                byte[] answer = await _peers.For(peer).CallAsync(
                     MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false);
                 MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
                 if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
@@ -498,7 +537,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
             }
             else
             {
-                peers = [.. state.View.Entries.Where(e => e.Status != SiloStatus.Dead && e.Silo != state.Self).Select(e => e.Silo)];
+                peers = LivePeers(state);
             }
         }
 
@@ -562,59 +601,5 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         }
 
         Publish();
-    }
-
-    private PeerConnection PeerFor(SiloAddress silo)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_peers.TryGetValue(silo, out PeerConnection? connection))
-            {
-                connection = new PeerConnection(silo.EndPoint, _clientOptions, _time);
-                _peers[silo] = connection;
-            }
-
-            return connection;
-        }
-    }
-
-    /// <summary>Runs background work that <see cref="DisposeAsync"/> waits for; refused once disposing.</summary>
-    private void Track(Func<Task> work)
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _running++;
-        }
-
-        _ = RunTrackedAsync(work);
-    }
-
-    private async Task RunTrackedAsync(Func<Task> work)
-    {
-        try
-        {
-            await Task.Run(work, CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Background work ends quietly at shutdown; anything else was already handled where it happened.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                if (--_running == 0 && _disposed)
-                {
-                    _idle.TrySetResult();
-                }
-            }
-        }
     }
 }

@@ -32,4 +32,7 @@ internal static partial class MembershipLog
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "A MembershipChanged handler on {Silo} threw")]
     public static partial void SubscriberFailed(ILogger logger, SiloAddress silo, Exception exception);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Silo {Silo} is leaving the cluster; telling {Peers} peers")]
+    public static partial void Leaving(ILogger logger, SiloAddress silo, int peers);
 }

@@ -80,6 +80,22 @@ public sealed class SiloHostTests
     }
 
     [Fact]
+    public async Task A_silo_that_stops_gracefully_deactivates_its_grains_and_is_dead_in_the_survivors_views()
+    {
+        await using var cluster = await ClusterFixture.StartAsync();
+        SiloHost leaving = cluster.Silo(2);
+        Assert.Equal(1, await cluster.GrainFactory.GetGrain<IPlacedCounterGrain>("log@3").Add(1));
+        Assert.Equal(1, leaving.Silo.ActivationCount);
+
+        await cluster.StopSiloAsync(2);
+
+        Assert.Equal(0, leaving.Silo.ActivationCount);
+        await Eventually(() => cluster.LiveSilos.All(s => s.Membership.View.IsDead(leaving.Address)), "both survivors see the leaver dead");
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => cluster.GrainFactory.GetGrain<IPlacedCounterGrain>("log@3").Add(1));
+        Assert.Equal(1, await cluster.GrainFactory.GetGrain<IPlacedCounterGrain>("anywhere").Add(1));
+    }
+
+    [Fact]
     public async Task Bad_options_and_a_site_bound_elsewhere_are_refused()
     {
         var secret = "a-cluster-secret-for-this-test!!"u8.ToArray();

@@ -87,6 +87,35 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_silo_that_leaves_is_dead_in_every_view_at_once_without_probes()
+    {
+        // No probes and no periodic gossip within the test: only the goodbye can tell the others.
+        var quiet = new MembershipOptions { ProbePeriod = TimeSpan.FromHours(1), GossipPeriod = TimeSpan.FromHours(1), ProbeTimeout = TimeSpan.FromSeconds(5) };
+        var silos = new List<TestSilo> { await TestSilo.StartAsync(options: quiet) };
+        for (int i = 1; i < 3; i++)
+        {
+            silos.Add(await TestSilo.StartAsync([silos[0].EndPoint], options: quiet));
+        }
+
+        TestSilo leaver = silos[2];
+        try
+        {
+            await Eventually.Until(() => silos.All(s => s.Agent.View.ActiveSilos.Count == 3), "all three silos see three active silos");
+
+            await leaver.Agent.LeaveAsync();
+
+            await Eventually.Until(() => silos[..2].All(s => s.Agent.View.IsDead(leaver.Address)), $"both others see {leaver.Address} dead");
+            Assert.Equal(SiloStatus.Dead, leaver.Agent.Status);
+            Assert.Contains(leaver.Changes, v => v.StatusOf(leaver.Address) == SiloStatus.Dead);
+            Assert.All(silos[..2], s => Assert.Equal(2, s.Agent.View.ActiveSilos.Count));
+        }
+        finally
+        {
+            await DisposeAllAsync(silos);
+        }
+    }
+
+    [Fact]
     public async Task A_silo_that_is_unreachable_but_alive_is_told_it_is_dead_and_falls_silent()
     {
         TestSilo[] silos = await StartClusterAsync(3);

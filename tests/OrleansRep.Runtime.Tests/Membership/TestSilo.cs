@@ -39,9 +39,9 @@ internal sealed class TestSilo : IAsyncDisposable
     };
 
     /// <summary>Starts a silo on <paramref name="port"/> (0: any free port) and joins through <paramref name="seeds"/> (none: it is the seed).</summary>
-    public static async Task<TestSilo> StartAsync(IEnumerable<EndPoint>? seeds = null, int port = 0, long generation = 1)
+    public static async Task<TestSilo> StartAsync(IEnumerable<EndPoint>? seeds = null, int port = 0, long generation = 1, MembershipOptions? options = null)
     {
-        var silo = new TestSilo(new MembershipAgent(LenientOptions, SiloClientOptions, TimeProvider.System));
+        var silo = new TestSilo(new MembershipAgent(options ?? LenientOptions, SiloClientOptions, TimeProvider.System));
         silo.Agent.MembershipChanged += (_, e) => silo.Changes.Enqueue(e.View);
         try
         {
