@@ -15,6 +15,9 @@ public sealed class SiloHostOptions
     /// <summary>The cluster secret (at least 16 bytes), shared by every silo and client. Required.</summary>
     public byte[] ClusterSecret { get; init; } = [];
 
+    /// <summary>Application clients known by name, each with its own secret and most roles. Default none.</summary>
+    public IReadOnlyList<ClientCredential> Credentials { get; init; } = [];
+
     /// <summary>
     /// The cluster's TLS certificate (with private key): this silo serves with it and pins it when calling other silos.
     /// Default none: plain TCP, allowed on loopback only.
@@ -75,6 +78,7 @@ public sealed class SiloHostOptions
     {
         EndPoint = EndPoint,
         ClusterSecret = ClusterSecret,
+        Credentials = Credentials,
         Certificate = Certificate,
         Limits = Limits,
     };

@@ -6,13 +6,14 @@ namespace OrleansRep.Runtime.Remote;
 /// <summary>How a <see cref="GrainClient"/> reaches a silo gateway and who it claims to be.</summary>
 public sealed class GrainClientOptions
 {
-    /// <summary>The cluster secret (at least 16 bytes). Required.</summary>
+    /// <summary>The secret this client proves (at least 16 bytes): its own when the silo holds a
+    /// <see cref="ClientCredential"/> for <see cref="ClientId"/>, else the cluster secret. Required.</summary>
     public byte[] ClusterSecret { get; init; } = [];
 
     /// <summary>The id the silo sees for this client. Default "client".</summary>
     public string ClientId { get; init; } = "client";
 
-    /// <summary>The roles this client claims (bound to the secret by the handshake). Default <see cref="ClientRoles.Read"/>.</summary>
+    /// <summary>The roles this client claims (bound to the secret by the handshake; at most its credential's). Default <see cref="ClientRoles.Read"/>.</summary>
     public ClientRoles Roles { get; init; } = ClientRoles.Read;
 
     /// <summary>The gateway's TLS certificate to pin; default none (plain TCP, loopback only).</summary>

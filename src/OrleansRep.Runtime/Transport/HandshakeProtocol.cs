@@ -5,9 +5,10 @@ using System.Text;
 namespace OrleansRep.Runtime.Transport;
 
 /// <summary>
-/// The cluster-secret challenge-response. The server sends a fresh random nonce; the client answers with its roles,
-/// its id and HMAC-SHA256(secret, nonce || roles || client id); the server recomputes the MAC and compares in constant
-/// time. The MAC binds the roles and id to this connection's nonce, so neither can be altered or replayed.
+/// The challenge-response. The server sends a fresh random nonce; the client answers with its roles, its id and
+/// HMAC-SHA256(secret, nonce || roles || client id), where the secret is the client's own (<see cref="ClientCredential"/>)
+/// when the server knows its id, else the cluster secret; the server recomputes the MAC and compares in constant time.
+/// The MAC binds the roles and id to this connection's nonce, so neither can be altered or replayed.
 /// </summary>
 internal static class HandshakeProtocol
 {
@@ -32,7 +33,7 @@ internal static class HandshakeProtocol
 
     /// <summary>Checks a response; returns the identity it proves, or null with a reason for the log.</summary>
     public static (string ClientId, ClientRoles Roles)? Verify(
-        ReadOnlySpan<byte> secret, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> response, out string? failure)
+        TransportServerOptions options, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> response, out string? failure)
     {
         if (response.Length < 3 + MacLength)
         {
@@ -55,16 +56,24 @@ internal static class HandshakeProtocol
         }
 
         ReadOnlySpan<byte> id = response.Slice(3, idLength);
+        string clientId = Encoding.UTF8.GetString(id);
+        ClientCredential? credential = options.FindCredential(clientId);
         Span<byte> expected = stackalloc byte[MacLength];
-        ComputeMac(secret, nonce, roles, id, expected);
+        ComputeMac(credential?.Secret ?? options.ClusterSecret, nonce, roles, id, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, response.Slice(3 + idLength, MacLength)))
         {
-            failure = "handshake MAC does not match (wrong cluster secret)";
+            failure = credential is null ? "handshake MAC does not match (wrong cluster secret)" : $"handshake MAC does not match ({clientId}'s secret)";
+            return null;
+        }
+
+        if (credential is not null && ((ClientRoles)roles & ~credential.Roles) != 0)
+        {
+            failure = $"{clientId} claims {(ClientRoles)roles}, more than its credential's {credential.Roles}";
             return null;
         }
 
         failure = null;
-        return (Encoding.UTF8.GetString(id), (ClientRoles)roles);
+        return (clientId, (ClientRoles)roles);
     }
 
     private static void ComputeMac(

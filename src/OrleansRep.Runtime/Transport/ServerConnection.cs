@@ -114,7 +114,7 @@ internal sealed class ServerConnection : IDisposable
             throw new ProtocolViolationException($"unauthenticated {header.Kind} frame before the handshake");
         }
 
-        var proven = HandshakeProtocol.Verify(_options.ClusterSecret, nonce, payload, out string? failure);
+        var proven = HandshakeProtocol.Verify(_options, nonce, payload, out string? failure);
         if (proven is not { } identity)
         {
             TransportLog.ConnectionRejected(_logger, _connection.ConnectionId, Remote, "handshake failed: " + failure);

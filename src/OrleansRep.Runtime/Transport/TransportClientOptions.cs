@@ -5,7 +5,10 @@ namespace OrleansRep.Runtime.Transport;
 /// <summary>How a <see cref="TransportClient"/> connects and who it claims to be.</summary>
 public sealed class TransportClientOptions
 {
-    /// <summary>The cluster secret (the same bytes as the server's). Required.</summary>
+    /// <summary>
+    /// The secret this client proves: its own when the server holds a <see cref="ClientCredential"/> for
+    /// <see cref="ClientId"/>, else the cluster secret. Required (at least 16 bytes).
+    /// </summary>
     public byte[] ClusterSecret { get; init; } = [];
 
     /// <summary>The id the server's handler sees for this client (1..256 UTF-8 bytes). Default "client".</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 
@@ -11,6 +12,12 @@ public sealed class TransportServerOptions
 
     /// <summary>The cluster secret clients prove they hold (at least 16 bytes). Required.</summary>
     public byte[] ClusterSecret { get; init; } = [];
+
+    /// <summary>
+    /// Clients known by name, each with its own secret and the most roles it may claim. Default none: every client
+    /// proves the cluster secret.
+    /// </summary>
+    public IReadOnlyList<ClientCredential> Credentials { get; init; } = [];
 
     /// <summary>The server's TLS certificate (with its private key). Default none: plain TCP, allowed on loopback only.</summary>
     public X509Certificate2? Certificate { get; init; }
@@ -33,6 +40,22 @@ public sealed class TransportServerOptions
                 $"the cluster secret must be at least {HandshakeProtocol.MinSecretLength} bytes", nameof(ClusterSecret));
         }
 
+        ArgumentNullException.ThrowIfNull(Credentials, nameof(Credentials));
+        foreach (ClientCredential c in Credentials)
+        {
+            if (string.IsNullOrEmpty(c.ClientId) || System.Text.Encoding.UTF8.GetByteCount(c.ClientId) > HandshakeProtocol.MaxClientIdBytes
+                || c.Secret is null || c.Secret.Length < HandshakeProtocol.MinSecretLength || (c.Roles & ~ClientRoles.All) != 0)
+            {
+                throw new ArgumentException(
+                    $"credential '{c.ClientId}': the id must be 1..{HandshakeProtocol.MaxClientIdBytes} UTF-8 bytes, the secret at least {HandshakeProtocol.MinSecretLength} bytes, the roles known", nameof(Credentials));
+            }
+        }
+
+        if (Credentials.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != Credentials.Count)
+        {
+            throw new ArgumentException("two credentials have the same client id", nameof(Credentials));
+        }
+
         if (Certificate is null && !IPAddress.IsLoopback(EndPoint.Address) && !AllowInsecureNonLoopback)
         {
             throw new ArgumentException(
@@ -45,4 +68,10 @@ public sealed class TransportServerOptions
             throw new ArgumentException("the server certificate has no private key", nameof(Certificate));
         }
     }
+
+    private FrozenDictionary<string, ClientCredential>? _credentialsById;
+
+    /// <summary>The credential for <paramref name="clientId"/>, or null when the client must prove the cluster secret.</summary>
+    internal ClientCredential? FindCredential(string clientId) =>
+        (_credentialsById ??= Credentials.ToFrozenDictionary(c => c.ClientId, StringComparer.Ordinal)).GetValueOrDefault(clientId);
 }

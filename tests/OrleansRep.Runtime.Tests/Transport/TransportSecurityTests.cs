@@ -29,6 +29,44 @@ public sealed class TransportSecurityTests
     }
 
     [Fact]
+    public async Task A_client_with_a_credential_proves_its_own_secret_and_gets_at_most_its_roles()
+    {
+        byte[] appSecret = "the-app-clients-own-secret-32by!"u8.ToArray();
+        CallerIdentity? seen = null;
+        await using TransportServer server = await TransportServer.StartAsync(
+            new TransportServerOptions { ClusterSecret = Secret, Credentials = [new ClientCredential("app", appSecret, ClientRoles.Read | ClientRoles.Write)] },
+            new DelegateFrameHandler((_, p, caller, _) => { seen = caller; return ValueTask.FromResult(p); }));
+
+        await using (TransportClient app = await ConnectAsync(server, clientId: "app", roles: ClientRoles.Read | ClientRoles.Write, secret: appSecret))
+        {
+            Assert.Equal("w"u8.ToArray(), await app.CallAsync("w"u8.ToArray()));
+            Assert.Equal(("app", ClientRoles.Read | ClientRoles.Write), (seen!.ClientId, seen.Roles));
+        }
+
+        // Its secret does not stretch to Admin, the cluster secret does not open its name, and it is not a cluster secret.
+        await Assert.ThrowsAsync<HandshakeRejectedException>(() => ConnectAsync(server, clientId: "app", roles: ClientRoles.All, secret: appSecret));
+        await Assert.ThrowsAsync<HandshakeRejectedException>(() => ConnectAsync(server, clientId: "app", roles: ClientRoles.Read, secret: Secret));
+        await Assert.ThrowsAsync<HandshakeRejectedException>(() => ConnectAsync(server, clientId: "silo", roles: ClientRoles.Read, secret: appSecret));
+        await using TransportClient silo = await ConnectAsync(server, clientId: "silo", roles: ClientRoles.All);
+        Assert.Equal("s"u8.ToArray(), await silo.CallAsync("s"u8.ToArray()));
+        Assert.Equal(ClientRoles.All, seen!.Roles);
+    }
+
+    [Fact]
+    public void Bad_credentials_are_refused_when_the_server_options_are_validated()
+    {
+        byte[] good = new byte[16];
+        Assert.Throws<ArgumentException>(() => new TransportServerOptions { ClusterSecret = Secret, Credentials = [new ClientCredential("a", new byte[8], ClientRoles.Read)] }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransportServerOptions { ClusterSecret = Secret, Credentials = [new ClientCredential("", good, ClientRoles.Read)] }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransportServerOptions { ClusterSecret = Secret, Credentials = [new ClientCredential("a", good, (ClientRoles)0x80)] }.Validate());
+        Assert.Throws<ArgumentException>(() => new TransportServerOptions
+        {
+            ClusterSecret = Secret,
+            Credentials = [new ClientCredential("a", good, ClientRoles.Read), new ClientCredential("a", good, ClientRoles.Write)],
+        }.Validate());
+    }
+
+    [Fact]
     public async Task A_call_before_the_handshake_is_never_handled_and_closes_the_connection()
     {
         using var logs = new CollectingLoggerProvider();
