@@ -32,8 +32,9 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     /// <summary>The live subscriptions (for tests and diagnostics).</summary>
     internal IReadOnlyList<MemoryStreamSubscription<T>> Subscribers => _subscribers;
 
-    public async Task<bool> OnNextAsync(T item, StreamSequenceToken token, CancellationToken cancellationToken = default)
+    public async Task<int> OnNextBatchAsync(IReadOnlyList<SequencedItem<T>> batch, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -42,22 +43,46 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             {
                 throw new InvalidOperationException($"stream {StreamId} was completed; nothing more can be published");
             }
-            if (_window.Last is { } last && token <= last)
+            int first = FirstNewItem(batch);
+            if (first == batch.Count)
             {
-                return _window.Contains(token)
-                    ? false
-                    : throw new StreamSequenceTokenException(StreamId, token, last);
+                return 0;
             }
-            var entry = new SequencedItem<T>(item, token);
-            _window.Append(entry);
-            // From here the item is published; cancellation only stops waiting for slow subscribers.
-            await FanOutAsync(entry, cancellationToken).ConfigureAwait(false);
-            return true;
+            for (int i = first; i < batch.Count; i++)
+            {
+                _window.Append(batch[i]);
+            }
+            // From here the items are published; cancellation only stops waiting for slow subscribers.
+            await FanOutAsync(batch, first, cancellationToken).ConfigureAwait(false);
+            return batch.Count - first;
         }
         finally
         {
             _turn.Release();
         }
+    }
+
+    /// <summary>Checks every token before anything is published: leading retained duplicates, then increasing new tokens.</summary>
+    private int FirstNewItem(IReadOnlyList<SequencedItem<T>> batch)
+    {
+        var last = _window.Last;
+        int first = 0;
+        while (first < batch.Count && last is { } l && batch[first].Token <= l)
+        {
+            if (!_window.Contains(batch[first].Token))
+            {
+                throw new StreamSequenceTokenException(StreamId, batch[first].Token, l);
+            }
+            first++;
+        }
+        for (int i = first + 1; i < batch.Count; i++)
+        {
+            if (batch[i].Token <= batch[i - 1].Token)
+            {
+                throw new StreamSequenceTokenException(StreamId, batch[i].Token, batch[i - 1].Token);
+            }
+        }
+        return first;
     }
 
     public async Task OnCompletedAsync(CancellationToken cancellationToken = default)
@@ -79,7 +104,7 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     public async Task<StreamSubscriptionHandle<T>> SubscribeAsync(
-        IAsyncObserver<T> observer, StreamSequenceToken? from = null, CancellationToken cancellationToken = default)
+        IAsyncBatchObserver<T> observer, StreamSequenceToken? from = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(observer);
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -115,7 +140,7 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
                 }
             }
             var subscription = new MemoryStreamSubscription<T>(
-                StreamId, observer, _options.SubscriberBufferCapacity, backlog, replay, Remove);
+                StreamId, observer, _options, backlog, replay, Remove);
             if (fellBehind is not null || _completed)
             {
                 subscription.End(fellBehind);
@@ -153,33 +178,39 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     /// <summary>
-    /// Buffers the item for every subscriber. Full buffers are waited for together (so a fast subscriber is not held
-    /// up behind a slow one), up to <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber
-    /// still full then (or when the publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
+    /// Buffers the items from <paramref name="first"/> on for every subscriber. Full buffers are waited for together
+    /// (so a fast subscriber is not held up behind a slow one), up to
+    /// <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber still full then (or when the
+    /// publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
     /// </summary>
-    private Task FanOutAsync(SequencedItem<T> entry, CancellationToken cancellationToken)
+    private Task FanOutAsync(IReadOnlyList<SequencedItem<T>> batch, int first, CancellationToken cancellationToken)
     {
         List<Task>? waits = null;
         long waitStarted = 0;
         foreach (var subscriber in _subscribers)
         {
-            if (!subscriber.TryEnqueue(entry))
+            int next = first;
+            while (next < batch.Count && subscriber.TryEnqueue(batch[next]))
+            {
+                next++;
+            }
+            if (next < batch.Count)
             {
                 if (waits is null)
                 {
                     waits = [];
                     waitStarted = _time.GetTimestamp();
                 }
-                waits.Add(EnqueueWhenRoomAsync(subscriber, entry, waitStarted, cancellationToken));
+                waits.Add(EnqueueWhenRoomAsync(subscriber, batch, next, waitStarted, cancellationToken));
             }
         }
         return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
     }
 
     private async Task EnqueueWhenRoomAsync(
-        MemoryStreamSubscription<T> subscriber, SequencedItem<T> entry, long waitStarted, CancellationToken cancellationToken)
+        MemoryStreamSubscription<T> subscriber, IReadOnlyList<SequencedItem<T>> batch, int next, long waitStarted, CancellationToken cancellationToken)
     {
-        while (true)
+        while (next < batch.Count)
         {
             var remaining = _options.MaxPublisherWait - _time.GetElapsedTime(waitStarted);
             bool open;
@@ -190,13 +221,16 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             }
             catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                subscriber.End(new StreamFellBehindException(StreamId, entry.Token, _window.AvailableFrom));
+                subscriber.End(new StreamFellBehindException(StreamId, batch[next].Token, _window.AvailableFrom));
                 return;
             }
-            // Closed meanwhile (unsubscribed, faulted) or room made: either way this subscriber is done.
-            if (!open || subscriber.TryEnqueue(entry))
+            if (!open)
             {
-                return;
+                return; // closed meanwhile (unsubscribed, faulted): this subscriber is done
+            }
+            while (next < batch.Count && subscriber.TryEnqueue(batch[next]))
+            {
+                next++;
             }
         }
     }

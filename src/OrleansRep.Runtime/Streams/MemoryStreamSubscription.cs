@@ -4,12 +4,15 @@ namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
 /// One subscriber of a <see cref="MemoryAsyncStream{T}"/>: a bounded buffer the publisher writes into and a
-/// delivery loop that hands items to the observer one at a time, in token order, dropping tokens it has already
-/// delivered. A rewind first replays an external log, then a snapshot of the stream's window, then the buffer.
+/// delivery loop that hands the observer whatever is buffered as one batch (up to
+/// <see cref="MemoryStreamProviderOptions.MaxDeliveryBatchSize"/> items), one batch at a time, in token order,
+/// dropping tokens it has already delivered. A rewind first replays an external log, then a snapshot of the
+/// stream's window, then the buffer.
 /// </summary>
 internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
 {
-    private readonly IAsyncObserver<T> _observer;
+    private readonly IAsyncBatchObserver<T> _observer;
+    private readonly int _maxBatch;
     private readonly Channel<SequencedItem<T>> _buffer;
     // Set by UnsubscribeAsync; the completed buffer then wakes every waiter, so no cancellation source is needed.
     private volatile bool _unsubscribed;
@@ -17,13 +20,14 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
     private readonly LogReplay<T>? _replay;
     private SequencedItem<T>[]? _backlog;
     private Exception? _endSignal;
-    private StreamSequenceToken? _lastDelivered;
+    // The last token put into a batch: batches go out one at a time and a failed one ends the subscription.
+    private StreamSequenceToken? _lastBatched;
     private Task _completion = Task.CompletedTask;
 
     public MemoryStreamSubscription(
         StreamId streamId,
-        IAsyncObserver<T> observer,
-        int bufferCapacity,
+        IAsyncBatchObserver<T> observer,
+        MemoryStreamProviderOptions options,
         SequencedItem<T>[] backlog,
         LogReplay<T>? replay,
         Action<MemoryStreamSubscription<T>> onEnded)
@@ -33,7 +37,12 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         _backlog = backlog;
         _replay = replay;
         _onEnded = onEnded;
-        _buffer = Channel.CreateBounded<SequencedItem<T>>(new BoundedChannelOptions(bufferCapacity)
+        _maxBatch = options.MaxDeliveryBatchSize;
+        if (observer is ItemObserverAdapter<T> adapter)
+        {
+            adapter.IsUnsubscribed = () => _unsubscribed;
+        }
+        _buffer = Channel.CreateBounded<SequencedItem<T>>(new BoundedChannelOptions(options.SubscriberBufferCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -119,23 +128,26 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             return;
         }
-        foreach (var item in _backlog!)
+        var backlog = _backlog!;
+        _backlog = null;
+        for (int i = 0; i < backlog.Length; i += _maxBatch)
         {
-            if (!await DeliverAsync(item).ConfigureAwait(false))
+            if (!await DeliverAsync(backlog.AsSpan(i, Math.Min(_maxBatch, backlog.Length - i)).ToArray()).ConfigureAwait(false))
             {
                 return;
             }
         }
-        _backlog = null;
         var reader = _buffer.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            while (reader.TryRead(out var item))
+            var batch = new List<SequencedItem<T>>(Math.Min(reader.Count, _maxBatch));
+            while (batch.Count < _maxBatch && reader.TryRead(out var item))
             {
-                if (!await DeliverAsync(item).ConfigureAwait(false))
-                {
-                    return;
-                }
+                batch.Add(item);
+            }
+            if (!await DeliverAsync(batch).ConfigureAwait(false))
+            {
+                return;
             }
         }
     }
@@ -156,46 +168,53 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
                 End(new StreamFellBehindException(StreamId, next, available));
                 return false;
             }
-            foreach (var item in batch)
+            var before = batch.Where(i => i.Token < replay.Until).ToList();
+            if (!await DeliverAsync(before).ConfigureAwait(false))
             {
-                if (item.Token >= replay.Until)
-                {
-                    return true;
-                }
-                if (!await DeliverAsync(item).ConfigureAwait(false))
-                {
-                    return false;
-                }
+                return false;
+            }
+            if (before.Count < batch.Count)
+            {
+                return true; // the window takes over from here
             }
             next = batch[^1].Token.Next();
         }
         return true;
     }
 
-    /// <summary>Hands one item to the observer; false if the subscription stopped or the observer failed.</summary>
-    private async Task<bool> DeliverAsync(SequencedItem<T> item)
+    /// <summary>
+    /// Hands the items not yet delivered to the observer as one batch; false if the subscription stopped or the
+    /// observer failed.
+    /// </summary>
+    private async Task<bool> DeliverAsync(IList<SequencedItem<T>> items)
     {
-        if (_lastDelivered is { } last && item.Token <= last)
+        if (items.Count > 0 && _lastBatched is { } last && items[0].Token <= last)
         {
-            return true; // already delivered: at-least-once in, exactly-once to the observer
+            // At-least-once in, exactly-once to the observer.
+            items = items.Where(i => i.Token > last).ToList();
+        }
+        if (items.Count == 0)
+        {
+            return true;
         }
         if (_unsubscribed)
         {
             return false;
         }
+        _lastBatched = items[^1].Token;
         try
         {
-            await _observer.OnNextAsync(item.Item, item.Token).ConfigureAwait(false);
+            await _observer.OnNextAsync(items).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Observer code is foreign: its failure ends its own subscription, never the stream.
         catch (Exception failure)
 #pragma warning restore CA1031
         {
-            Volatile.Write(ref _endSignal, new StreamSubscriptionFaultedException(StreamId, item.Token, failure));
+            Volatile.Write(ref _endSignal, failure as StreamSubscriptionFaultedException
+                ?? new StreamSubscriptionFaultedException(StreamId, items[0].Token, failure));
             _buffer.Writer.TryComplete();
             return false;
         }
-        _lastDelivered = item.Token;
         return true;
     }
 
