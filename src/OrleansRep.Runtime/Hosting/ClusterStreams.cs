@@ -133,17 +133,25 @@ public sealed class ClusterStreams : IFrameHandler
     internal void Remove(IRemoteStreamSubscriber subscriber) => _subscribers.TryRemove(subscriber.Id, out _);
 
     /// <summary>Sends a stream frame to <paramref name="silo"/>; failures to reach it are <see cref="SiloUnavailableException"/>.</summary>
-    internal async Task<byte[]> CallAsync(SiloAddress silo, StreamId streamId, ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    internal async Task<byte[]> CallAsync(SiloAddress silo, StreamId streamId, ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default) =>
+        await CallAsync(await ConnectAsync(silo, streamId, cancellationToken).ConfigureAwait(false), silo, streamId, request, null, cancellationToken).ConfigureAwait(false);
+
+    internal async Task<TransportClient> ConnectAsync(SiloAddress silo, StreamId streamId, CancellationToken cancellationToken = default)
     {
-        TransportClient connection;
         try
         {
-            connection = await Connections.GetAsync(silo, cancellationToken).ConfigureAwait(false);
+            return await Connections.GetAsync(silo, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or IOException or ConnectionClosedException or HandshakeRejectedException)
         {
             throw new SiloUnavailableException($"stream {streamId}", silo, $"cannot connect: {e.Message}", e);
         }
+    }
+
+    /// <summary>Queues the frame on <paramref name="connection"/> before returning (frames sent one after another keep their order).</summary>
+    internal static async Task<byte[]> CallAsync(
+        TransportClient connection, SiloAddress silo, StreamId streamId, ReadOnlyMemory<byte> request, TimeSpan? timeout, CancellationToken cancellationToken = default)
+    {
         try
         {
             return await connection.CallAsync(request, timeout, cancellationToken).ConfigureAwait(false);

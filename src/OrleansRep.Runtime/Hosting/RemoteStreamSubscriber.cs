@@ -43,13 +43,15 @@ internal sealed class RemoteStreamSubscriber<T>(ClusterStreams cluster, Guid id,
         {
             await AwaitOldestAsync().ConfigureAwait(false);
         }
+        // Connected before the frame is queued: calls waiting for a connection could resume in any order.
+        var connection = await cluster.ConnectAsync(Subscriber, streamId).ConfigureAwait(false);
         var buffer = cluster.RentBuffer();
         var writer = StreamFrameCodec.Start(buffer, StreamFrameKind.Deliver);
         writer.Guid(Id);
         writer.Int64(_sequence++);
         StreamFrameCodec.WriteItems(writer, batch, batch.Count);
         // No timeout: a slow observer is what credits are for; a dead silo fails the call when its connection closes.
-        _inFlight.Enqueue((cluster.CallAsync(Subscriber, streamId, buffer.WrittenMemory, Timeout.InfiniteTimeSpan), buffer));
+        _inFlight.Enqueue((ClusterStreams.CallAsync(connection, Subscriber, streamId, buffer.WrittenMemory, Timeout.InfiniteTimeSpan), buffer));
     }
 
     public Task OnErrorAsync(Exception exception) => EndAsync(exception);
