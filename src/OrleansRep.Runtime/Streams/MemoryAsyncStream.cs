@@ -48,13 +48,16 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             {
                 return 0;
             }
-            for (int i = first; i < batch.Count; i++)
+            // One copy shared by every subscriber's buffer: the caller may reuse its list once this returns.
+            var accepted = new SequencedItem<T>[batch.Count - first];
+            for (int i = 0; i < accepted.Length; i++)
             {
-                _window.Append(batch[i]);
+                accepted[i] = batch[first + i];
+                _window.Append(accepted[i]);
             }
             // From here the items are published; cancellation only stops waiting for slow subscribers.
-            await FanOutAsync(batch, first, cancellationToken).ConfigureAwait(false);
-            return batch.Count - first;
+            await FanOutAsync(accepted, cancellationToken).ConfigureAwait(false);
+            return accepted.Length;
         }
         finally
         {
@@ -178,60 +181,50 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     /// <summary>
-    /// Buffers the items from <paramref name="first"/> on for every subscriber. Full buffers are waited for together
-    /// (so a fast subscriber is not held up behind a slow one), up to
-    /// <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber still full then (or when the
-    /// publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
+    /// Buffers the items for every subscriber. Full buffers are waited for together (so a fast subscriber is not held
+    /// up behind a slow one), up to <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber
+    /// still full then (or when the publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
     /// </summary>
-    private Task FanOutAsync(IReadOnlyList<SequencedItem<T>> batch, int first, CancellationToken cancellationToken)
+    private Task FanOutAsync(SequencedItem<T>[] items, CancellationToken cancellationToken)
     {
         List<Task>? waits = null;
         long waitStarted = 0;
         foreach (var subscriber in _subscribers)
         {
-            int next = first;
-            while (next < batch.Count && subscriber.TryEnqueue(batch[next]))
-            {
-                next++;
-            }
-            if (next < batch.Count)
+            int next = subscriber.TryEnqueue(items);
+            if (next < items.Length)
             {
                 if (waits is null)
                 {
                     waits = [];
                     waitStarted = _time.GetTimestamp();
                 }
-                waits.Add(EnqueueWhenRoomAsync(subscriber, batch, next, waitStarted, cancellationToken));
+                waits.Add(EnqueueWhenRoomAsync(subscriber, items, next, waitStarted, cancellationToken));
             }
         }
         return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
     }
 
     private async Task EnqueueWhenRoomAsync(
-        MemoryStreamSubscription<T> subscriber, IReadOnlyList<SequencedItem<T>> batch, int next, long waitStarted, CancellationToken cancellationToken)
+        MemoryStreamSubscription<T> subscriber, SequencedItem<T>[] items, int next, long waitStarted, CancellationToken cancellationToken)
     {
-        while (next < batch.Count)
+        while (next < items.Length)
         {
             var remaining = _options.MaxPublisherWait - _time.GetElapsedTime(waitStarted);
-            bool open;
             try
             {
-                open = await subscriber.WaitForSpaceAsync(
-                    remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false);
+                if (!await subscriber.WaitForSpaceAsync(
+                    remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false))
+                {
+                    return; // closed meanwhile (unsubscribed, faulted): this subscriber is done
+                }
             }
             catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                subscriber.End(new StreamFellBehindException(StreamId, batch[next].Token, _window.AvailableFrom));
+                subscriber.End(new StreamFellBehindException(StreamId, items[next].Token, _window.AvailableFrom));
                 return;
             }
-            if (!open)
-            {
-                return; // closed meanwhile (unsubscribed, faulted): this subscriber is done
-            }
-            while (next < batch.Count && subscriber.TryEnqueue(batch[next]))
-            {
-                next++;
-            }
+            next += subscriber.TryEnqueue(new ArraySegment<SequencedItem<T>>(items, next, items.Length - next));
         }
     }
 

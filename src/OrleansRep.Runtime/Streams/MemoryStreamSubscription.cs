@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
@@ -13,7 +11,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
 {
     private readonly IAsyncBatchObserver<T> _observer;
     private readonly int _maxBatch;
-    private readonly Channel<SequencedItem<T>> _buffer;
+    private readonly SubscriberBuffer<T> _buffer;
     // Set by UnsubscribeAsync; the completed buffer then wakes every waiter, so no cancellation source is needed.
     private volatile bool _unsubscribed;
     private readonly Action<MemoryStreamSubscription<T>> _onEnded;
@@ -42,12 +40,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             adapter.IsUnsubscribed = () => _unsubscribed;
         }
-        _buffer = Channel.CreateBounded<SequencedItem<T>>(new BoundedChannelOptions(options.SubscriberBufferCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        _buffer = new SubscriberBuffer<T>(options.SubscriberBufferCapacity);
     }
 
     public override StreamId StreamId { get; }
@@ -55,15 +48,15 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
     public override Guid HandleId { get; } = Guid.NewGuid();
 
     /// <summary>Items waiting in this subscriber's buffer (never more than its capacity).</summary>
-    internal int BufferedCount => _buffer.Reader.Count;
+    internal int BufferedCount => _buffer.Count;
 
     /// <summary>Ends when the delivery loop has finished, including the final OnError/OnCompleted call.</summary>
     internal Task Completion => _completion;
 
     internal void Start() => _completion = Task.Run(RunAsync);
 
-    /// <summary>Buffers an item without waiting; false if the buffer is full or the subscription has ended.</summary>
-    internal bool TryEnqueue(SequencedItem<T> item) => _buffer.Writer.TryWrite(item);
+    /// <summary>Buffers as many items of <paramref name="run"/> as fit without waiting; how many (none once ended).</summary>
+    internal int TryEnqueue(ArraySegment<SequencedItem<T>> run) => _buffer.TryWrite(run);
 
     /// <summary>
     /// Waits until the buffer has room: true then, false if the subscription ended meanwhile.
@@ -72,7 +65,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
     /// <exception cref="OperationCanceledException">The publisher gave up waiting.</exception>
     /// <remarks>Ending the subscription completes the buffer, which makes this wait return false.</remarks>
     internal Task<bool> WaitForSpaceAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
-        _buffer.Writer.WaitToWriteAsync(CancellationToken.None).AsTask().WaitAsync(timeout, timeProvider, cancellationToken);
+        _buffer.WaitToWriteAsync().WaitAsync(timeout, timeProvider, cancellationToken);
 
     /// <summary>
     /// Accepts no more items: what is buffered is still delivered, then the observer gets <paramref name="signal"/>
@@ -84,14 +77,14 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             Interlocked.CompareExchange(ref _endSignal, signal, null);
         }
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
     }
 
     public override Task UnsubscribeAsync(CancellationToken cancellationToken = default)
     {
         // Not awaiting the loop: the observer itself may be calling this from OnNextAsync.
         _unsubscribed = true;
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
         return Task.CompletedTask;
     }
 
@@ -114,7 +107,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             Volatile.Write(ref _endSignal, logFailure);
         }
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
         _onEnded(this);
         if (!_unsubscribed) // an unsubscribed observer gets no final call
         {
@@ -137,15 +130,9 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
                 return;
             }
         }
-        var reader = _buffer.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (await _buffer.WaitToReadAsync().ConfigureAwait(false))
         {
-            var batch = new List<SequencedItem<T>>(Math.Min(reader.Count, _maxBatch));
-            while (batch.Count < _maxBatch && reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-            if (!await DeliverAsync(batch).ConfigureAwait(false))
+            if (!await DeliverAsync(_buffer.Take(_maxBatch)).ConfigureAwait(false))
             {
                 return;
             }
@@ -212,7 +199,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             Volatile.Write(ref _endSignal, failure as StreamSubscriptionFaultedException
                 ?? new StreamSubscriptionFaultedException(StreamId, items[0].Token, failure));
-            _buffer.Writer.TryComplete();
+            _buffer.Complete();
             return false;
         }
         return true;
