@@ -7,7 +7,7 @@ namespace OrleansRep.Cli.Bench;
 /// </summary>
 public sealed record RuntimeBenchSizes(int SequentialCalls, int ConcurrentCalls, int Callers, int Connections, int WarmupCalls, int StreamRecords)
 {
-    public static readonly RuntimeBenchSizes Full = new(100_000, 1_000_000, 64, 4, 20_000, 4_000_000);
+    public static readonly RuntimeBenchSizes Full = new(100_000, 1_000_000, 64, 4, 20_000, 10_000_000);
 
     public static readonly RuntimeBenchSizes Quick = new(5_000, 64_000, 64, 4, 2_000, 50_000);
 }

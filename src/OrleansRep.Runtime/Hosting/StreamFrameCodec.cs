@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using OrleansRep.Runtime.Membership;
 using OrleansRep.Runtime.Remote;
 using OrleansRep.Runtime.Streams;
@@ -49,22 +50,15 @@ internal static class StreamFrameCodec
     public static void WriteItems<T>(WireWriter writer, IEnumerable<SequencedItem<T>> items, int count)
     {
         writer.Int32(count);
+        if (items is IList<SequencedItem<byte[]?>> records)
+        {
+            WriteRecords(writer, records);
+            return;
+        }
         foreach (var (item, token) in items)
         {
             writer.Int64(token.SequenceNumber);
-            if (typeof(T) == typeof(byte[]))
-            {
-                var bytes = (byte[]?)(object?)item;
-                writer.Byte(bytes is null ? (byte)0 : (byte)1);
-                if (bytes is not null)
-                {
-                    writer.Bytes(bytes);
-                }
-            }
-            else
-            {
-                GrainValueCodec.Write(writer, item, typeof(T));
-            }
+            GrainValueCodec.Write(writer, item, typeof(T));
         }
     }
 
@@ -75,16 +69,45 @@ internal static class StreamFrameCodec
         {
             throw new GrainCallFormatException($"a batch of {count} items cannot fit in {reader.Remaining} bytes");
         }
+        if (typeof(T) == typeof(byte[]))
+        {
+            return (List<SequencedItem<T>>)(object)ReadRecords(ref reader, count);
+        }
         var items = new List<SequencedItem<T>>(count);
         for (int i = 0; i < count; i++)
         {
             var token = new StreamSequenceToken(reader.Int64());
-            T item = typeof(T) == typeof(byte[])
-                ? (T)(object?)(reader.Byte() == 0 ? null : reader.Bytes().ToArray())!
-                : (T)GrainValueCodec.Read(ref reader, typeof(T))!;
-            items.Add(new SequencedItem<T>(item, token));
+            items.Add(new SequencedItem<T>((T)GrainValueCodec.Read(ref reader, typeof(T))!, token));
         }
         return items;
+    }
+
+    // The byte[] fast path, not generic: no type tests per item, and optimised from the first call.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteRecords(WireWriter writer, IList<SequencedItem<byte[]?>> records)
+    {
+        for (int i = 0; i < records.Count; i++)
+        {
+            var (bytes, token) = records[i];
+            writer.Int64(token.SequenceNumber);
+            writer.Byte(bytes is null ? (byte)0 : (byte)1);
+            if (bytes is not null)
+            {
+                writer.Bytes(bytes);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static List<SequencedItem<byte[]?>> ReadRecords(ref WireReader reader, int count)
+    {
+        var records = new List<SequencedItem<byte[]?>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var token = new StreamSequenceToken(reader.Int64());
+            records.Add(new SequencedItem<byte[]?>(reader.Byte() == 0 ? null : reader.Bytes().ToArray(), token));
+        }
+        return records;
     }
 
     public static void WriteSilo(WireWriter writer, SiloAddress silo)

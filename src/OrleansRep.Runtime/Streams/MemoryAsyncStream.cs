@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
@@ -43,17 +45,14 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             {
                 throw new InvalidOperationException($"stream {StreamId} was completed; nothing more can be published");
             }
-            int first = FirstNewItem(batch);
-            if (first == batch.Count)
+            var accepted = NewItems(batch);
+            if (accepted.Length == 0)
             {
                 return 0;
             }
-            // One copy shared by every subscriber's buffer: the caller may reuse its list once this returns.
-            var accepted = new SequencedItem<T>[batch.Count - first];
-            for (int i = 0; i < accepted.Length; i++)
+            foreach (var item in accepted)
             {
-                accepted[i] = batch[first + i];
-                _window.Append(accepted[i]);
+                _window.Append(item);
             }
             // From here the items are published; cancellation only stops waiting for slow subscribers.
             await FanOutAsync(accepted, cancellationToken).ConfigureAwait(false);
@@ -65,8 +64,13 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
         }
     }
 
-    /// <summary>Checks every token before anything is published: leading retained duplicates, then increasing new tokens.</summary>
-    private int FirstNewItem(IReadOnlyList<SequencedItem<T>> batch)
+    /// <summary>
+    /// Checks every token before anything is published (leading retained duplicates are skipped, the rest must
+    /// increase) and returns the new items as one copy, shared by every subscriber's buffer: the caller may reuse its
+    /// list once the publish returns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the publish hot loop: no slow tier-0 phase
+    private SequencedItem<T>[] NewItems(IReadOnlyList<SequencedItem<T>> batch)
     {
         var last = _window.Last;
         int first = 0;
@@ -78,14 +82,26 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             }
             first++;
         }
-        for (int i = first + 1; i < batch.Count; i++)
+        var items = new SequencedItem<T>[batch.Count - first];
+        if (batch is SequencedItem<T>[] array)
         {
-            if (batch[i].Token <= batch[i - 1].Token)
+            Array.Copy(array, first, items, 0, items.Length);
+        }
+        else
+        {
+            for (int i = 0; i < items.Length; i++)
             {
-                throw new StreamSequenceTokenException(StreamId, batch[i].Token, batch[i - 1].Token);
+                items[i] = batch[first + i];
             }
         }
-        return first;
+        for (int i = 1; i < items.Length; i++)
+        {
+            if (items[i].Token <= items[i - 1].Token)
+            {
+                throw new StreamSequenceTokenException(StreamId, items[i].Token, items[i - 1].Token);
+            }
+        }
+        return items;
     }
 
     public async Task OnCompletedAsync(CancellationToken cancellationToken = default)

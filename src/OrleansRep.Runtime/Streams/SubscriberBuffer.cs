@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
@@ -77,6 +79,7 @@ internal sealed class SubscriberBuffer<T>(int capacity)
     }
 
     /// <summary>Removes up to <paramref name="max"/> items, oldest first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the delivery hot path: no slow tier-0 phase
     public List<SequencedItem<T>> Take(int max)
     {
         TaskCompletionSource<bool>? writer = null;
