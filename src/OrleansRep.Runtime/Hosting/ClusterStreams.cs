@@ -22,7 +22,8 @@ namespace OrleansRep.Runtime.Hosting;
 /// <para>Streams are not migrated: a stream's retained window stays on the silo that owned it. When the owner dies,
 /// remote subscribers get <see cref="StreamOwnerUnavailableException"/> and resubscribe (from their last applied
 /// token) on the stream's new owner, whose history before its own window comes from its <see cref="IStreamLog{T}"/>.
-/// A stream that moves because a silo joined (consistent hashing) starts empty on its new owner.</para>
+/// A stream that moves because a silo joined or left (consistent hashing) starts empty on its new owner; its remote
+/// subscribers are told as the view changes.</para>
 /// </summary>
 public sealed class ClusterStreams : IFrameHandler
 {
@@ -61,7 +62,7 @@ public sealed class ClusterStreams : IFrameHandler
     /// <exception cref="SiloUnavailableException">No active silo can own it.</exception>
     internal SiloAddress? RemoteOwnerOf(StreamId streamId)
     {
-        var owner = _placement.Place(new GrainId("stream:" + streamId.Namespace, streamId.Key), _view());
+        var owner = _placement.Place(PlacementId(streamId), _view());
         return owner == _self() ? null : owner;
     }
 
@@ -105,12 +106,15 @@ public sealed class ClusterStreams : IFrameHandler
         }
     }
 
-    /// <summary>Ends the subscriptions whose owner, and drops the remote subscribers whose silo, the view declares dead.</summary>
+    /// <summary>
+    /// Ends the subscriptions whose owner the view declares dead or no longer places their stream on (a silo joined
+    /// or left and the ring moved it), and drops the remote subscribers whose silo the view declares dead.
+    /// </summary>
     internal void OnViewChanged(MembershipView view)
     {
         foreach (var (id, subscription) in _subscriptions)
         {
-            if (view.IsDead(subscription.Owner) && _subscriptions.TryRemove(id, out _))
+            if (!OwnsStream(subscription.Owner, subscription.StreamId, view) && _subscriptions.TryRemove(id, out _))
             {
                 subscription.Fail(new StreamOwnerUnavailableException(subscription.StreamId, subscription.Owner));
             }
@@ -177,6 +181,20 @@ public sealed class ClusterStreams : IFrameHandler
             _buffers.Enqueue(buffer);
         }
     }
+
+    private bool OwnsStream(SiloAddress owner, StreamId streamId, MembershipView view)
+    {
+        try
+        {
+            return !view.IsDead(owner) && _placement.Place(PlacementId(streamId), view) == owner;
+        }
+        catch (Exception e) when (e is UnknownSiteException or SiloUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    private static GrainId PlacementId(StreamId streamId) => new("stream:" + streamId.Namespace, streamId.Key);
 
     private IRemoteStreamSubscription SubscriptionOf(Guid id) =>
         _subscriptions.TryGetValue(id, out var subscription)

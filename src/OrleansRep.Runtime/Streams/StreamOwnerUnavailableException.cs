@@ -3,13 +3,13 @@ using OrleansRep.Runtime.Membership;
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
-/// Told to a subscriber on another silo (through <c>OnErrorAsync</c>) when the silo that owns the stream left the
-/// membership view (it died or was declared dead). Streams are not migrated: the subscription has ended, and the
+/// Told to a subscriber on another silo (through <c>OnErrorAsync</c>) when the silo that owns the stream was declared
+/// dead, or the membership view now places the stream on another silo. Streams are not migrated: the subscription has ended, and the
 /// subscriber resubscribes from the token after the last one it applied once the stream is placed on a new owner
 /// (history older than the new owner's window comes from its <see cref="IStreamLog{T}"/>).
 /// </summary>
 public sealed class StreamOwnerUnavailableException(StreamId streamId, SiloAddress owner)
-    : Exception($"stream {streamId}: its owner silo {owner} is no longer active")
+    : Exception($"stream {streamId}: silo {owner} is dead or no longer owns it")
 {
     /// <summary>The stream.</summary>
     public StreamId StreamId { get; } = streamId;

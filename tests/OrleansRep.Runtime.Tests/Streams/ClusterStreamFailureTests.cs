@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansRep.Runtime.Core;
 using OrleansRep.Runtime.Hosting;
+using OrleansRep.Runtime.Membership;
+using OrleansRep.Runtime.Placement;
 using OrleansRep.Runtime.Streams;
 using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Transport;
@@ -122,6 +126,30 @@ public sealed class ClusterStreamFailureTests
         await cluster.Stream<int>(0, "dies@1").OnNextBatchAsync(StreamClusterFixture.Items(4, 5, i => (int)i));
         await resumed.WaitForCountAsync(2);
         Assert.Equal([4L, 5], resumed.Tokens);
+    }
+
+    [Fact]
+    public async Task When_a_new_view_places_the_stream_elsewhere_the_remote_subscriber_is_told()
+    {
+        await using var cluster = await StreamClusterFixture.StartAsync(silos: 2);
+        var streams = cluster.Silo(1).Silo.Services.GetRequiredService<ClusterStreams>();
+        var view = cluster.Silo(1).Membership.View;
+        var owner = cluster.Silo(0).Address;
+        // A silo joining moves some hash-placed streams to it; find one that moves off silo 0.
+        var joined = view.With(new MembershipEntry(new SiloAddress("127.0.0.1", 1, 1), SiloStatus.Active));
+        var placement = new PlacementDirector(cluster.Sites);
+        string key = Enumerable.Range(0, 1000).Select(i => $"moving-{i}")
+            .First(k => placement.Place(new GrainId("stream:test", k), view) == owner && placement.Place(new GrainId("stream:test", k), joined) != owner);
+        var subscriber = new RecordingObserver<int>("silo 1");
+        await cluster.Stream<int>(1, key).SubscribeAsync(subscriber);
+
+        streams.OnViewChanged(view);
+        Assert.False(subscriber.Ended);
+        streams.OnViewChanged(joined);
+        await subscriber.WaitForEndAsync();
+
+        var moved = Assert.IsType<StreamOwnerUnavailableException>(subscriber.Error);
+        Assert.Equal(owner, moved.Owner);
     }
 
     [Fact]
