@@ -28,8 +28,8 @@ namespace OrleansRep.Runtime.Hosting;
 public sealed class ClusterStreams : IFrameHandler
 {
     private const int MaxItemTypes = 256;
-    private const int MaxRetainedBuffers = 64;
-    private const int MaxRetainedBufferBytes = 4 * 1024 * 1024;
+    private const int MaxRetainedBuffers = 16;
+    private const int MaxRetainedBufferBytes = 1024 * 1024;
 
     private readonly PlacementDirector _placement;
     private readonly Func<MembershipView> _view;
