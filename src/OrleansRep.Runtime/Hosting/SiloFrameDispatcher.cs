@@ -7,9 +7,10 @@ namespace OrleansRep.Runtime.Hosting;
 /// <summary>
 /// The frame handler of a silo's one endpoint: membership requests go to the <see cref="MembershipAgent"/>, stream
 /// frames (first byte 0x53) to <see cref="ClusterStreams"/>, everything else to the grain gateway
-/// (<see cref="GrainCallHandler"/>). The two are told apart by their first byte, the format
-/// version of each codec: <see cref="MembershipCodec.FormatVersion"/> (0x41) is disjoint from
-/// <see cref="GrainCallCodec.Version"/> (1), so no prefix is added and a <see cref="GrainClient"/> needs nothing extra.
+/// (<see cref="GrainCallHandler"/>). They are told apart by their first byte, the format version of
+/// each codec: <see cref="MembershipCodec.FormatVersion"/> (0x41) and <see cref="StreamFrameCodec.Marker"/> (0x53) are
+/// disjoint from <see cref="GrainCallCodec.Version"/> (1), so no prefix is added and a <see cref="GrainClient"/> needs
+/// nothing extra.
 /// A payload that is neither (empty, unknown version) reaches the gateway, which rejects it as a
 /// <see cref="GrainCallFormatException"/>; the connection keeps serving.
 /// <para>With an <see cref="ILinkFilter"/>, a call from a silo whose link to this one is down is lost here: it reaches
