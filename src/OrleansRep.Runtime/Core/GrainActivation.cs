@@ -70,6 +70,8 @@ internal sealed class GrainActivation
 
     public IGrainFactory GrainFactory => _silo.GrainFactory;
 
+    public IServiceProvider Services => _silo.Services;
+
     /// <summary>Completes when the activation is gone (deactivated, or its activation failed).</summary>
     public Task Deactivated => _deactivated.Task;
 
