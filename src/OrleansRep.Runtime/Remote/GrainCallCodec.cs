@@ -112,7 +112,7 @@ internal static class GrainCallCodec
         }
 
         reader.EnsureEnd();
-        return (new GrainCall(target, remoteInterface.InterfaceType, method.Method, arguments, chain), method);
+        return (new GrainCall(target, remoteInterface.InterfaceType, method.Method, arguments, chain) { RepliesInline = true }, method);
     }
 
     public static byte[] EncodeValue(object? value, Type? declaredType)
