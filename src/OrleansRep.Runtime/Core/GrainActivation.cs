@@ -49,6 +49,7 @@ internal sealed class GrainActivation
     public GrainActivation(GrainId grainId, GrainRegistration registration, Silo silo)
     {
         GrainId = grainId;
+        OwnChain = CallChain.Empty.Append(grainId);
         _registration = registration;
         _silo = silo;
         _mailbox = Channel.CreateBounded<IMailboxItem>(new BoundedChannelOptions(silo.SchedulingOptions.MailboxCapacity)
@@ -67,6 +68,10 @@ internal sealed class GrainActivation
     }
 
     public GrainId GrainId { get; }
+
+    /// <summary>The chain of a turn no other grain waits on (a client call, a tick), made once: setting the same
+    /// chain again on the loop's flow allocates nothing.</summary>
+    public CallChain OwnChain { get; }
 
     public IGrainFactory GrainFactory => _silo.GrainFactory;
 
@@ -259,7 +264,7 @@ internal sealed class GrainActivation
     public Task<object?> InvokeGrainAsync(GrainCall call, GrainMethodDescriptor method)
     {
         // Runs on the scheduler: the chain set here flows into the grain method and the calls it makes.
-        CallChain.Current = call.CallChain.Append(GrainId);
+        CallChain.Current = call.CallChain.Grains.IsEmpty ? OwnChain : call.CallChain.Append(GrainId);
         return method.Invoke(_grain!, call.Arguments);
     }
 
@@ -267,6 +272,7 @@ internal sealed class GrainActivation
     // so the turns it awaits directly start on the scheduler as if each had been queued to it.
     private async Task RunAsync()
     {
+        CallChain.Current = OwnChain;
         if (await ActivateAsync().ConfigureAwait(true))
         {
             var reader = _mailbox.Reader;
@@ -299,7 +305,7 @@ internal sealed class GrainActivation
 
     private async Task<bool> ActivateAsync()
     {
-        CallChain.Current = CallChain.Empty.Append(GrainId);
+        CallChain.Current = OwnChain;
         try
         {
             _constructing = true;
@@ -354,7 +360,7 @@ internal sealed class GrainActivation
 
     private async Task DeactivateAsync()
     {
-        CallChain.Current = CallChain.Empty.Append(GrainId);
+        CallChain.Current = OwnChain;
         StopTimers();
         try
         {

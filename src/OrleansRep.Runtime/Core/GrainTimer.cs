@@ -78,7 +78,7 @@ internal sealed class GrainTimer : IMailboxItem, IDisposable
     {
         try
         {
-            CallChain.Current = CallChain.Empty.Append(_activation.GrainId);
+            CallChain.Current = _activation.OwnChain;
             await RunTickAsync().ConfigureAwait(false);
         }
         finally
