@@ -1,3 +1,4 @@
+using System.Buffers;
 using OrleansRep.Runtime.Core;
 
 namespace OrleansRep.Runtime.Remote;
@@ -135,6 +136,10 @@ internal static class GrainCallCodec
         writer.String(exception.Message);
         return ScratchBuffer.ToArrayAndReturn(buffer);
     }
+
+    /// <summary>The result of a call: the value, or the remote exception re-created by <see cref="RemoteExceptionTranslator"/>.</summary>
+    public static object? DecodeResult(ReadOnlySequence<byte> payload, Type? declaredType) =>
+        DecodeResult(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray(), declaredType);
 
     /// <summary>The result of a call: the value, or the remote exception re-created by <see cref="RemoteExceptionTranslator"/>.</summary>
     public static object? DecodeResult(ReadOnlySpan<byte> payload, Type? declaredType)

@@ -106,31 +106,43 @@ public sealed class TransportClient : IAsyncDisposable
     /// <paramref name="cancellationToken"/> fires, and <see cref="ConnectionClosedException"/> if the connection ends.
     /// Every failure, bad arguments included, arrives through the returned task.
     /// </summary>
-    public Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (byte[])(await CallAsync(request, CopyPayload, translateError: null, timeout, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// <see cref="CallAsync(ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/> for a caller that decodes the response
+    /// itself: <paramref name="decode"/> runs on the connection's read loop (its exception fails the call), and an
+    /// error frame's <see cref="RemoteCallException"/> is passed through <paramref name="translateError"/>. The
+    /// caller gets its result without another task or a copy of the payload.
+    /// </summary>
+    internal Task<object?> CallAsync(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Not async: a call that gets a slot and a queue place at once allocates no state machine, only its PendingCall.
         TimeSpan wait = timeout ?? _limits.DefaultCallTimeout;
         if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
         {
-            return Task.FromException<byte[]>(new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite"));
+            return Task.FromException<object?>(new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite"));
         }
 
         if (request.Length > _limits.MaxFrameSize)
         {
-            return Task.FromException<byte[]>(new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request)));
+            return Task.FromException<object?>(new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request)));
         }
 
         if (_closedBecause is { } reason)
         {
-            return Task.FromException<byte[]>(new ConnectionClosedException(reason.Message, reason));
+            return Task.FromException<object?>(new ConnectionClosedException(reason.Message, reason));
         }
 
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<byte[]>(cancellationToken);
+            return Task.FromCanceled<object?>(cancellationToken);
         }
 
-        return _callSlots.Wait(0, CancellationToken.None) ? Start(request, wait, cancellationToken) : CallWhenSlotFreeAsync(request, wait, cancellationToken);
+        return _callSlots.Wait(0, CancellationToken.None) ? Start(request, decode, translateError, wait, cancellationToken)
+            : CallWhenSlotFreeAsync(request, decode, translateError, wait, cancellationToken);
     }
 
     /// <summary>Queues a one-way message; completes once queued (delivery is not acknowledged).</summary>
@@ -157,16 +169,22 @@ public sealed class TransportClient : IAsyncDisposable
         _deadlines.Dispose();
     }
 
-    private async Task<byte[]> CallWhenSlotFreeAsync(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    private static object? CopyPayload(ReadOnlySequence<byte> payload) => payload.ToArray();
+
+    private async Task<object?> CallWhenSlotFreeAsync(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan wait, CancellationToken cancellationToken)
     {
         await _callSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Start(request, wait, cancellationToken).ConfigureAwait(false);
+        return await Start(request, decode, translateError, wait, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Registers and sends a call that holds a slot; from here on the slot is returned by whoever finishes the call.</summary>
-    private Task<byte[]> Start(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    private Task<object?> Start(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan wait, CancellationToken cancellationToken)
     {
-        var call = new PendingCall(this, Interlocked.Increment(ref _lastCorrelationId), wait);
+        var call = new PendingCall(this, Interlocked.Increment(ref _lastCorrelationId), wait, decode, translateError);
         _pending[call.Id] = call;
 
         // The read loop fails pending calls when it ends; a call registered just after that must fail itself.
@@ -328,7 +346,7 @@ public sealed class TransportClient : IAsyncDisposable
                 if (_pending.TryRemove(header.CorrelationId, out PendingCall? ok) && ok.TryFinish())
                 {
                     Release(ok);
-                    ok.TrySetResult(payload.ToArray());
+                    ok.SetResponse(payload);
                 }
 
                 break;
@@ -336,7 +354,7 @@ public sealed class TransportClient : IAsyncDisposable
                 if (_pending.TryRemove(header.CorrelationId, out PendingCall? failed) && failed.TryFinish())
                 {
                     Release(failed);
-                    failed.TrySetException(RemoteCallException.Decode(payload.ToArray()));
+                    failed.SetError(payload);
                 }
 
                 break;
