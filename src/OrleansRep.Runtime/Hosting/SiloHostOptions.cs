@@ -45,6 +45,9 @@ public sealed class SiloHostOptions
     /// </summary>
     public ILinkFilter? LinkFilter { get; init; }
 
+    /// <summary>Listen and call other silos through this in-process network instead of sockets (tests). Default null: TCP.</summary>
+    public InMemoryNetwork? Network { get; init; }
+
     /// <summary>Frame cap, queue bounds and timeouts for the endpoint and for connections to other silos.</summary>
     public TransportOptions Limits { get; init; } = new();
 
@@ -76,6 +79,7 @@ public sealed class SiloHostOptions
         EndPoint = EndPoint,
         ClusterSecret = ClusterSecret,
         Certificate = Certificate,
+        Network = Network,
         Limits = Limits,
     };
 
@@ -87,6 +91,7 @@ public sealed class SiloHostOptions
         ClientId = SiloName,
         Roles = ClientRoles.All,
         PinnedServerCertificate = Certificate,
+        Network = Network,
         Limits = Limits,
     };
 }

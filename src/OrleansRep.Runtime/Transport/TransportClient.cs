@@ -15,7 +15,7 @@ namespace OrleansRep.Runtime.Transport;
 /// </summary>
 public sealed class TransportClient : IAsyncDisposable
 {
-    private readonly Stream _stream;
+    private readonly Stream? _stream;
     private readonly PipeReader _input;
     private readonly FrameSender _sender;
     private readonly TransportOptions _limits;
@@ -29,13 +29,14 @@ public sealed class TransportClient : IAsyncDisposable
     private long _lastCorrelationId;
     private volatile Exception? _closedBecause;
 
-    private TransportClient(Stream stream, TransportOptions limits, TimeProvider timeProvider)
+    /// <param name="stream">The socket or TLS stream the pipes run over (null for an in-memory connection).</param>
+    private TransportClient(PipeReader input, PipeWriter output, Stream? stream, TransportOptions limits, TimeProvider timeProvider)
     {
         _stream = stream;
         _limits = limits;
         _timeProvider = timeProvider;
-        _input = PipeReader.Create(stream);
-        _sender = new FrameSender(PipeWriter.Create(stream), limits.SendQueueCapacity);
+        _input = input;
+        _sender = new FrameSender(output, limits.SendQueueCapacity);
         _callSlots = new SemaphoreSlim(limits.MaxConcurrentCalls, limits.MaxConcurrentCalls);
         _deadlines = new CallDeadlineTimer(timeProvider, ExpireDueCalls);
         _sending = _sender.RunAsync(CancellationToken.None);
@@ -58,9 +59,14 @@ public sealed class TransportClient : IAsyncDisposable
         timeProvider ??= TimeProvider.System;
         using var deadline = new CancellationTokenSource(options.Limits.HandshakeTimeout, timeProvider);
         using var connecting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        if (options.Network is { } network)
+        {
+            IDuplexPipe pipe = network.Connect(endPoint);
+            return await AuthenticateAsync(new TransportClient(pipe.Input, pipe.Output, null, options.Limits, timeProvider), options, endPoint, deadline, connecting.Token, cancellationToken).ConfigureAwait(false);
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
-        TransportClient? client = null;
         try
         {
             await socket.ConnectAsync(endPoint, connecting.Token).ConfigureAwait(false);
@@ -69,19 +75,10 @@ public sealed class TransportClient : IAsyncDisposable
             {
                 stream = await AuthenticateTlsAsync(stream, pinned, options.TargetHost, connecting.Token).ConfigureAwait(false);
             }
-
-            client = new TransportClient(stream, options.Limits, timeProvider);
-            await client.HandshakeAsync(options, connecting.Token).ConfigureAwait(false);
-            client._reading = client.ReadLoopAsync();
-            return client;
         }
         catch (Exception e)
         {
-            if (client is not null)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-            else if (stream is not null)
+            if (stream is not null)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
@@ -90,13 +87,16 @@ public sealed class TransportClient : IAsyncDisposable
                 socket.Dispose();
             }
 
-            if (e is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            if (HandshakeTimedOut(e, endPoint, options, deadline, cancellationToken) is { } timedOut)
             {
-                throw new HandshakeRejectedException($"the handshake with {endPoint} did not finish within {options.Limits.HandshakeTimeout}", e);
+                throw timedOut;
             }
 
             throw;
         }
+
+        var client = new TransportClient(PipeReader.Create(stream), PipeWriter.Create(stream), stream, options.Limits, timeProvider);
+        return await AuthenticateAsync(client, options, endPoint, deadline, connecting.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -163,7 +163,13 @@ public sealed class TransportClient : IAsyncDisposable
         _closedBecause ??= new ConnectionClosedException("the client was disposed");
         _sender.Close();
         await _sending.ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Ends a read the closed stream did not (an in-memory pipe waits for the server otherwise).
+        _input.CancelPendingRead();
         await _reading.ConfigureAwait(false);
         FailPending();
         _deadlines.Dispose();
@@ -247,6 +253,34 @@ public sealed class TransportClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The handshake on a new connection, then its read loop; a failure disposes the connection.</summary>
+    private static async Task<TransportClient> AuthenticateAsync(
+        TransportClient client, TransportClientOptions options, EndPoint endPoint, CancellationTokenSource deadline, CancellationToken connecting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.HandshakeAsync(options, connecting).ConfigureAwait(false);
+            client._reading = client.ReadLoopAsync();
+            return client;
+        }
+        catch (Exception e)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            if (HandshakeTimedOut(e, endPoint, options, deadline, cancellationToken) is { } timedOut)
+            {
+                throw timedOut;
+            }
+
+            throw;
+        }
+    }
+
+    private static HandshakeRejectedException? HandshakeTimedOut(
+        Exception e, EndPoint endPoint, TransportClientOptions options, CancellationTokenSource deadline, CancellationToken cancellationToken) =>
+        e is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            ? new HandshakeRejectedException($"the handshake with {endPoint} did not finish within {options.Limits.HandshakeTimeout}", e)
+            : null;
 
     private static async Task<Stream> AuthenticateTlsAsync(Stream stream, System.Security.Cryptography.X509Certificates.X509Certificate2 pinned, string targetHost, CancellationToken cancellationToken)
     {
