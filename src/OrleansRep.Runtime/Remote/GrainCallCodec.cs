@@ -77,7 +77,7 @@ internal static class GrainCallCodec
     public static (GrainCall Call, RemoteMethod Method) DecodeCall(
         ref WireReader reader, Func<string, string, RemoteInterface> resolve, CancellationToken cancellationToken, WireStringTable? known = null)
     {
-        var target = ReadGrainId(ref reader, "target grain", known);
+        var target = ReadGrainId(ref reader, inChain: false, known);
         var remoteInterface = resolve(target.Type, reader.RequiredString("interface name", known));
         var method = remoteInterface.GetMethod(reader.UInt32());
         int chainLength = reader.Int32();
@@ -89,7 +89,7 @@ internal static class GrainCallCodec
         var chain = CallChain.Empty;
         for (int i = 0; i < chainLength; i++)
         {
-            chain = chain.Append(ReadGrainId(ref reader, "call chain grain", known));
+            chain = chain.Append(ReadGrainId(ref reader, inChain: true, known));
         }
 
         int count = reader.Byte();
@@ -212,12 +212,13 @@ internal static class GrainCallCodec
         }
     }
 
-    private static GrainId ReadGrainId(ref WireReader reader, string what, WireStringTable? known)
+    private static GrainId ReadGrainId(ref WireReader reader, bool inChain, WireStringTable? known)
     {
-        string type = reader.RequiredString(what + " type", known);
-        string key = reader.RequiredString(what + " key");
+        // Constant descriptions: building them per call would allocate two strings for every grain id read.
+        string type = reader.RequiredString(inChain ? "call chain grain type" : "target grain type", known);
+        string key = reader.RequiredString(inChain ? "call chain grain key" : "target grain key");
         return string.IsNullOrWhiteSpace(type)
-            ? throw new GrainCallFormatException($"the {what} has an empty grain type")
+            ? throw new GrainCallFormatException($"the {(inChain ? "call chain grain" : "target grain")} has an empty grain type")
             : new GrainId(type, key);
     }
 }
