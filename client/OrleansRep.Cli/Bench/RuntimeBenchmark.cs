@@ -12,7 +12,8 @@ namespace OrleansRep.Cli.Bench;
 /// The runtime benchmark (issue 4), in one process: a silo behind a <see cref="TransportServer"/> on loopback (plain
 /// TCP, as the transport allows only there; the cluster-secret HMAC handshake on) and <see cref="GrainClient"/>s.
 /// Phases: call_1c (one caller, sequential round trips of <see cref="IRuntimeBenchGrain.Increment"/>), call_64c
-/// (64 concurrent callers, each on its own grain, over a few connections), and stream_100b_local (100-byte records
+/// (64 concurrent callers, each on its own grain, over a few connections), the same two over the in-memory transport
+/// (call_1c_mem, call_64c_mem: the runtime's cost without the kernel's TCP), and stream_100b_local (100-byte records
 /// through one <see cref="MemoryStreamProvider"/> stream to one subscriber, in process). The issue's stream_100b
 /// phase (between two silos) is not measured: there is no cross-silo stream path yet, and an in-process number
 /// must not pass for it.
@@ -39,36 +40,9 @@ public static class RuntimeBenchmark
         progress.WriteLine($"machine: {Environment.ProcessorCount} cores (nproc), .NET {Environment.Version}; loopback, plain TCP, HMAC handshake");
         progress.WriteLine($"targets: call_64c >= {TargetCallsPerSecond64:N0} calls/s, call_1c p50 <= {TargetP50Us1:F0} us");
         var phases = new List<BenchPhase>();
-        var secret = RandomNumberGenerator.GetBytes(32);
-        await using (var silo = new SiloBuilder().AddGrain<IRuntimeBenchGrain, RuntimeBenchGrain>().Build())
-        await using (var gateway = await TransportServer.StartAsync(
-            new TransportServerOptions { ClusterSecret = secret }, new GrainCallHandler(silo), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var clients = new List<GrainClient>(sizes.Connections);
-            try
-            {
-                for (int i = 0; i < sizes.Connections; i++)
-                {
-                    var options = new GrainClientOptions { ClusterSecret = secret, ClientId = $"bench-{i}", Roles = ClientRoles.Read };
-                    clients.Add(await GrainClient.ConnectAsync(gateway.EndPoint, options, cancellationToken: cancellationToken).ConfigureAwait(false));
-                }
-
-                var callers = Enumerable.Range(0, sizes.Callers)
-                    .Select(i => clients[i % clients.Count].GetGrain<IRuntimeBenchGrain>($"caller-{i}"))
-                    .ToArray();
-                await CallConcurrentlyAsync(callers, sizes.WarmupCalls, latency: null, cancellationToken).ConfigureAwait(false);
-                phases.Add(await MeasureAsync(progress, () => SequentialCallsAsync(callers[0], sizes.SequentialCalls, cancellationToken)).ConfigureAwait(false));
-                phases.Add(await MeasureAsync(progress, () => ConcurrentCallsAsync(callers, sizes.ConcurrentCalls, cancellationToken)).ConfigureAwait(false));
-            }
-            finally
-            {
-                foreach (var client in clients)
-                {
-                    await client.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-        }
-
+        await CallPhasesAsync(sizes, phases, progress, network: null, cancellationToken).ConfigureAwait(false);
+        // The same calls through the in-memory transport: what the runtime costs without the kernel's TCP.
+        await CallPhasesAsync(sizes, phases, progress, new InMemoryNetwork(), cancellationToken).ConfigureAwait(false);
         phases.Add(await MeasureAsync(progress, () => LocalStreamAsync(sizes.StreamRecords, cancellationToken)).ConfigureAwait(false));
         progress.WriteLine("stream_100b: not measured: the runtime has no cross-silo stream path yet (stream_100b_local is one process, no transport)");
         var call64 = phases.First(p => p.Name == "call_64c");
@@ -76,6 +50,39 @@ public static class RuntimeBenchmark
         progress.WriteLine($"call_64c {call64.OpsPerSec:N0} calls/s: target {(call64.OpsPerSec >= TargetCallsPerSecond64 ? "met" : "missed")}; " +
             $"call_1c p50 {call1.P50Us:F1} us: target {(call1.P50Us <= TargetP50Us1 ? "met" : "missed")}");
         return phases;
+    }
+
+    /// <summary>call_1c and call_64c against a fresh gateway, over TCP or (suffix <c>_mem</c>) an in-memory network.</summary>
+    private static async Task CallPhasesAsync(RuntimeBenchSizes sizes, List<BenchPhase> phases, TextWriter progress, InMemoryNetwork? network, CancellationToken cancellationToken)
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        string suffix = network is null ? string.Empty : "_mem";
+        await using var silo = new SiloBuilder().AddGrain<IRuntimeBenchGrain, RuntimeBenchGrain>().Build();
+        await using var gateway = await TransportServer.StartAsync(
+            new TransportServerOptions { ClusterSecret = secret, Network = network }, new GrainCallHandler(silo), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var clients = new List<GrainClient>(sizes.Connections);
+        try
+        {
+            for (int i = 0; i < sizes.Connections; i++)
+            {
+                var options = new GrainClientOptions { ClusterSecret = secret, ClientId = $"bench-{i}", Roles = ClientRoles.Read, Network = network };
+                clients.Add(await GrainClient.ConnectAsync(gateway.EndPoint, options, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            var callers = Enumerable.Range(0, sizes.Callers)
+                .Select(i => clients[i % clients.Count].GetGrain<IRuntimeBenchGrain>($"caller-{i}"))
+                .ToArray();
+            await CallConcurrentlyAsync(callers, sizes.WarmupCalls, latency: null, cancellationToken).ConfigureAwait(false);
+            phases.Add(await MeasureAsync(progress, async () => await SequentialCallsAsync(callers[0], sizes.SequentialCalls, cancellationToken).ConfigureAwait(false) with { Name = "call_1c" + suffix }).ConfigureAwait(false));
+            phases.Add(await MeasureAsync(progress, async () => await ConcurrentCallsAsync(callers, sizes.ConcurrentCalls, cancellationToken).ConfigureAwait(false) with { Name = $"call_{callers.Length}c{suffix}" }).ConfigureAwait(false));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<BenchPhase> SequentialCallsAsync(IRuntimeBenchGrain grain, int calls, CancellationToken cancellationToken)
