@@ -17,9 +17,10 @@ public sealed class BenchRuntimeCommandTests
         Assert.Single(lines);
         using var json = JsonDocument.Parse(lines[0]);
         var phases = json.RootElement.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
-        Assert.Equal(["call_1c", "call_64c", "stream_100b"], phases.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["call_1c", "call_1c_mem", "call_64c", "call_64c_mem", "stream_100b"], phases.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(5_000, phases["call_1c"].GetProperty("ops").GetInt64());
         Assert.Equal(64_000, phases["call_64c"].GetProperty("ops").GetInt64());
+        Assert.Equal(64_000, phases["call_64c_mem"].GetProperty("ops").GetInt64());
         Assert.Equal(50_000, phases["stream_100b"].GetProperty("ops").GetInt64());
         foreach (var phase in phases.Values)
         {
@@ -51,6 +52,7 @@ public sealed class BenchRuntimeCommandTests
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(@"(?m)^call_1c\s+5000 ops", run.Stdout);
         Assert.Matches(@"(?m)^call_64c\s+64000 ops", run.Stdout);
+        Assert.Matches(@"(?m)^call_64c_mem\s+64000 ops", run.Stdout);
         Assert.Matches(@"(?m)^stream_100b\s+50000 ops .* MB/s$", run.Stdout);
         Assert.Matches(@"call_64c [\d,]+ calls/s: target (met|missed); call_1c p50 [\d.]+ us: target (met|missed)", run.Stdout);
         Assert.Contains("peak resident memory", run.Stdout, StringComparison.Ordinal);

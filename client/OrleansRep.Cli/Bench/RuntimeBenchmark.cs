@@ -14,7 +14,8 @@ namespace OrleansRep.Cli.Bench;
 /// The runtime benchmark (issue 4), in one process: a silo behind a <see cref="TransportServer"/> on loopback (plain
 /// TCP, as the transport allows only there; the cluster-secret HMAC handshake on) and <see cref="GrainClient"/>s.
 /// Phases: call_1c (one caller, sequential round trips of <see cref="IRuntimeBenchGrain.Increment"/>), call_64c
-/// (64 concurrent callers, each on its own grain, over a few connections), and stream_100b (100-byte byte[] records
+/// (64 concurrent callers, each on its own grain, over a few connections), the same two over the in-memory transport
+/// (call_1c_mem, call_64c_mem: the runtime's cost without the kernel's TCP), and stream_100b (100-byte byte[] records
 /// between two <see cref="SiloHost"/>s in this process, on loopback with the HMAC handshake and plain TCP: one stream
 /// owned by silo A, published there in batches of <see cref="StreamBatch"/> with <c>OnNextBatchAsync</c>, delivered
 /// to a batch observer on silo B over the silos' endpoint, after a warm-up of at least 4 s in full runs; records/s,
@@ -50,36 +51,9 @@ public static class RuntimeBenchmark
         progress.WriteLine($"machine: {Environment.ProcessorCount} cores (nproc), .NET {Environment.Version}; loopback, plain TCP, HMAC handshake");
         progress.WriteLine($"targets: call_64c >= {TargetCallsPerSecond64:N0} calls/s, call_1c p50 <= {TargetP50Us1:F0} us, stream_100b >= {TargetRecordsPerSecond:N0} records/s and {TargetMbPerSecond:F0} MB/s");
         var phases = new List<BenchPhase>();
-        var secret = RandomNumberGenerator.GetBytes(32);
-        await using (var silo = new SiloBuilder().AddGrain<IRuntimeBenchGrain, RuntimeBenchGrain>().Build())
-        await using (var gateway = await TransportServer.StartAsync(
-            new TransportServerOptions { ClusterSecret = secret }, new GrainCallHandler(silo), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var clients = new List<GrainClient>(sizes.Connections);
-            try
-            {
-                for (int i = 0; i < sizes.Connections; i++)
-                {
-                    var options = new GrainClientOptions { ClusterSecret = secret, ClientId = $"bench-{i}", Roles = ClientRoles.Read };
-                    clients.Add(await GrainClient.ConnectAsync(gateway.EndPoint, options, cancellationToken: cancellationToken).ConfigureAwait(false));
-                }
-
-                var callers = Enumerable.Range(0, sizes.Callers)
-                    .Select(i => clients[i % clients.Count].GetGrain<IRuntimeBenchGrain>($"caller-{i}"))
-                    .ToArray();
-                await CallConcurrentlyAsync(callers, sizes.WarmupCalls, latency: null, cancellationToken).ConfigureAwait(false);
-                phases.Add(await MeasureAsync(progress, () => SequentialCallsAsync(callers[0], sizes.SequentialCalls, cancellationToken)).ConfigureAwait(false));
-                phases.Add(await MeasureAsync(progress, () => ConcurrentCallsAsync(callers, sizes.ConcurrentCalls, cancellationToken)).ConfigureAwait(false));
-            }
-            finally
-            {
-                foreach (var client in clients)
-                {
-                    await client.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-        }
-
+        await CallPhasesAsync(sizes, phases, progress, network: null, cancellationToken).ConfigureAwait(false);
+        // The same calls through the in-memory transport: what the runtime costs without the kernel's TCP.
+        await CallPhasesAsync(sizes, phases, progress, new InMemoryNetwork(), cancellationToken).ConfigureAwait(false);
         phases.Add(await MeasureAsync(progress, () => CrossSiloStreamAsync(sizes.StreamRecords, cancellationToken)).ConfigureAwait(false));
         var call64 = phases.First(p => p.Name == "call_64c");
         var call1 = phases.First(p => p.Name == "call_1c");
@@ -88,6 +62,39 @@ public static class RuntimeBenchmark
         var stream = phases.First(p => p.Name == "stream_100b");
         progress.WriteLine($"stream_100b {stream.OpsPerSec:N0} records/s, {stream.MbPerSec:F1} MB/s: target {(stream.OpsPerSec >= TargetRecordsPerSecond && stream.MbPerSec >= TargetMbPerSecond ? "met" : "missed")}");
         return phases;
+    }
+
+    /// <summary>call_1c and call_64c against a fresh gateway, over TCP or (suffix <c>_mem</c>) an in-memory network.</summary>
+    private static async Task CallPhasesAsync(RuntimeBenchSizes sizes, List<BenchPhase> phases, TextWriter progress, InMemoryNetwork? network, CancellationToken cancellationToken)
+    {
+        var secret = RandomNumberGenerator.GetBytes(32);
+        string suffix = network is null ? string.Empty : "_mem";
+        await using var silo = new SiloBuilder().AddGrain<IRuntimeBenchGrain, RuntimeBenchGrain>().Build();
+        await using var gateway = await TransportServer.StartAsync(
+            new TransportServerOptions { ClusterSecret = secret, Network = network }, new GrainCallHandler(silo), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var clients = new List<GrainClient>(sizes.Connections);
+        try
+        {
+            for (int i = 0; i < sizes.Connections; i++)
+            {
+                var options = new GrainClientOptions { ClusterSecret = secret, ClientId = $"bench-{i}", Roles = ClientRoles.Read, Network = network };
+                clients.Add(await GrainClient.ConnectAsync(gateway.EndPoint, options, cancellationToken: cancellationToken).ConfigureAwait(false));
+            }
+
+            var callers = Enumerable.Range(0, sizes.Callers)
+                .Select(i => clients[i % clients.Count].GetGrain<IRuntimeBenchGrain>($"caller-{i}"))
+                .ToArray();
+            await CallConcurrentlyAsync(callers, sizes.WarmupCalls, latency: null, cancellationToken).ConfigureAwait(false);
+            phases.Add(await MeasureAsync(progress, async () => await SequentialCallsAsync(callers[0], sizes.SequentialCalls, cancellationToken).ConfigureAwait(false) with { Name = "call_1c" + suffix }).ConfigureAwait(false));
+            phases.Add(await MeasureAsync(progress, async () => await ConcurrentCallsAsync(callers, sizes.ConcurrentCalls, cancellationToken).ConfigureAwait(false) with { Name = $"call_{callers.Length}c{suffix}" }).ConfigureAwait(false));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<BenchPhase> SequentialCallsAsync(IRuntimeBenchGrain grain, int calls, CancellationToken cancellationToken)
@@ -206,7 +213,10 @@ public static class RuntimeBenchmark
     {
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var (gen0, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        // CPU time per op (client and server sides, all threads) says more than ops/s on a machine shared with other work.
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var phase = await run().ConfigureAwait(false);
+        double cpuUsPerOp = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / Math.Max(1, phase.Ops);
         phase = phase with
         {
             AllocBytesPerOp = Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Math.Max(1, phase.Ops), 1),
@@ -215,7 +225,7 @@ public static class RuntimeBenchmark
             GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - paused).TotalMilliseconds, 1),
         };
         var mb = phase.MbPerSec is { } rate ? $"  {rate:F1} MB/s" : string.Empty;
-        progress.WriteLine($"{phase.Name,-18} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us  {phase.AllocBytesPerOp,8:F0} B/op  gc {phase.GcGen0}/{phase.GcGen2} {phase.GcPauseMs:F0} ms{mb}");
+        progress.WriteLine($"{phase.Name,-18} {phase.Ops,10} ops {phase.Seconds,8:F2} s {phase.OpsPerSec,12:N0} ops/s  p50 {phase.P50Us,7:F1} us  p99 {phase.P99Us,8:F1} us  {phase.AllocBytesPerOp,8:F0} B/op  cpu {cpuUsPerOp,6:F2} us/op  gc {phase.GcGen0}/{phase.GcGen2} {phase.GcPauseMs:F0} ms{mb}");
         return phase;
     }
 
