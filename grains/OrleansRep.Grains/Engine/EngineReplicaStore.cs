@@ -12,8 +12,8 @@ namespace OrleansRep.Grains.Engine;
 /// machine sees them, frames byte for byte as the engine wrote them, so a record read on the master is appended on a
 /// client unchanged) plus its local bookkeeping (<see cref="ReplicaBookkeeping"/>). <see cref="Carry"/> carries out
 /// a step's storage actions with the rules of the twin <see cref="MemoryReplicaStore"/>; the twin tests hold the two
-/// to the same answers. Two differences are by design: a rollback makes the log durable to its cut (the engine fsyncs
-/// before cutting), and internal init is not supported yet. Not thread-safe: one step at a time, as the machine runs.
+/// to the same answers, except where the engine makes more durable than it was asked to (grains/README.md lists
+/// where). Internal init is not supported yet. Not thread-safe: one step at a time, as the machine runs.
 /// </summary>
 public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 {
@@ -28,9 +28,13 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         Environment = data;
         _bookkeeping = bookkeeping;
         data.Flush(); // what recovery found is on disk; this makes the engine say so (its durable point starts unset)
-        if (bookkeeping.StartedFile == data.LogEnd.File + 1)
+        if (bookkeeping.StartedFile.File != 0 && bookkeeping.StartedFile.After == data.LogEnd)
         {
-            _startedFile = bookkeeping.StartedFile;
+            _startedFile = bookkeeping.StartedFile.File;
+        }
+        else if (bookkeeping.StartedFile.File != 0)
+        {
+            bookkeeping.PersistStartedFile(0, Lsn.Zero); // the log moved on, or recovery cut it back: a stale move
         }
     }
 
@@ -45,9 +49,11 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 
     public Lsn LogEnd => _startedFile != 0 ? LogPositions.StartOfFile(_startedFile) : Environment.LogEnd;
 
-    /// <summary>The engine's durable point; once a move to a new file is durable, the start of that file (the same
-    /// place as the end of the file before it, in the twin's terms).</summary>
-    public Lsn Durable => _bookkeeping.StartedFile is var file and not 0 && Environment.DurableLsn.File < file ? LogPositions.StartOfFile(file) : Environment.DurableLsn;
+    /// <summary>The engine's durable point; while it is where the log was when a move to a new file was made durable,
+    /// the start of that file (the same place, in the twin's terms).</summary>
+    public Lsn Durable => _bookkeeping.StartedFile is (not 0, var after) started && Environment.DurableLsn == after && LogEnd >= LogPositions.StartOfFile(started.File)
+        ? LogPositions.StartOfFile(started.File)
+        : Environment.DurableLsn;
 
     public int ParkedCount => _bookkeeping.ParkedCount;
 
@@ -63,12 +69,15 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(home);
         var bookkeeping = ReplicaBookkeeping.Open(bookkeepingHome ?? home.TrimEnd('/', '\\') + ".rep", fileSystem, time);
+        StorageEnvironment? data = null;
         try
         {
-            return new EngineReplicaStore(StorageEnvironment.Open(home, (options ?? new StorageOptions()) with { CheckpointRecords = false }, fileSystem, time), bookkeeping);
+            data = StorageEnvironment.Open(home, (options ?? new StorageOptions()) with { CheckpointRecords = false }, fileSystem, time);
+            return new EngineReplicaStore(data, bookkeeping);
         }
         catch
         {
+            data?.Dispose();
             bookkeeping.Dispose();
             throw;
         }
@@ -233,9 +242,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     private Lsn Flush()
     {
         Environment.Flush();
-        if (_startedFile != 0 && _bookkeeping.StartedFile != _startedFile)
+        if (_startedFile != 0 && _bookkeeping.StartedFile.File != _startedFile)
         {
-            _bookkeeping.PersistStartedFile(_startedFile);
+            _bookkeeping.PersistStartedFile(_startedFile, Environment.LogEnd);
         }
 
         return Durable;
@@ -261,9 +270,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         // next crash. A checkpoint now clears it (a crash before it only redoes the same cut).
         Environment.Checkpoint();
         _startedFile = 0;
-        if (_bookkeeping.StartedFile != 0)
+        if (_bookkeeping.StartedFile.File != 0)
         {
-            _bookkeeping.PersistStartedFile(0);
+            _bookkeeping.PersistStartedFile(0, Lsn.Zero);
         }
 
         return undone;

@@ -36,7 +36,7 @@ internal sealed class ReplicaBookkeeping : IDisposable
         _state = env.OpenDatabase(StateDatabase, create: true);
         _parked = env.OpenDatabase(ParkedDatabase, create: true);
         State = env.Get(_state, StateKey) is { } bytes ? RepStateCodec.Decode(bytes) : new RepPersistentState();
-        StartedFile = env.Get(_state, FileKey) is { } file ? BinaryPrimitives.ReadUInt32LittleEndian(file) : 0;
+        StartedFile = env.Get(_state, FileKey) is { Length: 12 } file ? (BinaryPrimitives.ReadUInt32LittleEndian(file), Lsn.ReadFrom(file.AsSpan(4))) : default;
         ClearParked();
         env.RemoveArchivableLogFiles();
     }
@@ -44,8 +44,9 @@ internal sealed class ReplicaBookkeeping : IDisposable
     /// <summary>The state as of the last <see cref="Persist"/>.</summary>
     public RepPersistentState State { get; private set; }
 
-    /// <summary>The file the log was durably moved to before any record landed in it (0: none).</summary>
-    public uint StartedFile { get; private set; }
+    /// <summary>The file the log was durably moved to before any record landed in it, and where the log ended then
+    /// (File 0: none).</summary>
+    public (uint File, Lsn After) StartedFile { get; private set; }
 
     public int ParkedCount { get; private set; }
 
@@ -62,14 +63,15 @@ internal sealed class ReplicaBookkeeping : IDisposable
         State = state;
     }
 
-    /// <summary>Records durably that the log was moved to <paramref name="file"/> (0: forget it).</summary>
-    public void PersistStartedFile(uint file)
+    /// <summary>Records durably that the log ending at <paramref name="after"/> was moved to <paramref name="file"/>
+    /// (0: forget it).</summary>
+    public void PersistStartedFile(uint file, Lsn after)
     {
-        Span<byte> bytes = stackalloc byte[4];
+        var bytes = new byte[12];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, file);
-        var copy = bytes.ToArray();
-        Write(txn => txn.Put(_state, FileKey, copy), Durability.Sync);
-        StartedFile = file;
+        after.WriteTo(bytes.AsSpan(4));
+        Write(txn => txn.Put(_state, FileKey, bytes), Durability.Sync);
+        StartedFile = (file, after);
     }
 
     /// <summary>Keeps <paramref name="record"/> unless one is already parked at its LSN (the first one stays).</summary>

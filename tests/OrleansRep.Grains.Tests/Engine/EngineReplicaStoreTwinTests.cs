@@ -17,11 +17,20 @@ public sealed class EngineReplicaStoreTwinTests
 {
     private const int Steps = 400;
 
+    /// <summary>Seeds that once failed: 169 (recovery cut an unfinished transaction back past a durable move to a new
+    /// file).</summary>
+    private static readonly int[] RegressionSeeds = [169];
+
     public static TheoryData<int> Seeds()
     {
         var data = new TheoryData<int>();
         var count = Environment.GetEnvironmentVariable("OREP_LONG") == "1" ? 200 : 12;
         for (var seed = 1; seed <= count; seed++)
+        {
+            data.Add(seed);
+        }
+
+        foreach (var seed in RegressionSeeds.Where(s => s > count))
         {
             data.Add(seed);
         }
