@@ -52,7 +52,8 @@ internal sealed class ReplicaBookkeeping : IDisposable
 
     public static ReplicaBookkeeping Open(string home, IFileSystem? fileSystem, TimeProvider? time)
     {
-        var options = new StorageOptions { CacheSize = 1 << 20, LogFileSize = 1 << 20, CheckpointLogBytes = 4 << 20 };
+        // Small, and checkpointed by log volume only (no timer): parked frames are the bulk of what is written here.
+        var options = new StorageOptions { CacheSize = 1 << 20, LogFileSize = 1 << 20, CheckpointLogBytes = 4 << 20, CheckpointInterval = TimeSpan.Zero };
         return new ReplicaBookkeeping(StorageEnvironment.Open(home, options, fileSystem, time));
     }
 

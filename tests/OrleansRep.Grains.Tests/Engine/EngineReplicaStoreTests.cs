@@ -116,6 +116,27 @@ public sealed class EngineReplicaStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_rollback_to_the_end_of_the_last_record_removes_an_empty_file_a_crash_left()
+    {
+        var fs = new MemoryFileSystem();
+        using var master = new MasterLogSource(17);
+        master.EnsureRecords(80);
+        var next = master.Records.First(r => r.Lsn.File == 2);
+        var last = master.Records[master.IndexFrom(next.Lsn) - 1];
+        var store = EngineReplicaStore.Open("/c", Options, fileSystem: fs);
+        store.Carry([new AppendRecords(master.Records.TakeWhile(r => r.Lsn <= next.Lsn).ToList())]);
+        Assert.NotNull(store.Read(next.Lsn)); // the reader writes the log out: file 2 exists, file 1 is fsynced
+        fs.Crash(CrashMode.LoseUnsynced, 1);
+
+        using var reopened = EngineReplicaStore.Open("/c", Options, fileSystem: fs);
+        Assert.Equal(LogPositions.StartOfFile(2), reopened.LogEnd);
+        reopened.Carry([new TruncateLog(LogPositions.After(last), [])]);
+        Assert.Equal(LogPositions.After(last), reopened.LogEnd);
+        reopened.Carry([new AppendRecords([next]), new FlushLog()]);
+        Assert.Equal(LogPositions.After(next), reopened.Durable);
+    }
+
+    [Fact]
     public void Persisted_state_survives_a_reopen_and_parked_records_do_not()
     {
         var state = RandomRepState.Next(new Random(5));
