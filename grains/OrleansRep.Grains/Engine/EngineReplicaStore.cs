@@ -120,19 +120,16 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
 
         using var reader = Environment.OpenLogReader();
-        var start = reader.ReadFrom(Lsn.Zero);
-        if (start is not null && from > start.Lsn)
+        var start = from.IsZero ? null : RecordAt(reader, from);
+        if (start is null)
         {
-            start = RecordAt(reader, from);
-            if (start is null)
-            {
-                // Not a record start (the end of a file, or an LSN of another site's log): the record after the one
-                // that starts before it.
-                start = reader.Prev(from) is { } before ? reader.Next(before) : null;
-            }
+            // Before the first record (archived, or Zero), or not a record start (the end of a file, an LSN of another
+            // site's log): the first record, or the one after the record that starts before it.
+            var first = reader.ReadFrom(Lsn.Zero);
+            start = first is null || from <= first.Lsn ? first : reader.Prev(from) is { } before ? reader.Next(before) : null;
         }
 
-        for (var r = start; r is not null && r.Lsn < to && records.Count < limit; r = reader.Next(r))
+        for (var r = start; r is not null && r.Lsn < to && records.Count < limit; r = r.End < to && records.Count < limit ? reader.Next(r) : null)
         {
             records.Add(View(r)!);
         }
