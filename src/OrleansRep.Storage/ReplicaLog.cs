@@ -124,7 +124,8 @@ public sealed class ReplicaLog
     {
         using var reader = _env.OpenLogReader();
         var first = reader.ReadAt(to) ?? (reader.ReadFrom(to) is { } next && next.Lsn == new Lsn(to.File + 1, LogFormat.FileHeaderSize) ? next : null);
-        if (first == null && to != _env.LogEnd)
+        // No record from `to` on: only the end of the last record qualifies (a crash may leave an empty next file).
+        if (first == null && to != _env.LogEnd && reader.Prev(_env.LogEnd)?.End != to)
         {
             throw new LogPositionException($"{to} is not the start of a record in this log");
         }

@@ -57,6 +57,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         RecoveryReport = recovered.Report;
+        SuppressCheckpointRecords = !options.CheckpointRecords;
         _archive = new LogArchive(fs, home, () => _checkpointer.Meta.RedoLsn, () => _log.End);
         _evictor = new Evictor(store);
         store.LeafLoaded = OnLeafLoaded;

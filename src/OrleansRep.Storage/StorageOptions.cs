@@ -39,6 +39,11 @@ public sealed record StorageOptions
     /// (conf: <c>checkpoint_interval</c>)</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Checkpoints write a record into the log. Off for a replication client, whose log must stay identical to
+    /// the master's LSN for LSN from the moment it opens (recovery's own checkpoint included); sets the initial
+    /// <see cref="StorageEnvironment.SuppressCheckpointRecords"/>. Default on.</summary>
+    public bool CheckpointRecords { get; init; } = true;
+
     /// <summary>Make the next log file (full size, zero-filled, fsynced) on a background thread while the current one
     /// fills, so switching files costs a rename. Off: the file is made when it is needed, by the thread that flushes
     /// the log, which keeps the order of file operations deterministic (the crash tests count them). Default on.

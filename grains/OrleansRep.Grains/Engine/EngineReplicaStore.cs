@@ -1,0 +1,299 @@
+using OrleansRep.Replication;
+using OrleansRep.Replication.Actions;
+using OrleansRep.Replication.Inputs;
+using OrleansRep.Storage;
+using OrleansRep.Storage.IO;
+using OrleansRep.Storage.Log;
+
+namespace OrleansRep.Grains.Engine;
+
+/// <summary>
+/// One shard replica's storage on the engine: the log of its <see cref="StorageEnvironment"/> (records as the
+/// machine sees them, frames byte for byte as the engine wrote them, so a record read on the master is appended on a
+/// client unchanged) plus its local bookkeeping (<see cref="ReplicaBookkeeping"/>). <see cref="Carry"/> carries out
+/// a step's storage actions with the rules of the twin <see cref="MemoryReplicaStore"/>; the twin tests hold the two
+/// to the same answers, except where the engine makes more durable than it was asked to (grains/README.md lists
+/// where). Internal init is not supported yet. Not thread-safe: one step at a time, as the machine runs.
+/// </summary>
+public sealed class EngineReplicaStore : IReplicaStore, IDisposable
+{
+    private readonly ReplicaBookkeeping _bookkeeping;
+
+    // A NEWFILE moved the log to the start of this file before any record landed there. The engine has no empty
+    // files, so the move lives here (and in the bookkeeping once flushed) until the next record lands in it.
+    private uint _startedFile;
+
+    private EngineReplicaStore(StorageEnvironment data, ReplicaBookkeeping bookkeeping)
+    {
+        Environment = data;
+        _bookkeeping = bookkeeping;
+        data.Flush(); // what recovery found is on disk; this makes the engine say so (its durable point starts unset)
+        if (bookkeeping.StartedFile.File != 0 && bookkeeping.StartedFile.After == data.LogEnd)
+        {
+            _startedFile = bookkeeping.StartedFile.File;
+        }
+        else if (bookkeeping.StartedFile.File != 0)
+        {
+            bookkeeping.PersistStartedFile(0, Lsn.Zero); // the log moved on, or recovery cut it back: a stale move
+        }
+    }
+
+    /// <summary>The data environment: the master writes its transactions here, then reads their records back with
+    /// <see cref="ReadRange"/> for <see cref="LocalCommit"/>.</summary>
+    public StorageEnvironment Environment { get; }
+
+    /// <summary>The state as of the last <see cref="PersistState"/> (what a restarted machine starts from).</summary>
+    public RepPersistentState State => _bookkeeping.State;
+
+    public Lsn First => ReadFrom(Lsn.Zero)?.Lsn ?? Lsn.Zero;
+
+    public Lsn LogEnd => _startedFile != 0 ? LogPositions.StartOfFile(_startedFile) : Environment.LogEnd;
+
+    /// <summary>The engine's durable point; while it is where the log was when a move to a new file was made durable,
+    /// the start of that file (the same place, in the twin's terms).</summary>
+    public Lsn Durable => _bookkeeping.StartedFile is (not 0, var after) started && Environment.DurableLsn == after && LogEnd >= LogPositions.StartOfFile(started.File)
+        ? LogPositions.StartOfFile(started.File)
+        : Environment.DurableLsn;
+
+    public int ParkedCount => _bookkeeping.ParkedCount;
+
+    public LogRecordView? LastParked => _bookkeeping.Parked(Lsn.Zero, last: true);
+
+    /// <summary>
+    /// Opens the replica whose data lives in <paramref name="home"/> and whose bookkeeping lives in
+    /// <paramref name="bookkeepingHome"/> (default: <paramref name="home"/> + ".rep", beside it, so that the data
+    /// directory holds nothing but the engine's files). The data environment writes no checkpoint records: the log
+    /// must stay the master's, LSN for LSN.
+    /// </summary>
+    public static EngineReplicaStore Open(string home, StorageOptions? options = null, string? bookkeepingHome = null, IFileSystem? fileSystem = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(home);
+        var bookkeeping = ReplicaBookkeeping.Open(bookkeepingHome ?? home.TrimEnd('/', '\\') + ".rep", fileSystem, time);
+        StorageEnvironment? data = null;
+        try
+        {
+            data = StorageEnvironment.Open(home, (options ?? new StorageOptions()) with { CheckpointRecords = false }, fileSystem, time);
+            return new EngineReplicaStore(data, bookkeeping);
+        }
+        catch
+        {
+            data?.Dispose();
+            bookkeeping.Dispose();
+            throw;
+        }
+    }
+
+    public LogRecordView? Read(Lsn lsn)
+    {
+        if (lsn >= Environment.LogEnd || lsn < LogPositions.StartOfFile(1))
+        {
+            return null;
+        }
+
+        using var reader = Environment.OpenLogReader();
+        return View(RecordAt(reader, lsn));
+    }
+
+    private static LogRecord? RecordAt(LogReader reader, Lsn lsn)
+    {
+        try
+        {
+            return reader.ReadAt(lsn);
+        }
+        catch (CorruptionException)
+        {
+            return null; // not the start of a record (an LSN of another site's log); real damage shows elsewhere
+        }
+    }
+
+    public LogRecordView? ReadFrom(Lsn lsn) => ReadRange(lsn, Lsn.Max, limit: 1) is [var first] ? first : null;
+
+    /// <summary>The records that start in [<paramref name="from"/>, <paramref name="to"/>), at most
+    /// <paramref name="limit"/>: on the master, the records its own commit wrote (from the log end before the commit to
+    /// the one after).</summary>
+    public IReadOnlyList<LogRecordView> ReadRange(Lsn from, Lsn to, int limit = int.MaxValue)
+    {
+        List<LogRecordView> records = [];
+        if (from >= Environment.LogEnd)
+        {
+            return records;
+        }
+
+        using var reader = Environment.OpenLogReader();
+        var start = from.IsZero ? null : RecordAt(reader, from);
+        if (start is null)
+        {
+            // Before the first record (archived, or Zero), or not a record start (the end of a file, an LSN of another
+            // site's log): the first record, or the one after the record that starts before it.
+            var first = reader.ReadFrom(Lsn.Zero);
+            start = first is null || from <= first.Lsn ? first : reader.Prev(from) is { } before ? reader.Next(before) : null;
+        }
+
+        for (var r = start; r is not null && r.Lsn < to && records.Count < limit; r = r.End < to && records.Count < limit ? reader.Next(r) : null)
+        {
+            records.Add(View(r)!);
+        }
+
+        return records;
+    }
+
+    public LogRecordView? LastPermBefore(Lsn before)
+    {
+        using var reader = Environment.OpenLogReader();
+        var end = Environment.LogEnd;
+        foreach (var r in reader.Backward(before < end ? before : end))
+        {
+            if (r.Type.IsPermanent())
+            {
+                return View(r);
+            }
+        }
+
+        return null;
+    }
+
+    public LogRecordView? ParkedFrom(Lsn lsn) => _bookkeeping.Parked(lsn);
+
+    /// <summary>
+    /// Carries out the storage actions among <paramref name="actions"/>, in order (the others are the caller's). An
+    /// action this store cannot carry out (internal init) is refused before any action runs. Bad input (a record that
+    /// does not go at the end of the log, a damaged frame, a cut that is not a record boundary) throws a
+    /// <see cref="StorageException"/> and changes nothing of that action.
+    /// </summary>
+    public CarryOutcome Carry(IReadOnlyList<RepAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (actions.FirstOrDefault(a => a is BeginInternalInit or StoreSnapshotChunk or FinishInternalInit or PrepareSnapshot) is { } unsupported)
+        {
+            throw new NotSupportedException($"{unsupported.GetType().Name}: internal init is not supported by the engine replica store yet");
+        }
+
+        Lsn? flushed = null;
+        List<RolledBackTransaction> rolledBack = [];
+        List<Completed> completions = [];
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case AppendRecords append:
+                    Append(append.Records);
+                    break;
+                case StartLogFile start when start.File > LogEnd.File:
+                    _startedFile = start.File;
+                    break;
+                case FlushLog:
+                    flushed = Flush();
+                    break;
+                case TruncateLog truncate:
+                    rolledBack.AddRange(Truncate(truncate.To));
+                    break;
+                case ParkRecord park:
+                    _bookkeeping.Park(park.Record);
+                    break;
+                case UnparkRecord unpark:
+                    _bookkeeping.Unpark(unpark.Lsn);
+                    break;
+                case ClearParked:
+                    _bookkeeping.ClearParked();
+                    break;
+                case PersistState persist:
+                    _bookkeeping.Persist(persist.State);
+                    break;
+                case Checkpoint checkpoint:
+                    Environment.Checkpoint();
+                    completions.Add(new Completed(checkpoint.ActionId, Succeeded: true));
+                    break;
+            }
+        }
+
+        return new CarryOutcome(flushed, rolledBack, completions);
+    }
+
+    private void Append(IReadOnlyList<LogRecordView> records)
+    {
+        // Every record is checked before the first is written, so a bad batch leaves the log as it was.
+        var end = LogEnd;
+        foreach (var r in records)
+        {
+            var frame = r.Frame.Span;
+            if (r.Lsn != end && (r.Lsn != LogPositions.StartOfFile(end.File + 1) || end.Offset == LogFormat.FileHeaderSize))
+            {
+                throw new LogPositionException($"record at {r.Lsn} does not follow the end of the log {end}");
+            }
+
+            if (frame.Length < LogFormat.RecordHeaderSize || LogFormat.RecordLength(frame) != frame.Length || !LogFormat.RecordChecksumMatches(frame) || KindOf((LogRecordType)frame[12]) != r.Kind)
+            {
+                throw new CorruptionException("(replicated record)", r.Lsn.Offset, $"record {r} has a bad length, checksum or kind");
+            }
+
+            end = LogPositions.After(r);
+        }
+
+        foreach (var r in records)
+        {
+            Environment.Replica.Append(r.Lsn, r.Frame.Span);
+            _startedFile = 0;
+        }
+    }
+
+    private Lsn Flush()
+    {
+        Environment.Flush();
+        if (_startedFile != 0 && _bookkeeping.StartedFile.File != _startedFile)
+        {
+            _bookkeeping.PersistStartedFile(_startedFile, Environment.LogEnd);
+        }
+
+        return Durable;
+    }
+
+    private IReadOnlyList<RolledBackTransaction> Truncate(Lsn to)
+    {
+        var end = LogEnd;
+        if (to > end)
+        {
+            throw new LogPositionException($"cannot truncate to {to}: the log ends at {end}");
+        }
+
+        if (to == end)
+        {
+            return [];
+        }
+
+        var undone = Environment.Replica.RollBack(to);
+
+        // The rollback leaves its truncate marker in the meta page until the next checkpoint, and recovery cuts the
+        // log back to the marker again: records appended (and acknowledged) after the rollback would be lost at the
+        // next crash. A checkpoint now clears it (a crash before it only redoes the same cut).
+        Environment.Checkpoint();
+        _startedFile = 0;
+        if (_bookkeeping.StartedFile.File != 0)
+        {
+            _bookkeeping.PersistStartedFile(0, Lsn.Zero);
+        }
+
+        return undone;
+    }
+
+    private static LogRecordView? View(LogRecord? record) => record is null ? null : new LogRecordView(record.Lsn, KindOf(record.Type), record.Frame);
+
+    /// <summary>The kind the machine needs of a record of the engine's log.</summary>
+    public static RecordKind KindOf(LogRecordType type) => type switch
+    {
+        LogRecordType.Commit => RecordKind.Commit,
+        LogRecordType.Checkpoint => RecordKind.Checkpoint,
+        _ => RecordKind.Data,
+    };
+
+    public void Dispose()
+    {
+        try
+        {
+            Environment.Dispose();
+        }
+        finally
+        {
+            _bookkeeping.Dispose();
+        }
+    }
+}
