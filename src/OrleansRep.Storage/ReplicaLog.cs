@@ -78,7 +78,8 @@ public sealed class ReplicaLog
     /// <summary>
     /// Rolls the log back to <paramref name="to"/> (a record boundary): every transaction committed after it is undone
     /// from its before-images and reported. Crash-safe: the undone state is checkpointed with a marker that makes
-    /// recovery finish cutting the log if a crash comes before the log is cut.
+    /// recovery finish cutting the log if a crash comes before the log is cut, and checkpointed again without it once
+    /// the cut is durable.
     /// </summary>
     public IReadOnlyList<RolledBackTransaction> RollBack(Lsn to)
     {
@@ -111,6 +112,9 @@ public sealed class ReplicaLog
             _pending.Clear();
             _env.CheckpointCore(truncateLogTo: to);
             _env.Log.Truncate(to, lastLength);
+            // The cut is durable now: clear the marker, or the next recovery would cut the log back to it again and
+            // take with it every record appended (and acknowledged) after this rollback.
+            _env.CheckpointCore(truncateLogTo: default);
             return txns.Select(t => new RolledBackTransaction(t.TxnId, t.CommitLsn, t.Ops.Count)).ToList();
         }
         finally

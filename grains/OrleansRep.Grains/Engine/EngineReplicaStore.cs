@@ -261,11 +261,6 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
 
         var undone = Environment.Replica.RollBack(to);
-
-        // The rollback leaves its truncate marker in the meta page until the next checkpoint, and recovery cuts the
-        // log back to the marker again: records appended (and acknowledged) after the rollback would be lost at the
-        // next crash. A checkpoint now clears it (a crash before it only redoes the same cut).
-        Environment.Checkpoint();
         _startedFile = 0;
         if (_bookkeeping.StartedFile.File != 0)
         {

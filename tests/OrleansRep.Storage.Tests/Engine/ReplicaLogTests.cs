@@ -99,6 +99,46 @@ public sealed class ReplicaLogTests : IDisposable
     }
 
     [Fact]
+    public void Records_committed_after_a_rollback_survive_a_crash()
+    {
+        var opts = new StorageOptions { CheckpointInterval = TimeSpan.Zero };
+        var fs = new OrleansRep.Storage.IO.MemoryFileSystem();
+        const string home = "/rolled";
+        var env = StorageEnvironment.Open(home, opts, fs);
+        var db = env.OpenDatabase("d", create: true);
+        for (var i = 0; i < 20; i++)
+        {
+            using var txn = env.BeginWrite();
+            txn.Put(db, B($"k{i:D3}"), B("old"));
+            txn.Commit(Durability.Sync);
+        }
+
+        var to = env.LogEnd;
+        for (var i = 0; i < 10; i++)
+        {
+            using var txn = env.BeginWrite();
+            txn.Put(db, B($"diverged{i}"), B("x"));
+            txn.Commit(Durability.Sync);
+        }
+
+        Assert.Equal(10, env.Replica.RollBack(to).Count);
+        for (var i = 0; i < 10; i++)
+        {
+            using var txn = env.BeginWrite();
+            txn.Put(db, B($"after{i}"), B("acked"));
+            txn.Commit(Durability.Sync);
+        }
+
+        // A power loss before any later checkpoint: the rollback's marker must not cut the durable commits made after it.
+        fs.Crash(OrleansRep.Storage.IO.CrashMode.LoseUnsynced, seed: 3);
+        using var reopened = StorageEnvironment.Open(home, opts, fs);
+        var d = reopened.OpenDatabase("d");
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(B("acked"), reopened.Get(d, B($"after{i}"))));
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Null(reopened.Get(d, B($"diverged{i}"))));
+        Assert.Equal(20 + 10, Contents(reopened, "d").Count);
+    }
+
+    [Fact]
     public void A_record_with_a_bad_checksum_is_refused_and_changes_nothing()
     {
         using var master = StorageEnvironment.Open(Path.Combine(_root, "m"));
