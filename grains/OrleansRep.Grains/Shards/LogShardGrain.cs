@@ -231,6 +231,12 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         Run(new Tick(Now));
         FlushIfWanted();
+        foreach (var link in _links.Values.Where(l => l.Dropped > l.DroppedReported))
+        {
+            ShardLog.Dropped(_log, _shard, _site, link.Peer.Value, link.Dropped - link.DroppedReported);
+            link.DroppedReported = link.Dropped;
+        }
+
         if (Node.Role == RepRole.Client && Node.Master.IsNone)
         {
             // Nobody answered for a while (every site restarted as a client, or the election that would have found a

@@ -21,6 +21,9 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
 
     public long Dropped { get; private set; }
 
+    /// <summary>How many of <see cref="Dropped"/> the replica has logged.</summary>
+    public long DroppedReported { get; set; }
+
     /// <summary>Null until the first call ended; then whether it went through.</summary>
     public bool? Up { get; private set; }
 
