@@ -43,6 +43,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private long _nextProposal;
     private long _lastFromMaster = -1;
     private long _noMasterSince;
+    private long _lastProbe;
     private bool _flushWanted;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -231,6 +232,12 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         Run(new Tick(Now));
         FlushIfWanted();
+        if (Node.Role == RepRole.Client && _links.TryGetValue(Node.Master, out var toMaster) && Now - _lastProbe >= options.MasterProbeInterval.Ticks / TimeSpan.TicksPerMicrosecond)
+        {
+            _lastProbe = Now;
+            toMaster.Probe();
+        }
+
         foreach (var link in _links.Values.Where(l => l.Dropped > l.DroppedReported))
         {
             ShardLog.Dropped(_log, _shard, _site, link.Peer.Value, link.Dropped - link.DroppedReported);

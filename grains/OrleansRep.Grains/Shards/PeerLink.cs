@@ -14,8 +14,8 @@ namespace OrleansRep.Grains.Shards;
 /// </summary>
 internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
 {
-    private readonly Channel<(RepMessage Message, SendOptions Flags)> _queue =
-        Channel.CreateBounded<(RepMessage, SendOptions)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<(RepMessage? Message, SendOptions Flags)> _queue =
+        Channel.CreateBounded<(RepMessage?, SendOptions)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     public SiteId Peer { get; } = peer;
 
@@ -35,6 +35,10 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
         }
     }
 
+    /// <summary>Asks for a call even with nothing to send (an empty batch): a client probes its master this way, since
+    /// an idle client sends it nothing and would otherwise learn of its death only from missed heartbeats.</summary>
+    public void Probe() => _queue.Writer.TryWrite((null, SendOptions.None));
+
     public void Complete() => _queue.Writer.TryComplete();
 
     /// <summary>Sends until <see cref="Complete"/>; <paramref name="changed"/> hears each up/down change.</summary>
@@ -46,7 +50,10 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
             batch.ResetWrittenCount();
             while (batch.WrittenCount < maxBatchBytes && _queue.Reader.TryRead(out var item))
             {
-                RepMessageCodec.WriteEntry(batch, item.Message, item.Flags);
+                if (item.Message is not null)
+                {
+                    RepMessageCodec.WriteEntry(batch, item.Message, item.Flags);
+                }
             }
 
             bool up;
