@@ -54,7 +54,9 @@ public interface ILogShardGrain : IGrainWithStringKey
 
     /// <summary>Site to site: replication messages from <paramref name="fromSite"/>'s replica of this shard, as
     /// <c>RepMessageCodec</c> frames. A batch that does not decode is refused with <see cref="FormatException"/> and
-    /// changes nothing.</summary>
+    /// changes nothing. A short timeout: a peer that hangs must not hold the sender's queue for long (its batch is
+    /// dropped and re-requested).</summary>
     [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:00:05")]
     Task Deliver(int fromSite, byte[] messages);
 }

@@ -41,6 +41,8 @@ internal sealed class ShardCluster : IAsyncDisposable
     {
         var data = new TemporaryDirectory("orep-shards-");
         var options = new SiteStorageOptions { DataRoot = data.Path, Shards = Shards };
+        // A generous ack timeout: on a loaded 2-core machine a quorum write must not fail its durability by slowness.
+        options.Replication = options.Replication with { AckTimeout = TimeSpan.FromSeconds(3) };
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             SiloCount = 3,
