@@ -90,6 +90,44 @@ public sealed class LogShardGrainTests
     }
 
     [Fact]
+    public async Task With_two_of_three_sites_lost_nobody_is_master_and_after_their_restart_a_master_serves_every_acked_write()
+    {
+        await using var c = await StartAsync();
+        const int shard = 1;
+        var master = await c.WaitForMasterAsync(shard, AllSites, "start");
+        var acked = new Dictionary<string, byte[]>();
+        foreach (var key in c.KeysOf(shard, "m").Take(20))
+        {
+            acked[key] = await c.PutAsync(shard, master, key, key);
+        }
+
+        var lost = AllSites.First(s => s != master);
+        var survivor = AllSites.First(s => s != master && s != lost);
+        await c.KillSiteAsync(master);
+        await c.KillSiteAsync(lost);
+
+        // A lone site of three cannot win an election: it stays a client without a master and refuses writes.
+        await c.WaitUntilAsync(async () => (await c.Shard(shard, survivor).GetStatus()).Master == 0, () => $"site {survivor} should forget its master");
+        await Assert.ThrowsAsync<ShardUnavailableException>(() => c.PutAsync(shard, survivor, "nobody", "takes it"));
+
+        await c.RestartSiteAsync(master);
+        await c.RestartSiteAsync(lost);
+        var next = await c.WaitForMasterAsync(shard, AllSites, "after restarting two sites");
+        foreach (var site in AllSites)
+        {
+            foreach (var (key, token) in acked)
+            {
+                Assert.Equal(key, await c.ReadAtLeastAsync(shard, site, key, token));
+            }
+        }
+
+        var after = c.KeysOf(shard, "n").First();
+        var written = await c.PutAsync(shard, next, after, "after");
+        Assert.Equal("after", await c.ReadAtLeastAsync(shard, survivor, after, written));
+        c.Passed();
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_typed_error_and_the_replica_keeps_working()
     {
         await using var c = await StartAsync();
