@@ -109,10 +109,12 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             // A new replica learns the group from the options, and writes the genesis transaction every site of a new
             // group writes alike (same bytes at the same LSN): clients then hold a commit to verify from (internal init,
             // which an empty client would otherwise need, is not done by the engine store yet; see grains/README).
-            var sites = options.Sites.Select(s => new SiteInfo(new SiteId(s.Key), $"site-{s.Key}", s.Value)).ToImmutableSortedDictionary(s => s.Id, s => s);
-            _store.Carry([new PersistState(new RepPersistentState { Sites = sites, MembershipVersion = 1 })]);
+            // Genesis first: a crash before the state is written leaves a replica that is still "fresh" and whose
+            // genesis database exists already, so nothing is written twice.
             _store.Environment.OpenDatabase(DataDatabase, create: true);
             _store.Environment.Flush();
+            var sites = options.Sites.Select(s => new SiteInfo(new SiteId(s.Key), $"site-{s.Key}", s.Value)).ToImmutableSortedDictionary(s => s.Id, s => s);
+            _store.Carry([new PersistState(new RepPersistentState { Sites = sites, MembershipVersion = 1 })]);
         }
 
         var replication = options.Replication with { Priority = options.Sites[_site] };
