@@ -407,6 +407,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
     public async Task<byte[]?> Read(byte[] key, ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
+        if (_map.ShardOf(key) != _shard)
+        {
+            throw new ArgumentException($"key {Convert.ToHexString(key)} belongs to shard {_map.ShardOf(key)}, not {_shard}", nameof(key));
+        }
+
         await Readable(consistency, maxStalenessMs, token);
         using var read = Store.Environment.BeginRead();
         return read.TryOpenDatabase(DataDatabase, out var db) ? read.Get(db, key) : null;

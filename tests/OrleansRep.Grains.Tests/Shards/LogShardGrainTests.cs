@@ -141,6 +141,7 @@ public sealed class LogShardGrainTests
         await Assert.ThrowsAsync<FormatException>(() => c.Shard(shard, master).Deliver(2, [0, 0, 0, 9, 1, 2, 3]));
         await Assert.ThrowsAsync<FormatException>(() => c.Shard(shard, master).Deliver(99, []));
         await Assert.ThrowsAsync<ArgumentException>(() => c.Shard(shard, master).Batch([1, 2, 3], AckPolicy.Quorum));
+        await Assert.ThrowsAsync<ArgumentException>(() => c.Shard(shard, master).Read(B(c.KeysOf(0, "b").First()), ReadConsistency.AnyReplica, 0, null));
 
         var token = await c.PutAsync(shard, master, key, "still-fine");
         foreach (var site in AllSites)
