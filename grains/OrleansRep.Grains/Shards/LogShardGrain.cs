@@ -8,8 +8,6 @@ using OrleansRep.Replication.Inputs;
 using OrleansRep.Runtime.Core;
 using OrleansRep.Runtime.Hosting;
 using OrleansRep.Storage;
-using KeyTooLargeException = OrleansRep.Grains.Interfaces.KeyTooLargeException;
-using ValueTooLargeException = OrleansRep.Grains.Interfaces.ValueTooLargeException;
 
 namespace OrleansRep.Grains.Shards;
 
@@ -28,8 +26,6 @@ namespace OrleansRep.Grains.Shards;
 internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails silo, TimeProvider time, SiteEventLog events, ILoggerFactory loggers)
     : Grain, ILogShardGrain
 {
-    private const string DataDatabase = "data";
-
     private readonly ILogger _log = loggers.CreateLogger<LogShardGrain>();
     private readonly ShardMap _map = new(options.Shards);
     private readonly Dictionary<long, TaskCompletionSource<ProposalOutcome>> _proposals = [];
@@ -111,7 +107,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             // which an empty client would otherwise need, is not done by the engine store yet; see grains/README).
             // Genesis first: a crash before the state is written leaves a replica that is still "fresh" and whose
             // genesis database exists already, so nothing is written twice.
-            _store.Environment.OpenDatabase(DataDatabase, create: true);
+            _store.Environment.OpenDatabase(ShardData.Database, create: true);
             _store.Environment.Flush();
             var sites = options.Sites.Select(s => new SiteInfo(new SiteId(s.Key), $"site-{s.Key}", s.Value)).ToImmutableSortedDictionary(s => s.Id, s => s);
             _store.Carry([new PersistState(new RepPersistentState { Sites = sites, MembershipVersion = 1 })]);
@@ -318,27 +314,9 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             throw new ShardUnavailableException($"shard {_shard} on site {_site} is locked out (role change under way)");
         }
 
-        CheckSizes(operations);
-        var env = Store.Environment;
+        ShardData.Check(operations, Store.Environment.Options, _map, _shard);
         var end = Store.LogEnd;
-        using (var txn = env.BeginWrite())
-        {
-            var db = txn.OpenDatabase(DataDatabase, create: true);
-            foreach (var op in operations)
-            {
-                if (op.Value is null)
-                {
-                    txn.Delete(db, op.Key);
-                }
-                else
-                {
-                    txn.Put(db, op.Key, op.Value);
-                }
-            }
-
-            txn.Commit(Durability.NoSync);
-        }
-
+        ShardData.Apply(Store.Environment, operations);
         var records = Store.ReadRange(end, Store.LogEnd);
         if (records[0].Lsn.File > end.File)
         {
@@ -364,38 +342,6 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         };
     }
 
-    private void CheckSizes(IReadOnlyList<BatchOperation> operations)
-    {
-        var limits = Store.Environment.Options;
-        if (operations.Count == 0)
-        {
-            throw new ArgumentException("a batch needs at least one operation", nameof(operations));
-        }
-
-        foreach (var op in operations)
-        {
-            if (op.Key.Length == 0 || op.Key.Length > limits.MaxKeySize)
-            {
-                throw new KeyTooLargeException($"a key of {op.Key.Length} bytes is outside 1..{limits.MaxKeySize} bytes; nothing was written");
-            }
-
-            if (_map.ShardOf(op.Key) != _shard)
-            {
-                throw new ArgumentException($"key {Convert.ToHexString(op.Key)} belongs to shard {_map.ShardOf(op.Key)}, not {_shard} (a batch is atomic within one shard)", nameof(operations));
-            }
-
-            if (op.Value is { Length: var length } && length > limits.MaxValueSize)
-            {
-                throw new ValueTooLargeException($"a value of {length} bytes exceeds the limit of {limits.MaxValueSize} bytes; nothing was written");
-            }
-        }
-
-        if (operations.Sum(o => (long)o.Key.Length + (o.Value?.Length ?? 0)) > limits.MaxValueSize)
-        {
-            throw new ValueTooLargeException($"the batch exceeds {limits.MaxValueSize} bytes; nothing was written");
-        }
-    }
-
     private static byte[] TokenBytes(CommitToken token)
     {
         var bytes = new byte[CommitToken.Size];
@@ -407,44 +353,15 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
     public async Task<byte[]?> Read(byte[] key, ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
-        if (_map.ShardOf(key) != _shard)
-        {
-            throw new ArgumentException($"key {Convert.ToHexString(key)} belongs to shard {_map.ShardOf(key)}, not {_shard}", nameof(key));
-        }
-
+        ShardData.CheckShard(key, _map, _shard);
         await Readable(consistency, maxStalenessMs, token);
-        using var read = Store.Environment.BeginRead();
-        return read.TryOpenDatabase(DataDatabase, out var db) ? read.Get(db, key) : null;
+        return ShardData.Get(Store.Environment, key);
     }
 
     public async Task<byte[]> Scan(byte[] startKey, byte[] endKey, byte[] prefix, int limit, ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
         await Readable(consistency, maxStalenessMs, token);
-        limit = Math.Clamp(limit, 1, options.MaxScanPage);
-        var from = prefix.Length > 0 && prefix.AsSpan().SequenceCompareTo(startKey) > 0 ? prefix : startKey;
-        var items = new List<KeyValuePair<byte[], byte[]>>();
-        byte[]? next = null;
-        using var read = Store.Environment.BeginRead();
-        if (read.TryOpenDatabase(DataDatabase, out var db))
-        {
-            foreach (var (k, v) in read.OpenCursor(db).Range(from.Length == 0 ? null : from, endKey.Length == 0 ? null : endKey))
-            {
-                if (!k.Span.StartsWith(prefix))
-                {
-                    break;
-                }
-
-                if (items.Count == limit)
-                {
-                    next = k.ToArray();
-                    break;
-                }
-
-                items.Add(new(k.ToArray(), v.ToArray()));
-            }
-        }
-
-        return KeyValueCodec.EncodePage(new ScanPage(items, next));
+        return KeyValueCodec.EncodePage(ShardData.Scan(Store.Environment, startKey, endKey, prefix, Math.Clamp(limit, 1, options.MaxScanPage)));
     }
 
     private async Task Readable(ReadConsistency consistency, long maxStalenessMs, byte[]? token)
@@ -558,14 +475,5 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         }
 
         return Task.CompletedTask;
-    }
-
-    private sealed class NoSnapshots : ISnapshotSource
-    {
-        public static readonly NoSnapshots Instance = new();
-
-        public int ChunkCount(long snapshotId) => -1;
-
-        public ReadOnlyMemory<byte> ReadChunk(long snapshotId, int index) => throw new InvalidOperationException("no snapshots: internal init is not done by the engine store yet");
     }
 }
