@@ -90,7 +90,7 @@ internal sealed class MasterLog(NodeContext ctx)
 
         if (last.IsPerm)
         {
-            Track(commit.ProposalId, last.Lsn);
+            Track(commit.ProposalId, last.Lsn, commit.Policy ?? _ctx.Options.AckPolicy);
         }
     }
 
@@ -250,9 +250,9 @@ internal sealed class MasterLog(NodeContext ctx)
         _ctx.Emit(new Send(Destination.Broadcast, message, perm ? SendOptions.Permanent : SendOptions.None));
     }
 
-    private void Track(long proposalId, Lsn commitLsn)
+    private void Track(long proposalId, Lsn commitLsn, AckPolicy policy)
     {
-        var requirement = Requirement();
+        var requirement = Requirement(policy);
         if (requirement.Wait == AckWait.FailAtOnce)
         {
             Fail(proposalId, commitLsn, requirement, permFailed: true);
@@ -332,7 +332,7 @@ internal sealed class MasterLog(NodeContext ctx)
 
     private CommitToken Token(Lsn commitLsn) => new(_ctx.Gen, _ctx.Self, commitLsn);
 
-    private AckRequirement Requirement()
+    private AckRequirement Requirement(AckPolicy policy)
     {
         int sites = 0, peers = 0;
         foreach (var s in OtherMembers())
@@ -344,7 +344,7 @@ internal sealed class MasterLog(NodeContext ctx)
             }
         }
 
-        return AckPolicyMath.Require(_ctx.Options.AckPolicy, _ctx.GroupSize - 1, sites, peers, missedPeer: false, _ctx.Options.TwoSiteStrict);
+        return AckPolicyMath.Require(policy, _ctx.GroupSize - 1, sites, peers, missedPeer: false, _ctx.Options.TwoSiteStrict);
     }
 
     private AckTally Tally(Lsn lsn)

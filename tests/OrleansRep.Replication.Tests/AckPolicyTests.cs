@@ -1,4 +1,5 @@
 using OrleansRep.Replication.Actions;
+using OrleansRep.Replication.Inputs;
 using OrleansRep.Replication.Tests.Support;
 using static OrleansRep.Replication.Tests.Support.Groups;
 
@@ -175,6 +176,23 @@ public sealed class AckPolicyTests
         Assert.Empty(Replies(Durable(master)));
 
         Assert.IsType<Committed>(Assert.Single(Replies(master.Receive(Ack(S2, commit.Lsn)))).Outcome);
+    }
+
+    [Fact]
+    public void A_proposal_with_its_own_policy_is_judged_by_it_not_the_sites()
+    {
+        // The site's policy is All; a proposal asking for None commits on local durability, one asking for Quorum
+        // after one ack, while a proposal without a policy still waits for both clients.
+        var master = Master(new ReplicationOptions { AckPolicy = AckPolicy.All });
+        var none = master.Store.AppendLocal(RecordKind.Commit, new byte[48]);
+        master.Step(new LocalCommit(1, [none], AckPolicy.None));
+        var quorum = master.Store.AppendLocal(RecordKind.Commit, new byte[48]);
+        master.Step(new LocalCommit(2, [quorum], AckPolicy.Quorum));
+        var (_, site) = Commit(master, 3);
+
+        Assert.Equal([new ReplyProposal(1, new Committed(new CommitToken(Gen, S1, none.Lsn)))], Replies(Durable(master)));
+        Assert.Equal([new ReplyProposal(2, new Committed(new CommitToken(Gen, S1, quorum.Lsn)))], Replies(master.Receive(Ack(S2, site.Lsn))));
+        Assert.Equal([new ReplyProposal(3, new Committed(new CommitToken(Gen, S1, site.Lsn)))], Replies(master.Receive(Ack(S3, site.Lsn))));
     }
 
     [Fact]

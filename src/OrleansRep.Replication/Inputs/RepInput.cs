@@ -24,8 +24,9 @@ public sealed record LogDurable(Lsn Lsn) : RepInput;
 /// On the master: a local transaction was appended to the log as <see cref="Records"/> (the engine assigned the
 /// LSNs; the last record is the commit). The machine ships them and, for <see cref="ProposalId"/> other than 0,
 /// replies once the ack policy is met or the ack timeout passes. Not master: the reply says who is.
+/// <see cref="Policy"/> is this proposal's ack policy (a client's per-request durability); null: the site's.
 /// </summary>
-public sealed record LocalCommit(long ProposalId, IReadOnlyList<LogRecordView> Records) : RepInput;
+public sealed record LocalCommit(long ProposalId, IReadOnlyList<LogRecordView> Records, AckPolicy? Policy = null) : RepInput;
 
 /// <summary>On the master: the local log moved to a new file; <see cref="EndOfPrevious"/> is where the old file
 /// ended (shipped as NEWFILE).</summary>

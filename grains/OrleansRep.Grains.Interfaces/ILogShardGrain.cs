@@ -1,0 +1,62 @@
+using OrleansRep.Replication;
+using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Remote;
+using OrleansRep.Runtime.Transport;
+
+namespace OrleansRep.Grains.Interfaces;
+
+/// <summary>
+/// One shard's replica on one site ("shard/{shard}@{site}", see <see cref="GrainKeys.Shard"/>). Writes go to the
+/// shard's master; any replica serves reads. Every hot argument and result is a codec hot type (byte[], long, int,
+/// enums): keys and values as bytes, commit tokens as their 20 bytes (<see cref="CommitToken.WriteTo"/>), batches and
+/// scan pages in <see cref="KeyValueCodec"/>'s binary layout.
+/// Errors (remote callers get them back through <see cref="ShardErrors.Translate"/>): <see cref="NotMasterException"/>,
+/// <see cref="ShardUnavailableException"/>, <see cref="DurabilityNotMetException"/>, <see cref="KeyTooLargeException"/>,
+/// <see cref="ValueTooLargeException"/>, <see cref="CommitTokenLostException"/>, <see cref="UnknownShardException"/>.
+/// </summary>
+public interface ILogShardGrain : IGrainWithStringKey
+{
+    /// <summary>Master: writes <paramref name="value"/> under <paramref name="key"/>; returns the 20-byte commit token once
+    /// <paramref name="durability"/> is met (<see cref="DurabilityNotMetException"/> when it is not in time: committed
+    /// locally, may survive or be rolled back).</summary>
+    [RequiresRole(ClientRoles.Write)]
+    Task<byte[]> Put(byte[] key, byte[] value, AckPolicy durability);
+
+    /// <summary>Master: removes <paramref name="key"/> (no error if absent); returns the commit token.</summary>
+    [RequiresRole(ClientRoles.Write)]
+    Task<byte[]> Delete(byte[] key, AckPolicy durability);
+
+    /// <summary>Master: applies <paramref name="operations"/> (<see cref="KeyValueCodec.EncodeBatch"/>) atomically; every key
+    /// must belong to this shard. Returns the commit token.</summary>
+    [RequiresRole(ClientRoles.Write)]
+    Task<byte[]> Batch(byte[] operations, AckPolicy durability);
+
+    /// <summary>The value of <paramref name="key"/>, or null. <paramref name="maxStalenessMs"/> bounds
+    /// <see cref="ReadConsistency.AnyReplica"/> (0: no bound); <paramref name="token"/> is the commit token for
+    /// <see cref="ReadConsistency.AtLeast"/>.</summary>
+    [RequiresRole(ClientRoles.Read)]
+    Task<byte[]?> Read(byte[] key, ReadConsistency consistency, long maxStalenessMs, byte[]? token);
+
+    /// <summary>Keys from <paramref name="startKey"/> (inclusive, empty: first) to <paramref name="endKey"/> (exclusive, empty: no
+    /// end) that start with <paramref name="prefix"/> (empty: any), at most <paramref name="limit"/> of them, as a page
+    /// (<see cref="KeyValueCodec.DecodePage"/>) whose continuation is the <paramref name="startKey"/> of the next call.</summary>
+    [RequiresRole(ClientRoles.Read)]
+    Task<byte[]> Scan(byte[] startKey, byte[] endKey, byte[] prefix, int limit, ReadConsistency consistency, long maxStalenessMs, byte[]? token);
+
+    /// <summary>This replica's role, generation, log end, master and lag.</summary>
+    [RequiresRole(ClientRoles.Read)]
+    Task<ReplicaStatus> GetStatus();
+
+    /// <summary>Holds an election for this shard now, from this site (<c>orep elect</c> lands on <see cref="IElectionGrain"/>,
+    /// which calls this).</summary>
+    [RequiresRole(ClientRoles.Admin)]
+    Task CallElection();
+
+    /// <summary>Site to site: replication messages from <paramref name="fromSite"/>'s replica of this shard, as
+    /// <c>RepMessageCodec</c> frames. A batch that does not decode is refused with <see cref="FormatException"/> and
+    /// changes nothing. A short timeout: a peer that hangs must not hold the sender's queue for long (its batch is
+    /// dropped and re-requested).</summary>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:00:05")]
+    Task Deliver(int fromSite, byte[] messages);
+}

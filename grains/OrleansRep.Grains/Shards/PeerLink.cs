@@ -1,0 +1,79 @@
+using System.Buffers;
+using System.Threading.Channels;
+using OrleansRep.Replication;
+using OrleansRep.Replication.Messages;
+
+namespace OrleansRep.Grains.Shards;
+
+/// <summary>
+/// The way to one peer's replica of a shard: a bounded queue of messages and one loop that sends them in order, as
+/// many as fit <see cref="SiteStorageOptions.MaxDeliveryBytes"/> per call. A full queue drops new messages (counted):
+/// the protocol re-requests what is missing, and a step never waits for the network. A failed call drops its batch
+/// and reports the peer down; the next call that goes through reports it up (the machine's PeerDisconnected and
+/// PeerConnected: a lost master is noticed at once, a returning peer is asked for its master).
+/// </summary>
+internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
+{
+    private readonly Channel<(RepMessage? Message, SendOptions Flags)> _queue =
+        Channel.CreateBounded<(RepMessage?, SendOptions)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public SiteId Peer { get; } = peer;
+
+    public long Dropped { get; private set; }
+
+    /// <summary>How many of <see cref="Dropped"/> the replica has logged.</summary>
+    public long DroppedReported { get; set; }
+
+    /// <summary>Null until the first call ended; then whether it went through.</summary>
+    public bool? Up { get; private set; }
+
+    public void Enqueue(RepMessage message, SendOptions flags)
+    {
+        if (!_queue.Writer.TryWrite((message, flags)))
+        {
+            Dropped++;
+        }
+    }
+
+    /// <summary>Asks for a call even with nothing to send (an empty batch): a client probes its master this way, since
+    /// an idle client sends it nothing and would otherwise learn of its death only from missed heartbeats.</summary>
+    public void Probe() => _queue.Writer.TryWrite((null, SendOptions.None));
+
+    public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Sends until <see cref="Complete"/>; <paramref name="changed"/> hears each up/down change.</summary>
+    public async Task RunAsync(Func<byte[], Task> deliver, Action<bool> changed)
+    {
+        var batch = new ArrayBufferWriter<byte>(4096);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(true))
+        {
+            batch.ResetWrittenCount();
+            while (batch.WrittenCount < maxBatchBytes && _queue.Reader.TryRead(out var item))
+            {
+                if (item.Message is not null)
+                {
+                    RepMessageCodec.WriteEntry(batch, item.Message, item.Flags);
+                }
+            }
+
+            bool up;
+            try
+            {
+                await deliver(batch.WrittenSpan.ToArray()).ConfigureAwait(true);
+                up = true;
+            }
+#pragma warning disable CA1031 // Any failure of a call to a peer means the same here: the peer is not reachable now.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                up = false;
+            }
+
+            if (Up != up)
+            {
+                Up = up;
+                changed(up);
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using OrleansRep.Replication;
+
+namespace OrleansRep.Grains.Shards;
+
+/// <summary>The shard grains' log messages.</summary>
+internal static partial class ShardLog
+{
+    [LoggerMessage(1, LogLevel.Information, "shard {Shard} on site {Site}: opened at {LogEnd}, role {Role}, gen {Gen}")]
+    public static partial void Opened(ILogger logger, int shard, int site, string logEnd, RepRole role, uint gen);
+
+    [LoggerMessage(2, LogLevel.Information, "shard {Shard} on site {Site}: {Event}")]
+    public static partial void Event(ILogger logger, int shard, int site, RepEvent @event);
+
+    [LoggerMessage(3, LogLevel.Warning, "shard {Shard} on site {Site}: a delivery from site {From} was refused: {Reason}")]
+    public static partial void BadDelivery(ILogger logger, int shard, int site, int from, string reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "shard {Shard} on site {Site}: site {Peer} is {State}")]
+    public static partial void Peer(ILogger logger, int shard, int site, int peer, string state);
+
+    [LoggerMessage(5, LogLevel.Error, "shard {Shard} on site {Site}: a storage action failed")]
+    public static partial void StorageFailed(ILogger logger, int shard, int site, Exception error);
+
+    [LoggerMessage(6, LogLevel.Warning, "shard {Shard} on site {Site}: {Dropped} messages to site {Peer} dropped (queue full)")]
+    public static partial void Dropped(ILogger logger, int shard, int site, int peer, long dropped);
+}

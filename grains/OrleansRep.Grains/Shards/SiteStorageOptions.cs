@@ -1,0 +1,90 @@
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Replication;
+
+namespace OrleansRep.Grains.Shards;
+
+/// <summary>
+/// What a silo's replication site is: where its data lives, how many shards the cluster has, the group's sites and
+/// the replication protocol's settings. One instance may serve every silo of a test cluster: the site id defaults to
+/// the silo's own (<c>LocalSiloDetails.SiteId</c>) and each site's data is under <see cref="DataRoot"/>/site-{id}.
+/// </summary>
+public sealed class SiteStorageOptions
+{
+    /// <summary>Root of the data directories: site N keeps shard S in {root}/site-N/shard-S (and shard-S.rep), its own
+    /// grain state in {root}/site-N/site. Default "./data".</summary>
+    public string DataRoot { get; set; } = "data";
+
+    /// <summary>This site's id; default null: the silo's site (<c>SiloHostOptions.SiteId</c>).</summary>
+    public int? SiteId { get; set; }
+
+    /// <summary>Shards in the cluster, fixed at creation. Default <see cref="ShardMap.DefaultShards"/> (4).</summary>
+    public int Shards { get; set; } = ShardMap.DefaultShards;
+
+    /// <summary>The group: site id → election priority (0: never master). Default sites 1..3, priority 100. Every shard's
+    /// group has these sites; they are written into a replica's state the first time it opens.</summary>
+    public IDictionary<int, int> Sites { get; init; } = new Dictionary<int, int> { [1] = 100, [2] = 100, [3] = 100 };
+
+    /// <summary>The replication protocol's settings (ack policy default Quorum, timeouts). Default: Berkeley DB's
+    /// defaults, with heartbeats (100 ms send, 500 ms monitor), 300 ms election timeout, 1 s election retry, 500 ms ack
+    /// timeout and leases on (500 ms): a master reads linearizably under its lease, and a lost master is replaced in about
+    /// the lease time (the survivors wait out the lease they granted: measured ~0.5 s, ~85 ms with leases off).
+    /// <see cref="ReplicationOptions.Priority"/> is taken from <see cref="Sites"/>.</summary>
+    public ReplicationOptions Replication { get; set; } = new()
+    {
+        HeartbeatSend = TimeSpan.FromMilliseconds(100),
+        HeartbeatMonitor = TimeSpan.FromMilliseconds(500),
+        ElectionTimeout = TimeSpan.FromMilliseconds(300),
+        ElectionRetry = TimeSpan.FromSeconds(1),
+        AckTimeout = TimeSpan.FromMilliseconds(500),
+        Leases = true,
+        LeaseTimeout = TimeSpan.FromMilliseconds(500),
+    };
+
+    /// <summary>How often a replica feeds its state machine a clock tick. Default 20 ms.</summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often a client calls its master when it has nothing to send (an empty delivery), so that a dead
+    /// master is noticed by a failed call (then an election at once) rather than by missed heartbeats. Default 50 ms.</summary>
+    public TimeSpan MasterProbeInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a read with <see cref="ReadConsistency.AtLeast"/> waits for its commit to arrive. Default 5 s.</summary>
+    public TimeSpan ReadWaitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most replication messages queued to one peer; beyond it new ones are dropped (the protocol re-requests
+    /// what is missing). Default 10,000.</summary>
+    public int MaxQueuedMessagesPerPeer { get; set; } = 10_000;
+
+    /// <summary>Most bytes of replication messages in one call to a peer. Default 1 MiB.</summary>
+    public int MaxDeliveryBytes { get; set; } = 1 << 20;
+
+    /// <summary>Most events a site keeps for <c>RecentEvents</c>. Default 1,000.</summary>
+    public int MaxRecentEvents { get; set; } = 1_000;
+
+    /// <summary>Most keys one scan page returns. Default 1,000.</summary>
+    public int MaxScanPage { get; set; } = 1_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(DataRoot, nameof(DataRoot));
+        _ = new ShardMap(Shards);
+        if (Sites.Count == 0 || Sites.Any(s => s.Key < 1 || s.Value < 0))
+        {
+            throw new ArgumentException("Sites must list at least one site, with positive ids and non-negative priorities", nameof(Sites));
+        }
+
+        if (SiteId is { } id && !Sites.ContainsKey(id))
+        {
+            throw new ArgumentException($"SiteId {id} is not one of Sites ({string.Join(", ", Sites.Keys)})", nameof(SiteId));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TickInterval, TimeSpan.Zero, nameof(TickInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MasterProbeInterval, TimeSpan.Zero, nameof(MasterProbeInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReadWaitTimeout, TimeSpan.Zero, nameof(ReadWaitTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedMessagesPerPeer, 1, nameof(MaxQueuedMessagesPerPeer));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDeliveryBytes, 1024, nameof(MaxDeliveryBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecentEvents, 1, nameof(MaxRecentEvents));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxScanPage, 1, nameof(MaxScanPage));
+        Replication.Validate();
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text;
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Grains.Shards;
+using OrleansRep.Grains.Tests.Support;
+using OrleansRep.Replication;
+using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Membership;
+using OrleansRep.Runtime.Testing;
+
+namespace OrleansRep.Grains.Tests.Shards;
+
+/// <summary>
+/// Three silos (sites 1..3) on a <see cref="TestCluster"/> with the service's grains, two shards, real engine files
+/// in a temporary directory (kept, with its path in the failure, when a test fails: call <see cref="Passed"/> at the
+/// end). Calls go through the cluster client, so errors arrive as they do for a remote client.
+/// </summary>
+internal sealed class ShardCluster : IAsyncDisposable
+{
+    public const int Shards = 2;
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private readonly TemporaryDirectory _data;
+    private bool _passed;
+
+    private ShardCluster(TestCluster cluster, TemporaryDirectory data)
+    {
+        Cluster = cluster;
+        _data = data;
+    }
+
+    public TestCluster Cluster { get; }
+
+    public string DataRoot => _data.Path;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public ShardMap Map { get; } = new(Shards);
+
+    public static async Task<ShardCluster> StartAsync()
+    {
+        var data = new TemporaryDirectory("orep-shards-");
+        var options = new SiteStorageOptions { DataRoot = data.Path, Shards = Shards };
+        // A generous ack timeout: on a loaded 2-core machine a quorum write must not fail its durability by slowness.
+        options.Replication = options.Replication with { AckTimeout = TimeSpan.FromSeconds(3) };
+        var cluster = await TestCluster.StartAsync(new TestClusterOptions
+        {
+            SiloCount = 3,
+            ConfigureSilo = b => b.AddOrleansRepGrains(options),
+            // Lenient failure detection: the suite runs beside other assemblies on 2 cores.
+            Membership = new MembershipOptions { ProbeTimeout = TimeSpan.FromSeconds(1), MissedProbesLimit = 5 },
+        });
+        var shards = new ShardCluster(cluster, data);
+        foreach (var site in new[] { 1, 2, 3 })
+        {
+            await shards.Site(site).Start();
+        }
+
+        return shards;
+    }
+
+    public ILogShardGrain Shard(int shard, int site) => Grains.GetGrain<ILogShardGrain>(GrainKeys.Shard(shard, site));
+
+    public ISiteGrain Site(int site) => Grains.GetGrain<ISiteGrain>(GrainKeys.Site(site));
+
+    public static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+
+    /// <summary>Keys "{prefix}-{i}" that fall in <paramref name="shard"/>.</summary>
+    public IEnumerable<string> KeysOf(int shard, string prefix) =>
+        Enumerable.Range(0, int.MaxValue).Select(i => $"{prefix}-{i}").Where(k => Map.ShardOf(B(k)) == shard);
+
+    /// <summary>The master every live site agrees on for <paramref name="shard"/>, once there is one.</summary>
+    public async Task<int> WaitForMasterAsync(int shard, IReadOnlyCollection<int> live, string phase)
+    {
+        var seen = "";
+        await WaitUntilAsync(async () =>
+        {
+            var statuses = await Task.WhenAll(live.Select(s => Shard(shard, s).GetStatus()));
+            seen = string.Join("; ", statuses.Select(s => $"site {s.Site}: {s.Role} gen {s.Gen} master {s.Master}"));
+            var masters = statuses.Where(s => s.Role == RepRole.Master).ToList();
+            return masters.Count == 1 && statuses.All(s => s.Master == masters[0].Site);
+        }, () => $"{phase}: shard {shard} has no master all of sites {string.Join(",", live)} agree on; seen {seen}");
+        return (await Shard(shard, live.First()).GetStatus()).Master;
+    }
+
+    public async Task<byte[]> PutAsync(int shard, int site, string key, string value, AckPolicy durability = AckPolicy.Quorum) =>
+        await ShardErrors.Typed(Shard(shard, site).Put(B(key), B(value), durability));
+
+    public async Task<string?> ReadAtLeastAsync(int shard, int site, string key, byte[] token) =>
+        await ShardErrors.Typed(Shard(shard, site).Read(B(key), ReadConsistency.AtLeast, 0, token)) is { } v ? Encoding.UTF8.GetString(v) : null;
+
+    /// <summary>Waits for <paramref name="condition"/> (calls that fail count as "not yet"), polling; fails with
+    /// <paramref name="explain"/> and the data directory after <see cref="Deadline"/>.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
+    {
+        var waited = Stopwatch.StartNew();
+        Exception? last = null;
+        while (waited.Elapsed < Deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+#pragma warning disable CA1031 // A call failing while the cluster changes means "not yet".
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                last = e;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{explain()} (after {Deadline}; last error: {last?.Message ?? "none"}; data in {_data.Path})");
+    }
+
+    /// <summary>Kills site <paramref name="site"/>'s silo as a crashed process: no goodbye, then its activations go
+    /// (which closes its engine files, as the process's death would, so a restart can open them).</summary>
+    public async Task KillSiteAsync(int site)
+    {
+        var host = Cluster.Silo(site - 1);
+        await Cluster.KillSiloAsync(site - 1);
+        await host.DisposeAsync();
+    }
+
+    public async Task RestartSiteAsync(int site)
+    {
+        await Cluster.RestartSiloAsync(site - 1);
+        await Site(site).Start();
+    }
+
+    public void Passed() => _passed = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        if (_passed)
+        {
+            _data.Dispose();
+        }
+    }
+}
