@@ -47,7 +47,7 @@ internal sealed partial class ShardRouter(ISiteGateways gateways, OrleansRepClie
             var pause = true;
             if (factory is null)
             {
-                last ??= new ClusterUnreachableException($"no gateway of {string.Join(", ", options.Gateways)} can be reached");
+                last = new ClusterUnreachableException($"no gateway of {string.Join(", ", options.Gateways)} can be reached");
             }
             else
             {
