@@ -1,0 +1,101 @@
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Replication;
+using static OrleansRep.Client.Tests.ClientTestKit;
+
+namespace OrleansRep.Client.Tests.Cluster;
+
+/// <summary>The client against the real grains on three in-process sites: the whole data path, status and events, and
+/// a master killed under writes.</summary>
+[Collection(nameof(ClusterClientTests))]
+public sealed class ClusterClientTests
+{
+    [Fact]
+    public async Task Data_status_and_events_through_the_gateways_of_three_real_sites()
+    {
+        await using var sites = await SiteCluster.StartAsync();
+        await using var client = await sites.ConnectAsync();
+        Assert.Equal([1, 2, 3], client.Sites);
+
+        // The first writes wait out the first elections (ShardUnavailable, redirects) by themselves.
+        var tokens = new Dictionary<string, CommitToken>();
+        foreach (var key in Enumerable.Range(0, 12).Select(i => $"user/{i:D2}"))
+        {
+            tokens[key] = await client.PutAsync(B(key), B("v-" + key));
+        }
+
+        foreach (var (key, token) in tokens)
+        {
+            Assert.Equal("v-" + key, S(await client.GetAsync(B(key), ReadOptions.AtLeast(token))));
+            Assert.Equal("v-" + key, S(await client.GetAsync(B(key))));
+        }
+
+        var deleted = await client.DeleteAsync(B("user/03"));
+        Assert.Null(await client.GetAsync(B("user/03"), ReadOptions.AtLeast(deleted)));
+        var shard0 = tokens.Keys.Where(k => client.Map.ShardOf(B(k)) == 0).Take(2).ToList();
+        var batch = await client.BatchAsync([new BatchOperation(B(shard0[0]), B("batched")), new BatchOperation(B(shard0[1]), null)], new WriteOptions(AckPolicy.All));
+        Assert.Equal("batched", S(await client.GetAsync(B(shard0[0]), ReadOptions.AtLeast(batch))));
+
+        var expected = tokens.Keys.Where(k => k != "user/03" && k != shard0[1]).Order(StringComparer.Ordinal).ToList();
+        var scanned = new List<string>();
+        await foreach (var pair in client.ScanAsync(prefix: B("user/")))
+        {
+            scanned.Add(S(pair.Key));
+        }
+
+        Assert.Equal(expected, scanned);
+
+        var status = await client.GetStatusAsync();
+        Assert.All(status.Sites, s => Assert.True(s.Healthy, $"site {s.Site}: {s.Error}"));
+        Assert.Equal([0, 1], status.Shards);
+        foreach (var shard in status.Shards)
+        {
+            var master = status.MasterOf(shard)!;
+            Assert.All(status.Replicas.Where(r => r.Shard == shard), r => Assert.Equal(master.Site, r.Master));
+        }
+
+        using var stop = new CancellationTokenSource(Deadline);
+        var kinds = new HashSet<RepEventKind>();
+        await foreach (var e in client.WatchEventsAsync(includeRecent: true, stop.Token))
+        {
+            kinds.Add(e.Kind);
+            if (kinds.Contains(RepEventKind.Elected) && kinds.Contains(RepEventKind.NewMaster))
+            {
+                break;
+            }
+        }
+
+        sites.Passed();
+    }
+
+    [Fact]
+    public async Task A_killed_master_is_replaced_and_no_acknowledged_write_is_lost()
+    {
+        await using var sites = await SiteCluster.StartAsync();
+        await using var client = await sites.ConnectAsync();
+        var keys = Enumerable.Range(0, int.MaxValue).Select(i => $"f{i}").Where(k => client.Map.ShardOf(B(k)) == 1).Take(40).ToList();
+        var acked = new Dictionary<string, CommitToken>();
+        foreach (var key in keys.Take(10))
+        {
+            acked[key] = await client.PutAsync(B(key), B(key));
+        }
+
+        var oldMaster = client.MasterOf(1);
+        await sites.KillSiteAsync(oldMaster);
+        foreach (var key in keys.Skip(10))
+        {
+            acked[key] = await client.PutAsync(B(key), B(key));
+        }
+
+        var newMaster = client.MasterOf(1);
+        Assert.NotEqual(oldMaster, newMaster);
+        Assert.Equal(newMaster, acked[keys[^1]].Master.Value);
+        foreach (var key in keys)
+        {
+            Assert.True(key == S(await client.GetAsync(B(key))), $"{key} (acknowledged as {acked[key]}) is lost after site {oldMaster} died; {sites.Where}");
+        }
+
+        var status = await client.GetStatusAsync();
+        Assert.False(status.Sites.Single(s => s.Site == oldMaster).Healthy);
+        sites.Passed();
+    }
+}
