@@ -93,7 +93,7 @@ public sealed class OrleansRepClientOptions
 
         if (!File.Exists(SecretFile))
         {
-            throw new ArgumentException($"no secret given and the secret file {Path.GetFullPath(SecretFile)} does not exist (is the cluster started?)", nameof(SecretFile));
+            throw new ArgumentException($"no secret given and the secret file {Path.GetFullPath(SecretFile)} does not exist (is the cluster started?)");
         }
 
         var bytes = File.ReadAllBytes(SecretFile);
