@@ -22,6 +22,7 @@ public sealed class OrleansRepClient : IAsyncDisposable
     private readonly ShardRouter _router;
     private readonly OrleansRepClientOptions _options;
     private readonly TimeProvider _time;
+    private ShardMap? _map;
 
     /// <summary>A client that connects on first use (what <c>AddOrleansRepClient</c> registers).</summary>
     /// <exception cref="ArgumentException">An option is invalid, or the secret cannot be read.</exception>
@@ -36,10 +37,12 @@ public sealed class OrleansRepClient : IAsyncDisposable
         _time = time;
         _gateways = gateways ?? new SiteGateways(options, time, logger);
         _router = new ShardRouter(_gateways, options, time, logger);
-        Map = new ShardMap(options.Shards);
+        _map = options.Shards > 0 ? new ShardMap(options.Shards) : null;
     }
 
-    public ShardMap Map { get; }
+    /// <summary>Which shard a key is in (the cluster's shard count: configured, or learned on connecting).</summary>
+    /// <exception cref="InvalidOperationException">Not connected yet and no shard count configured.</exception>
+    public ShardMap Map => _map ?? throw new InvalidOperationException("the shard count is learned on connecting: call ConnectAsync or any operation first");
 
     /// <summary>The sites found so far, ascending.</summary>
     public IReadOnlyList<int> Sites => _gateways.Sites;
@@ -57,6 +60,7 @@ public sealed class OrleansRepClient : IAsyncDisposable
                 throw new ClusterUnreachableException($"no gateway of {string.Join(", ", options.Gateways)} can be reached");
             }
 
+            await client.MapAsync(cancellationToken).ConfigureAwait(false);
             return client;
         }
         catch
@@ -74,26 +78,27 @@ public sealed class OrleansRepClient : IAsyncDisposable
     /// <exception cref="ShardUnavailableException">No master took it within the retry deadline.</exception>
     /// <exception cref="KeyTooLargeException">The key is empty or too long.</exception>
     /// <exception cref="ValueTooLargeException">The value is too large.</exception>
-    public Task<CommitToken> PutAsync(byte[] key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<CommitToken> PutAsync(byte[] key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(value);
         var durability = (options ?? WriteOptions.Default).Durability;
-        return WriteAsync(ShardOf(key), g => g.Put(key, value, durability), cancellationToken);
+        return await WriteAsync(await ShardOfAsync(key, cancellationToken).ConfigureAwait(false), g => g.Put(key, value, durability), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes <paramref name="key"/> (no error when it is absent).</summary>
-    public Task<CommitToken> DeleteAsync(byte[] key, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<CommitToken> DeleteAsync(byte[] key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var durability = (options ?? WriteOptions.Default).Durability;
-        return WriteAsync(ShardOf(key), g => g.Delete(key, durability), cancellationToken);
+        return await WriteAsync(await ShardOfAsync(key, cancellationToken).ConfigureAwait(false), g => g.Delete(key, durability), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Applies every operation or none, in one commit. All keys must be in one shard (see <see cref="Map"/>).</summary>
     /// <exception cref="ArgumentException">The batch is empty or spans shards.</exception>
-    public Task<CommitToken> BatchAsync(IReadOnlyCollection<BatchOperation> operations, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<CommitToken> BatchAsync(IReadOnlyCollection<BatchOperation> operations, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        var shards = operations.Select(o => ShardOf(o.Key)).Distinct().ToList();
+        var map = await MapAsync(cancellationToken).ConfigureAwait(false);
+        var shards = operations.Select(o => map.ShardOf(o.Key)).Distinct().ToList();
         if (shards.Count != 1)
         {
             throw new ArgumentException(shards.Count == 0 ? "an empty batch" : $"a batch must stay within one shard; its keys are in shards {string.Join(", ", shards)}", nameof(operations));
@@ -101,15 +106,15 @@ public sealed class OrleansRepClient : IAsyncDisposable
 
         var bytes = KeyValueCodec.EncodeBatch(operations);
         var durability = (options ?? WriteOptions.Default).Durability;
-        return WriteAsync(shards[0], g => g.Batch(bytes, durability), cancellationToken);
+        return await WriteAsync(shards[0], g => g.Batch(bytes, durability), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The value of <paramref name="key"/>, or null, as fresh as <paramref name="options"/> asks (default linearizable).</summary>
     /// <exception cref="CommitTokenLostException">The token's commit was rolled back in a master change.</exception>
-    public Task<byte[]?> GetAsync(byte[] key, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<byte[]?> GetAsync(byte[] key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         var read = options ?? ReadOptions.Linearizable;
-        return _router.CallAsync(ShardOf(key), read.OnMaster, g => g.Read(key, read.Consistency, read.MaxStalenessMs, read.TokenBytes), cancellationToken);
+        return await _router.CallAsync(await ShardOfAsync(key, cancellationToken).ConfigureAwait(false), read.OnMaster, g => g.Read(key, read.Consistency, read.MaxStalenessMs, read.TokenBytes), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -121,7 +126,8 @@ public sealed class OrleansRepClient : IAsyncDisposable
         byte[]? from = null, byte[]? to = null, byte[]? prefix = null, ReadOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var read = options ?? ReadOptions.Linearizable;
-        var cursors = Enumerable.Range(0, Map.Shards).Select(s => ScanShardAsync(s, from ?? [], to ?? [], prefix ?? [], read, cancellationToken).GetAsyncEnumerator(cancellationToken)).ToList();
+        var map = await MapAsync(cancellationToken).ConfigureAwait(false);
+        var cursors = Enumerable.Range(0, map.Shards).Select(s => ScanShardAsync(s, from ?? [], to ?? [], prefix ?? [], read, cancellationToken).GetAsyncEnumerator(cancellationToken)).ToList();
         try
         {
             var heads = new List<IAsyncEnumerator<KeyValuePair<byte[], byte[]>>>();
@@ -178,7 +184,7 @@ public sealed class OrleansRepClient : IAsyncDisposable
     /// <returns>The site the election was called from.</returns>
     public async Task<int> ElectAsync(int shard, int? site = null, CancellationToken cancellationToken = default)
     {
-        Map.CheckShard(shard);
+        (await MapAsync(cancellationToken).ConfigureAwait(false)).CheckShard(shard);
         var from = site ?? (await _router.NextSiteAsync(cancellationToken).ConfigureAwait(false)).Site;
         var factory = (from == 0 ? null : await _gateways.TryGetAsync(from, cancellationToken).ConfigureAwait(false))
             ?? throw new ClusterUnreachableException(from == 0 ? "no site can be reached" : $"site {from} cannot be reached");
@@ -249,10 +255,44 @@ public sealed class OrleansRepClient : IAsyncDisposable
         return true;
     }
 
-    private int ShardOf(byte[] key)
+    private async ValueTask<int> ShardOfAsync(byte[] key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Map.ShardOf(key);
+        return (await MapAsync(cancellationToken).ConfigureAwait(false)).ShardOf(key);
+    }
+
+    // The shard count as the sites have it: every site has one replica of every shard.
+    private async ValueTask<ShardMap> MapAsync(CancellationToken cancellationToken)
+    {
+        if (_map is { } map)
+        {
+            return map;
+        }
+
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var (site, factory) = await _router.NextSiteAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (factory is not null)
+                {
+                    var status = await ShardErrors.Typed(factory.GetGrain<ISiteGrain>(GrainKeys.Site(site)).GetStatus()).ConfigureAwait(false);
+                    return _map = new ShardMap(status.Shards.Count);
+                }
+            }
+            catch (Exception e) when (ShardRouter.IsUnreachable(e))
+            {
+                _gateways.Lost(site);
+            }
+
+            if (_time.GetElapsedTime(started) >= _options.RetryDeadline)
+            {
+                throw new ClusterUnreachableException($"no site of {string.Join(", ", _options.Gateways)} answered within {_options.RetryDeadline.TotalSeconds:0.###} s to say how many shards the cluster has");
+            }
+
+            await Task.Delay(_options.MaxBackoff, _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<CommitToken> WriteAsync(int shard, Func<ILogShardGrain, Task<byte[]>> write, CancellationToken cancellationToken) =>

@@ -53,8 +53,9 @@ public sealed class OrleansRepClientOptions
     /// Default 250 ms.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The cluster's shard count (fixed when it was created). Default <see cref="ShardMap.DefaultShards"/>.</summary>
-    public int Shards { get; set; } = ShardMap.DefaultShards;
+    /// <summary>The cluster's shard count (fixed when it was created). Default 0: learned on connecting, from the
+    /// replicas the first site that answers reports (a wrong count would send keys to the wrong shards).</summary>
+    public int Shards { get; set; }
 
     /// <summary>Keys asked for per scan page and shard. Default 500.</summary>
     public int ScanPageSize { get; set; } = 500;
@@ -71,7 +72,11 @@ public sealed class OrleansRepClientOptions
         }
 
         _ = ParseGateways(Gateways);
-        _ = new ShardMap(Shards);
+        if (Shards != 0)
+        {
+            _ = new ShardMap(Shards);
+        }
+
         ArgumentException.ThrowIfNullOrEmpty(ClientId, nameof(ClientId));
         foreach (var (value, name) in new[] { (ConnectTimeout, nameof(ConnectTimeout)), (CallTimeout, nameof(CallTimeout)), (RetryDeadline, nameof(RetryDeadline)), (InitialBackoff, nameof(InitialBackoff)), (MaxBackoff, nameof(MaxBackoff)), (EventPollInterval, nameof(EventPollInterval)) })
         {

@@ -21,7 +21,8 @@ internal sealed partial class ShardRouter(ISiteGateways gateways, OrleansRepClie
     // Redirects followed in a row without a pause: enough for a master that moved; a loop means views disagree.
     private const int MaxRedirects = 3;
 
-    private readonly int[] _masters = new int[options.Shards];
+    // By shard: the site believed to be its master. Sized for the most shards a cluster may have (see ShardMap).
+    private readonly int[] _masters = new int[4096];
     private int _turn;
 
     /// <summary>The site believed to be <paramref name="shard"/>'s master (0: unknown).</summary>

@@ -109,8 +109,21 @@ public sealed class AdminTests
         Assert.Same(client, provider.GetRequiredService<OrleansRepClient>());
         Assert.Empty(client.Sites);
 
-        var error = await Assert.ThrowsAsync<ShardUnavailableException>(() => client.GetAsync(B("k")));
-        Assert.IsType<ClusterUnreachableException>(error.InnerException);
+        // The shard count is learned from the first site that answers; none does.
+        await Assert.ThrowsAsync<ClusterUnreachableException>(() => client.GetAsync(B("k")));
+        Assert.Throws<InvalidOperationException>(() => client.Map);
+    }
+
+    [Fact]
+    public async Task The_shard_count_is_learned_from_the_sites()
+    {
+        var cluster = new FakeCluster(sites: 3, shards: 7);
+        await using var client = ClientOn(cluster, o => o.Shards = 0);
+        var key = KeyOf(cluster, 6);
+
+        await client.PutAsync(B(key), B("v"));
+        Assert.Equal(7, client.Map.Shards);
+        Assert.Equal("v", cluster.Value(client.MasterOf(6), key));
     }
 
     [Fact]

@@ -25,6 +25,16 @@ internal static class ClientTestKit
     public static string KeyOf(FakeCluster cluster, int shard, string prefix = "k", int skip = 0) =>
         Enumerable.Range(0, int.MaxValue).Select(i => $"{prefix}{i}").Where(k => cluster.Map.ShardOf(B(k)) == shard).Skip(skip).First();
 
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < Deadline, $"{explain()} (not within {Deadline})");
+            await Task.Delay(20);
+        }
+    }
+
     public static async Task WaitUntilAsync(Func<bool> condition, Func<string> explain)
     {
         var waited = Stopwatch.StartNew();

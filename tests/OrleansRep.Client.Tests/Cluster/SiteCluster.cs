@@ -56,7 +56,6 @@ internal sealed class SiteCluster : IAsyncDisposable
         Gateways = Gateways,
         Secret = Cluster.ClusterSecret,
         Roles = ClientRoles.All,
-        Shards = Shards,
         RetryDeadline = TimeSpan.FromSeconds(60),
     };
 
