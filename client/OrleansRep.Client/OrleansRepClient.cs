@@ -171,7 +171,7 @@ public sealed class OrleansRepClient : IAsyncDisposable
                     ?? throw new ClusterUnreachableException("unreachable");
                 return new SiteReport(site, _gateways.AddressOf(site), await ShardErrors.Typed(factory.GetGrain<ISiteGrain>(GrainKeys.Site(site)).GetStatus()).ConfigureAwait(false), null);
             }
-            catch (Exception e) when (ShardRouter.IsUnreachable(e) || e is ShardException)
+            catch (Exception e) when (ShardRouter.IsUnreachable(e) || e is ShardException or RemoteGrainException)
             {
                 return new SiteReport(site, _gateways.AddressOf(site), null, e.Message);
             }

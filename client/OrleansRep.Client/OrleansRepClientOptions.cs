@@ -46,12 +46,13 @@ public sealed class OrleansRepClientOptions
     /// <see cref="ShardUnavailableException"/>. Default 15 s (an election takes well under a second by default).</summary>
     public TimeSpan RetryDeadline { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The first pause between retries; it doubles up to <see cref="MaxBackoff"/>. Default 10 ms.</summary>
-    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>The first pause between retries; it doubles up to <see cref="MaxBackoff"/>. Default 5 ms.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The longest pause between retries, and how long a gateway that refused a connection is left alone.
-    /// Default 250 ms.</summary>
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// Default 50 ms: a request notices a new master at most this long after it is elected (a retry is one small call
+    /// per waiting request).</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The cluster's shard count (fixed when it was created). Default 0: learned on connecting, from the
     /// replicas the first site that answers reports (a wrong count would send keys to the wrong shards).</summary>

@@ -1,5 +1,7 @@
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
+using System.Diagnostics;
+using Xunit.Abstractions;
 using static OrleansRep.Client.Tests.ClientTestKit;
 
 namespace OrleansRep.Client.Tests.Cluster;
@@ -7,7 +9,7 @@ namespace OrleansRep.Client.Tests.Cluster;
 /// <summary>The client against the real grains on three in-process sites: the whole data path, status and events, and
 /// a master killed under writes.</summary>
 [Collection(nameof(ClusterClientTests))]
-public sealed class ClusterClientTests
+public sealed class ClusterClientTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Data_status_and_events_through_the_gateways_of_three_real_sites()
@@ -86,9 +88,14 @@ public sealed class ClusterClientTests
 
         var oldMaster = client.MasterOf(1);
         await sites.KillSiteAsync(oldMaster);
+        var failover = Stopwatch.StartNew();
         foreach (var key in keys.Skip(10))
         {
             acked[key] = await client.PutAsync(B(key), B(key));
+            if (key == keys[10])
+            {
+                output.WriteLine($"site {oldMaster} killed: the first write was acknowledged by site {acked[key].Master.Value} after {failover.ElapsedMilliseconds} ms");
+            }
         }
 
         var newMaster = client.MasterOf(1);
