@@ -88,7 +88,8 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
         Task<GrainClient?> connecting;
         lock (_lock)
         {
-            if (gateway.Connecting is { IsCompleted: true } done && (done.Result is null || done.Result.IsClosed))
+            // A refused handshake stays (every caller gets it); a failed or closed connection is tried again.
+            if (gateway.Connecting is { IsCompletedSuccessfully: true } done && (done.Result is null || done.Result.IsClosed))
             {
                 gateway.Connecting = null;
                 if (done.Result is null)
