@@ -1,5 +1,6 @@
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
+using OrleansRep.Runtime.Transport;
 using System.Diagnostics;
 using Xunit.Abstractions;
 using static OrleansRep.Client.Tests.ClientTestKit;
@@ -58,6 +59,7 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         {
             var master = status.MasterOf(shard)!;
             Assert.All(status.Replicas.Where(r => r.Shard == shard), r => Assert.Equal(master.Site, r.Master));
+            Assert.Equal(master.Site, client.MasterOf(shard));
         }
 
         using var stop = new CancellationTokenSource(Deadline);
@@ -71,6 +73,9 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
             }
         }
 
+        var wrong = sites.Options();
+        wrong.Secret = new byte[32];
+        await Assert.ThrowsAsync<HandshakeRejectedException>(() => OrleansRepClient.ConnectAsync(wrong));
         sites.Passed();
     }
 
