@@ -24,7 +24,7 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         // A linearizable read right after the write: the master's lease is refreshed only by acknowledged commits.
         foreach (var key in Enumerable.Range(0, 12).Select(i => $"user/{i:D2}"))
         {
-            tokens[key] = await client.PutAsync(B(key), B("v-" + key));
+            tokens[key] = await SiteCluster.PutAckedAsync(client, key, "v-" + key);
             Assert.Equal("v-" + key, S(await client.GetAsync(B(key))));
         }
 
@@ -33,10 +33,10 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
             Assert.Equal("v-" + key, S(await client.GetAsync(B(key), ReadOptions.AtLeast(token))));
         }
 
-        var deleted = await client.DeleteAsync(B("user/03"));
+        var deleted = await SiteCluster.AckedAsync(() => client.DeleteAsync(B("user/03")));
         Assert.Null(await client.GetAsync(B("user/03"), ReadOptions.AtLeast(deleted)));
         var shard0 = tokens.Keys.Where(k => client.Map.ShardOf(B(k)) == 0).Take(2).ToList();
-        var batch = await client.BatchAsync([new BatchOperation(B(shard0[0]), B("batched")), new BatchOperation(B(shard0[1]), null)], new WriteOptions(AckPolicy.All));
+        var batch = await SiteCluster.AckedAsync(() => client.BatchAsync([new BatchOperation(B(shard0[0]), B("batched")), new BatchOperation(B(shard0[1]), null)], new WriteOptions(AckPolicy.All)));
         Assert.Equal("batched", S(await client.GetAsync(B(shard0[0]), ReadOptions.AtLeast(batch))));
 
         var expected = tokens.Keys.Where(k => k != "user/03" && k != shard0[1]).Order(StringComparer.Ordinal).ToList();
@@ -88,7 +88,7 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         var acked = new Dictionary<string, CommitToken>();
         foreach (var key in keys.Take(10))
         {
-            acked[key] = await client.PutAsync(B(key), B(key));
+            acked[key] = await SiteCluster.PutAckedAsync(client, key, key);
         }
 
         var oldMaster = client.MasterOf(1);
@@ -96,7 +96,7 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         var failover = Stopwatch.StartNew();
         foreach (var key in keys.Skip(10))
         {
-            acked[key] = await client.PutAsync(B(key), B(key));
+            acked[key] = await SiteCluster.PutAckedAsync(client, key, key);
             if (key == keys[10])
             {
                 output.WriteLine($"site {oldMaster} killed: the first write was acknowledged by site {acked[key].Master.Value} after {failover.ElapsedMilliseconds} ms");
