@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OrleansRep.Cli.Cluster;
 using OrleansRep.Cli.Commands;
 
 namespace OrleansRep.Cli;
@@ -11,7 +12,12 @@ internal static class CliApplication
 {
     public static RootCommand BuildRootCommand()
     {
-        var root = new RootCommand("orep: the OrleansRep command line (offline storage utilities, an engine shell, the replication simulator)");
+        var root = new RootCommand("orep: the OrleansRep command line (cluster data and admin commands, offline storage utilities, an engine shell, the replication simulator)");
+        foreach (var command in ClusterCommands.Create().Concat(AdminCommands.Create()))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ShellCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

@@ -28,6 +28,9 @@ internal static class ErrorReporter
         var text = e switch
         {
             StorageException or UsageException or IOException or UnauthorizedAccessException or ArgumentException => e.Message,
+            // The cluster's typed errors: what went wrong and what to do is in the message.
+            Grains.Interfaces.ShardException or Client.ClusterUnreachableException or Runtime.Transport.HandshakeRejectedException
+                or Runtime.Remote.GrainAccessDeniedException or Runtime.Transport.ConnectionClosedException or TimeoutException => e.Message,
             OperationCanceledException => "interrupted",
             _ => $"internal error ({e.GetType().Name}): {e.Message} (set {DebugVariable}=1 for the stack trace)",
         };

@@ -1,0 +1,30 @@
+using System.Globalization;
+using OrleansRep.Client;
+using OrleansRep.Storage;
+
+namespace OrleansRep.Cli.Cluster;
+
+/// <summary><c>orep status</c> as text: the sites, then one row per shard and site (role, gen, LSN, lag).</summary>
+internal static class StatusText
+{
+    public static void Write(TextWriter writer, ClusterStatus status)
+    {
+        Table.Write(writer, ["SITE", "GATEWAY", "HEALTHY"], status.Sites.Select(s => new[] { Text(s.Site), s.Gateway, s.Healthy ? "yes" : "no: " + s.Error }));
+        writer.Write('\n');
+        var rows = new List<string[]>();
+        foreach (var shard in status.Shards)
+        {
+            var master = status.MasterOf(shard);
+            foreach (var r in status.Replicas.Where(r => r.Shard == shard).OrderBy(r => r.Site))
+            {
+                rows.Add([Text(shard), master is null ? "-" : Text(master.Site), Text(r.Site), r.Role.ToString().ToLowerInvariant(), Text(r.Gen), Lsn.FromUInt64(r.LogEnd).ToString(), Lag(r.LagMs)]);
+            }
+        }
+
+        Table.Write(writer, ["SHARD", "MASTER", "SITE", "ROLE", "GEN", "LSN", "LAG"], rows);
+    }
+
+    public static string Lag(long ms) => ms < 0 ? "never heard" : Text(ms) + " ms";
+
+    private static string Text<T>(T value) where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+}

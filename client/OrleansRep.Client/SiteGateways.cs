@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Remote;
+using OrleansRep.Runtime.Transport;
+
+namespace OrleansRep.Client;
+
+/// <summary>
+/// One <see cref="GrainClient"/> per site gateway. A gateway dispatches into its own silo, so a site's grains are
+/// called through that site's connection. A gateway given without its site id learns it on connecting: it asks the
+/// replica of shard 0 it expects there (the N-th gateway is site N in the local cluster) for its status, and a
+/// replica on another site says which site it is. Connections are made on demand, and a gateway that failed is
+/// left alone for <see cref="OrleansRepClientOptions.MaxBackoff"/> so a dead site costs one refused connect per
+/// back-off, not one per request.
+/// </summary>
+internal sealed partial class SiteGateways(OrleansRepClientOptions options, TimeProvider time, ILogger logger) : ISiteGateways
+{
+    private readonly Gateway[] _gateways = [.. OrleansRepClientOptions.ParseGateways(options.Gateways).Select((g, i) => new Gateway(i, g.EndPoint) { Site = g.Site })];
+    private readonly byte[] _secret = options.ResolveSecret();
+    private readonly Lock _lock = new();
+
+    public IReadOnlyList<int> Sites
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _gateways.Where(g => g.Site > 0).Select(g => g.Site).Distinct().Order()];
+            }
+        }
+    }
+
+    public string AddressOf(int site) => _gateways.FirstOrDefault(g => g.Site == site)?.EndPoint.ToString() ?? "-";
+
+    public async ValueTask<IGrainFactory?> TryGetAsync(int site, CancellationToken cancellationToken)
+    {
+        if (!_gateways.Any(g => g.Site == site))
+        {
+            await ConnectAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var gateway = _gateways.FirstOrDefault(g => g.Site == site);
+        return gateway is null ? null : await ConnectAsync(gateway, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> ConnectAllAsync(CancellationToken cancellationToken)
+    {
+        var connected = await Task.WhenAll(_gateways.Select(g => ConnectAsync(g, cancellationToken).AsTask())).ConfigureAwait(false);
+        return connected.Count(c => c is not null);
+    }
+
+    public void Lost(int site)
+    {
+        foreach (var gateway in _gateways.Where(g => g.Site == site))
+        {
+            Task<GrainClient?>? connecting;
+            lock (_lock)
+            {
+                connecting = gateway.Connecting;
+                gateway.Connecting = null;
+                gateway.RetryAfter = time.GetTimestamp() + (long)(options.MaxBackoff.TotalSeconds * time.TimestampFrequency);
+            }
+
+            LogSiteLost(logger, site, gateway.EndPoint);
+            if (connecting is { IsCompletedSuccessfully: true, Result: { } client })
+            {
+                _ = client.DisposeAsync().AsTask();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gateway in _gateways)
+        {
+            if (gateway.Connecting is { IsCompletedSuccessfully: true, Result: { } client })
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<IGrainFactory?> ConnectAsync(Gateway gateway, CancellationToken cancellationToken)
+    {
+        Task<GrainClient?> connecting;
+        lock (_lock)
+        {
+            // A refused handshake stays (every caller gets it); a failed or closed connection is tried again.
+            if (gateway.Connecting is { IsCompletedSuccessfully: true } done && (done.Result is null || done.Result.IsClosed))
+            {
+                gateway.Connecting = null;
+                if (done.Result is null)
+                {
+                    gateway.RetryAfter = time.GetTimestamp() + (long)(options.MaxBackoff.TotalSeconds * time.TimestampFrequency);
+                }
+            }
+
+            if (gateway.Connecting is null && time.GetTimestamp() < gateway.RetryAfter)
+            {
+                return null;
+            }
+
+            // One connection attempt at a time per gateway, shared by every caller; not cancelled by any one of them.
+            connecting = gateway.Connecting ??= ConnectAndIdentifyAsync(gateway);
+        }
+
+        return await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<GrainClient?> ConnectAndIdentifyAsync(Gateway gateway)
+    {
+        GrainClient? client = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
+            client = await GrainClient.ConnectAsync(gateway.EndPoint, new GrainClientOptions
+            {
+                ClusterSecret = _secret,
+                ClientId = options.ClientId,
+                Roles = options.Roles,
+                PinnedServerCertificate = options.PinnedServerCertificate,
+                Network = options.Network,
+                Limits = new TransportOptions { DefaultCallTimeout = options.CallTimeout },
+            }, time, timeout.Token).ConfigureAwait(false);
+            if (gateway.Site == 0)
+            {
+                gateway.Site = await IdentifyAsync(client, gateway.Index + 1).ConfigureAwait(false);
+                LogSiteFound(logger, gateway.EndPoint, gateway.Site);
+            }
+
+            return client;
+        }
+        catch (Exception e) when (e is not HandshakeRejectedException and not GrainAccessDeniedException)
+        {
+            LogConnectFailed(logger, gateway.EndPoint, e.Message);
+            if (client is not null)
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return null;
+        }
+    }
+
+    // The replica of shard 0 on the site the gateway is expected to be; one on another site refuses, naming its own.
+    private static async Task<int> IdentifyAsync(GrainClient client, int guess)
+    {
+        try
+        {
+            return (await ShardErrors.Typed(client.GetGrain<ILogShardGrain>(GrainKeys.Shard(0, guess)).GetStatus()).ConfigureAwait(false)).Site;
+        }
+        catch (UnknownShardException e) when (SiloSite().Match(e.Message) is { Success: true } m)
+        {
+            var site = int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
+            return (await ShardErrors.Typed(client.GetGrain<ILogShardGrain>(GrainKeys.Shard(0, site)).GetStatus()).ConfigureAwait(false)).Site;
+        }
+    }
+
+    [GeneratedRegex(@"this silo is site (\d+)")]
+    private static partial Regex SiloSite();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {EndPoint} is site {Site}")]
+    private static partial void LogSiteFound(ILogger logger, EndPoint endPoint, int site);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Site {Site} at {EndPoint} is unreachable; reconnecting on next use")]
+    private static partial void LogSiteLost(ILogger logger, int site, EndPoint endPoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cannot connect to gateway {EndPoint}: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, EndPoint endPoint, string reason);
+
+    private sealed class Gateway(int index, EndPoint endPoint)
+    {
+        public int Index { get; } = index;
+
+        public EndPoint EndPoint { get; } = endPoint;
+
+        public int Site { get; set; }
+
+        public Task<GrainClient?>? Connecting { get; set; }
+
+        public long RetryAfter { get; set; }
+    }
+}

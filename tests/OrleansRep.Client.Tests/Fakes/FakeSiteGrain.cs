@@ -1,0 +1,38 @@
+using OrleansRep.Grains.Interfaces;
+
+namespace OrleansRep.Client.Tests.Fakes;
+
+/// <summary>A site of the <see cref="FakeCluster"/>: status of its replicas, members, recent events.</summary>
+internal sealed class FakeSiteGrain(FakeCluster cluster, int site) : ISiteGrain
+{
+    public Task Start() => Task.CompletedTask;
+
+    public Task<SiteStatus> GetStatus()
+    {
+        try
+        {
+            var members = Enumerable.Range(1, cluster.SiteCount).Select(s => new SiteMember(s, $"site-{s}", 100)).ToList();
+            return Task.FromResult(new SiteStatus(site, members, [.. Enumerable.Range(0, cluster.Map.Shards).Select(s => cluster.Status(s, site))]));
+        }
+#pragma warning disable CA1031 // A down site's error becomes the faulted task a remote call would give.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Task.FromException<SiteStatus>(e);
+        }
+    }
+
+    public Task<IReadOnlyList<SiteEvent>> RecentEvents()
+    {
+        try
+        {
+            return Task.FromResult(cluster.Events(site));
+        }
+#pragma warning disable CA1031
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Task.FromException<IReadOnlyList<SiteEvent>>(e);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using OrleansRep.Client.Tests.Fakes;
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Replication;
+using static OrleansRep.Client.Tests.ClientTestKit;
+
+namespace OrleansRep.Client.Tests;
+
+/// <summary>Routing by shard to the master, redirects, retries through elections and lost sites, and the typed errors
+/// at the end, against the in-memory twin of the grains.</summary>
+public sealed class RoutingTests
+{
+    [Fact]
+    public async Task A_write_follows_the_redirect_to_the_master_and_the_next_goes_there_directly()
+    {
+        var cluster = new FakeCluster();
+        cluster.Elect(1, 2);
+        await using var client = ClientOn(cluster);
+        var key = KeyOf(cluster, 1);
+
+        var token = await client.PutAsync(B(key), B("v1"));
+        Assert.Equal(2, token.Master.Value);
+        Assert.Equal(2, client.MasterOf(1));
+        Assert.All(Enumerable.Range(1, 3), s => Assert.Equal("v1", cluster.Value(s, key)));
+
+        cluster.Calls.Clear();
+        await client.PutAsync(B(key), B("v2"));
+        Assert.Equal([(2, "write")], cluster.Calls);
+    }
+
+    [Fact]
+    public async Task During_an_election_a_write_waits_and_lands_on_the_new_master()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var key = KeyOf(cluster, 0);
+        await client.PutAsync(B(key), B("before"));
+        cluster.BeginElection(0);
+
+        var put = client.PutAsync(B(key), B("after"));
+        await WaitUntilAsync(() => cluster.Calls.Count(c => c.Method == "write") >= 4, () => "the write was retried during the election");
+        Assert.False(put.IsCompleted);
+        cluster.Elect(0, 3);
+
+        var token = await put;
+        Assert.Equal(new SiteId(3), token.Master);
+        Assert.Equal(2u, token.Gen);
+        Assert.Equal("after", cluster.Value(3, key));
+        Assert.Equal(3, client.MasterOf(0));
+    }
+
+    [Fact]
+    public async Task A_dead_master_is_left_behind_once_a_new_one_is_elected()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var key = KeyOf(cluster, 0);
+        await client.PutAsync(B(key), B("one"));
+        var oldMaster = client.MasterOf(0);
+        cluster.Down[oldMaster] = true;
+
+        // The others still name the dead site until they elect: the client keeps trying, then follows the winner.
+        var put = client.PutAsync(B(key), B("two"));
+        await WaitUntilAsync(() => cluster.LostReports >= 1 && cluster.Calls.Count(c => c.Method == "write" && c.Site != oldMaster) >= 2, () => "the client noticed the dead master and asked the others");
+        var winner = oldMaster % 3 + 1;
+        cluster.Elect(0, winner);
+
+        Assert.Equal(winner, (await put).Master.Value);
+        Assert.Equal("two", cluster.Value(winner, key));
+    }
+
+    [Fact]
+    public async Task Past_the_retry_deadline_the_caller_gets_ShardUnavailableException()
+    {
+        var cluster = new FakeCluster();
+        cluster.BeginElection(2);
+        await using var client = ClientOn(cluster, o => o.RetryDeadline = TimeSpan.FromMilliseconds(300));
+        var waited = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<ShardUnavailableException>(() => client.PutAsync(B(KeyOf(cluster, 2)), B("v")));
+        Assert.InRange(waited.Elapsed, TimeSpan.FromMilliseconds(300), Deadline);
+        Assert.Contains("shard 2", error.Message, StringComparison.Ordinal);
+        Assert.IsType<ShardUnavailableException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task No_reachable_site_is_a_typed_error_too()
+    {
+        var cluster = new FakeCluster();
+        cluster.Down[1] = cluster.Down[2] = cluster.Down[3] = true;
+        // Long enough to find all three gone, however slow the machine: then "unreachable" is the last error.
+        await using var client = ClientOn(cluster, o => o.RetryDeadline = TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<ShardUnavailableException>(() => client.GetAsync(B("k")));
+        Assert.IsType<ClusterUnreachableException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task An_unmet_durability_is_reported_at_once_with_its_token()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var key = KeyOf(cluster, 3);
+        await client.PutAsync(B(key), B("warm"));
+        var master = client.MasterOf(3);
+        cluster.HeldBack[master % 3 + 1] = true;
+        cluster.Calls.Clear();
+
+        var error = await Assert.ThrowsAsync<DurabilityNotMetException>(() => client.PutAsync(B(key), B("all"), new WriteOptions(AckPolicy.All)));
+        Assert.Equal(master, error.Token.Master.Value);
+        Assert.Equal((2, 3), (error.Acks, error.Needed));
+        Assert.Single(cluster.Calls);
+        Assert.Equal("all", S(await client.GetAsync(B(key))));
+    }
+
+    [Fact]
+    public async Task Bad_batches_are_refused_before_anything_is_sent()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var across = new[] { new BatchOperation(B(KeyOf(cluster, 0)), B("a")), new BatchOperation(B(KeyOf(cluster, 1)), B("b")) };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.BatchAsync(across));
+        Assert.Contains("shards 0, 1", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.BatchAsync([]));
+        Assert.Empty(cluster.Calls);
+    }
+
+    [Fact]
+    public async Task A_batch_commits_as_one_on_its_shard()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var (a, b) = (KeyOf(cluster, 2, "b"), KeyOf(cluster, 2, "b", 1));
+        await client.PutAsync(B(b), B("old"));
+
+        var token = await client.BatchAsync([new BatchOperation(B(a), B("new")), new BatchOperation(B(b), null)]);
+        Assert.Equal("new", S(await client.GetAsync(B(a), ReadOptions.AtLeast(token))));
+        Assert.Null(await client.GetAsync(B(b), ReadOptions.AtLeast(token)));
+    }
+}
