@@ -86,7 +86,18 @@ internal sealed class ClientApplier
     public bool HoldsLeaseGrant => _ctx.Now < LeaseHeldUntil;
 
     /// <summary>The master's heartbeat arrived (header LSN = its max PERM LSN): re-request what this client lacks.</summary>
-    public void OnHeartbeat(RepMessage heartbeat) => OnMasterProgress(heartbeat.Lsn);
+    public void OnHeartbeat(RepMessage heartbeat)
+    {
+        OnMasterProgress(heartbeat.Lsn);
+
+        // A heartbeat with a lease time refreshes the grant of a client that has acknowledged the master's max PERM
+        // LSN, as a re-sent PERM record does in Berkeley DB; one that is behind grants when it catches up.
+        if (heartbeat.LeaseTime > 0 && !_acks.MaxPermLsn.IsZero && _acks.MaxPermLsn >= heartbeat.Lsn)
+        {
+            _acks.PermReceived(heartbeat.LeaseTime);
+            _acks.Repeat(heartbeat.LeaseTime);
+        }
+    }
 
     /// <summary>Roles calls this after learning a new master: the next record applied in order that is live, or
     /// that ends the server's log, raises STARTUPDONE (once per gen).</summary>

@@ -1,3 +1,4 @@
+using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Messages;
 using OrleansRep.Storage;
 
@@ -39,7 +40,10 @@ internal sealed class Heartbeats(NodeContext ctx, Roles roles)
         }
 
         var maxPerm = _ctx.Store.LastPermBefore(_ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
-        _ctx.Send(Destination.Broadcast, RepMessageType.Heartbeat, maxPerm);
+        var heartbeat = _ctx.NewMessage(RepMessageType.Heartbeat, maxPerm, null, RepControl.None);
+        // With leases the heartbeat also asks for fresh grants (Berkeley DB's __rep_lease_refresh): an idle master
+        // keeps its lease, so its linearizable reads need no write first.
+        _ctx.Emit(new Send(Destination.Broadcast, _ctx.Options.Leases ? heartbeat with { LeaseTime = _ctx.Now } : heartbeat));
     }
 
     /// <summary>On a client with monitoring on: if its master has been silent too long, forget it and raise
