@@ -19,7 +19,8 @@ namespace OrleansRep.Runtime.Testing;
 /// outlives restarts until healed; the cluster client is never cut off. Membership reacts as to a real partition:
 /// the majority declares the unreachable silo dead, and after the heal that silo learns it was declared dead and
 /// falls silent, as in Orleans; it must be restarted (<see cref="RestartSiloAsync"/>) as a new incarnation.</para>
-/// Not yet: an in-memory transport.
+/// <para>With <see cref="TestClusterOptions.UseInMemoryTransport"/>, silos and the client connect through an
+/// <see cref="InMemoryNetwork"/> (see <see cref="Network"/>) instead of sockets.</para>
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -44,12 +45,17 @@ public sealed class TestCluster : IAsyncDisposable
         _endPoints = new IPEndPoint[options.SiloCount];
         _generations = new long[options.SiloCount];
         _clientPlacement = new PlacementDirector(Sites);
-        var clientOptions = new TransportClientOptions { ClusterSecret = options.ClusterSecret, ClientId = "test-client", Roles = options.ClientRoles };
+        Network = options.UseInMemoryTransport ? new InMemoryNetwork() : null;
+        var clientOptions = new TransportClientOptions { ClusterSecret = options.ClusterSecret, ClientId = "test-client", Roles = options.ClientRoles, Network = Network };
         _clientConnections = new SiloConnectionPool(clientOptions, options.Membership.MaxSilos, options.TimeProvider);
     }
 
     /// <summary>Which site each silo serves, shared by every silo and the client.</summary>
     public SiteDirectory Sites { get; } = new();
+
+    /// <summary>The network the silos listen on with <see cref="TestClusterOptions.UseInMemoryTransport"/> (null with TCP):
+    /// set it as a <see cref="Remote.GrainClientOptions.Network"/> to connect a client of your own.</summary>
+    public InMemoryNetwork? Network { get; }
 
     /// <summary>The cluster secret, for connecting a <see cref="Remote.GrainClient"/> or a raw transport client to a silo.</summary>
     public byte[] ClusterSecret => _options.ClusterSecret;
@@ -266,6 +272,7 @@ public sealed class TestCluster : IAsyncDisposable
             SiloName = SiloName(index),
             Membership = _options.Membership,
             LinkFilter = new SlotLinkFilter(index, _partitions, SlotOfName, SlotOfAddress),
+            Network = Network,
         };
         var builder = new SiloBuilder();
         _options.ConfigureSilo(builder);

@@ -2,9 +2,9 @@ using OrleansRep.Runtime.Streams;
 
 namespace OrleansRep.Cli.Bench;
 
-/// <summary>The stream benchmark's subscriber: counts records, checks they arrive in token order, and completes
-/// <see cref="AllReceived"/> at the expected count (or fails it if the subscription ends early).</summary>
-internal sealed class RuntimeBenchStreamCounter : IAsyncObserver<byte[]>
+/// <summary>The stream benchmark's subscriber (a batch observer): counts records, checks they arrive in token order,
+/// and completes <see cref="AllReceived"/> at the expected count (or fails it if the subscription ends early).</summary>
+internal sealed class RuntimeBenchStreamCounter : IAsyncBatchObserver<byte[]>
 {
     private readonly int _expected;
     private readonly TaskCompletionSource _allReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -15,15 +15,20 @@ internal sealed class RuntimeBenchStreamCounter : IAsyncObserver<byte[]>
 
     public Task AllReceived => _allReceived.Task;
 
-    public Task OnNextAsync(byte[] item, StreamSequenceToken token)
+    public Task OnNextAsync(IList<SequencedItem<byte[]>> batch)
     {
-        if (_last is { } last && token <= last)
+        foreach (var (item, token) in batch)
         {
-            _allReceived.TrySetException(new InvalidOperationException($"record {token} arrived after {last}"));
+            if ((_last is { } last && token <= last) || item.Length != 100)
+            {
+                _allReceived.TrySetException(new InvalidOperationException($"record {token} ({item.Length} bytes) arrived after {_last}"));
+            }
+
+            _last = token;
         }
 
-        _last = token;
-        if (++_received == _expected)
+        _received += batch.Count;
+        if (_received >= _expected)
         {
             _allReceived.TrySetResult();
         }

@@ -21,6 +21,9 @@ public abstract class Grain : IGrain
     /// <summary>This grain's identity.</summary>
     public GrainId GrainId => _activation.GrainId;
 
+    /// <summary>The silo's services (Orleans' <c>Grain.ServiceProvider</c>).</summary>
+    public IServiceProvider ServiceProvider => _activation.Services;
+
     /// <summary>Makes references to other grains (and to this one).</summary>
     public IGrainFactory GrainFactory => _activation.GrainFactory;
 

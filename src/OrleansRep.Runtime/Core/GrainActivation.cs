@@ -26,7 +26,7 @@ internal sealed class GrainActivation
     private readonly Silo _silo;
     private readonly GrainRegistration _registration;
     private readonly Lock _lock = new();
-    private readonly Channel<MailboxItem> _mailbox;
+    private readonly Channel<IMailboxItem> _mailbox;
     private readonly TaskScheduler _scheduler = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
     private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,9 +49,10 @@ internal sealed class GrainActivation
     public GrainActivation(GrainId grainId, GrainRegistration registration, Silo silo)
     {
         GrainId = grainId;
+        OwnChain = CallChain.Empty.Append(grainId);
         _registration = registration;
         _silo = silo;
-        _mailbox = Channel.CreateBounded<MailboxItem>(new BoundedChannelOptions(silo.SchedulingOptions.MailboxCapacity)
+        _mailbox = Channel.CreateBounded<IMailboxItem>(new BoundedChannelOptions(silo.SchedulingOptions.MailboxCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -68,7 +69,13 @@ internal sealed class GrainActivation
 
     public GrainId GrainId { get; }
 
+    /// <summary>The chain of a turn no other grain waits on (a client call, a tick), made once: setting the same
+    /// chain again on the loop's flow allocates nothing.</summary>
+    public CallChain OwnChain { get; }
+
     public IGrainFactory GrainFactory => _silo.GrainFactory;
+
+    public IServiceProvider Services => _silo.Services;
 
     /// <summary>Completes when the activation is gone (deactivated, or its activation failed).</summary>
     public Task Deactivated => _deactivated.Task;
@@ -76,7 +83,7 @@ internal sealed class GrainActivation
     /// <summary>Starts the activation's loop once; the catalog calls it on the activation that won the race.</summary>
     public void EnsureStarted()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
         {
             // The loop serves every caller, so it must not carry the first caller's async-local values.
             using (ExecutionContext.SuppressFlow())
@@ -102,49 +109,30 @@ internal sealed class GrainActivation
     }
 
     /// <summary>Runs an accepted call (see <see cref="TryAcceptCall"/>) and returns its result.</summary>
-    public async Task<object?> InvokeAsync(GrainCall call)
+    public ValueTask<object?> InvokeAsync(GrainCall call)
     {
+        GrainMethodDescriptor method;
         try
         {
-            var method = GrainInterfaceDescriptor.Get(call.InterfaceType).GetMethod(call.Method);
-            if (_registration.IsReentrant || method.AlwaysInterleave || call.CallChain.Contains(GrainId))
-            {
-                await _activated.Task.ConfigureAwait(false);
-                return await RunTurnAsync(() => InvokeGrainAsync(call, method)).ConfigureAwait(false);
-            }
-
-            var result = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var item = new MailboxItem(
-                async () =>
-                {
-                    try
-                    {
-                        result.TrySetResult(await InvokeGrainAsync(call, method).ConfigureAwait(false));
-                    }
-#pragma warning disable CA1031 // The grain's exception is the call's result: it goes to the caller.
-                    catch (Exception ex)
-#pragma warning restore CA1031
-                    {
-                        result.TrySetException(ex);
-                    }
-                },
-                ex => result.TrySetException(ex));
-            try
-            {
-                await _mailbox.Writer.WriteAsync(item).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                // The mailbox closes under an accepted call only when activation failed.
-                throw _failure!;
-            }
-
-            return await result.Task.ConfigureAwait(false);
+            method = GrainInterfaceDescriptor.Get(call.InterfaceType).GetMethod(call.Method);
         }
-        finally
+#pragma warning disable CA1031 // It is the call's failure, delivered through its task like any other.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             OnTurnCompleted(isCall: true);
+            return ValueTask.FromException<object?>(e);
         }
+
+        if (_registration.IsReentrant || method.AlwaysInterleave || call.CallChain.Contains(GrainId))
+        {
+            return new ValueTask<object?>(InvokeInterleavedAsync(call, method));
+        }
+
+        // Not async: a call that finds room in the mailbox costs one object (the turn is also the caller's result).
+        var turn = new CallTurn(this, call, method);
+        Enqueue(turn);
+        return turn.Result;
     }
 
     /// <summary>Queues a timer tick as a turn, unless the activation is going away.</summary>
@@ -160,24 +148,7 @@ internal sealed class GrainActivation
             _inflight++;
         }
 
-        var item = new MailboxItem(
-            async () =>
-            {
-                try
-                {
-                    CallChain.Current = CallChain.Empty.Append(GrainId);
-                    await timer.RunTickAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    OnTurnCompleted(isCall: false);
-                }
-            },
-            _ => OnTurnCompleted(isCall: false));
-        if (!_mailbox.Writer.TryWrite(item))
-        {
-            _ = WriteWhenRoomAsync(item);
-        }
+        Enqueue(timer);
     }
 
     /// <summary>Deactivates once nothing is in flight (at once if nothing is).</summary>
@@ -278,10 +249,24 @@ internal sealed class GrainActivation
     private Task<T> RunTurnAsync<T>(Func<Task<T>> turn) =>
         Task.Factory.StartNew(turn, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
 
-    private Task<object?> InvokeGrainAsync(GrainCall call, GrainMethodDescriptor method)
+    private async Task<object?> InvokeInterleavedAsync(GrainCall call, GrainMethodDescriptor method)
+    {
+        try
+        {
+            await _activated.Task.ConfigureAwait(false);
+            return await RunTurnAsync(() => InvokeGrainAsync(call, method)).ConfigureAwait(false);
+        }
+        finally
+        {
+            OnTurnCompleted(isCall: true);
+        }
+    }
+
+    /// <summary>Calls the grain method; runs on the activation's scheduler.</summary>
+    public Task<object?> InvokeGrainAsync(GrainCall call, GrainMethodDescriptor method)
     {
         // Runs on the scheduler: the chain set here flows into the grain method and the calls it makes.
-        CallChain.Current = call.CallChain.Append(GrainId);
+        CallChain.Current = call.CallChain.Grains.IsEmpty ? OwnChain : call.CallChain.Append(GrainId);
         return method.Invoke(_grain!, call.Arguments);
     }
 
@@ -289,6 +274,7 @@ internal sealed class GrainActivation
     // so the turns it awaits directly start on the scheduler as if each had been queued to it.
     private async Task RunAsync()
     {
+        CallChain.Current = OwnChain;
         if (await ActivateAsync().ConfigureAwait(true))
         {
             var reader = _mailbox.Reader;
@@ -296,7 +282,7 @@ internal sealed class GrainActivation
             {
                 while (reader.TryRead(out var item))
                 {
-                    await item.Run().ConfigureAwait(true);
+                    await item.RunAsync().ConfigureAwait(true);
                 }
             }
 
@@ -321,7 +307,7 @@ internal sealed class GrainActivation
 
     private async Task<bool> ActivateAsync()
     {
-        CallChain.Current = CallChain.Empty.Append(GrainId);
+        CallChain.Current = OwnChain;
         try
         {
             _constructing = true;
@@ -376,7 +362,7 @@ internal sealed class GrainActivation
 
     private async Task DeactivateAsync()
     {
-        CallChain.Current = CallChain.Empty.Append(GrainId);
+        CallChain.Current = OwnChain;
         StopTimers();
         try
         {
@@ -391,7 +377,8 @@ internal sealed class GrainActivation
         }
     }
 
-    private void OnTurnCompleted(bool isCall)
+    /// <summary>Ends a call's or tick's count of in-flight work (once per accepted call or queued tick).</summary>
+    public void OnTurnCompleted(bool isCall)
     {
         lock (_lock)
         {
@@ -415,7 +402,15 @@ internal sealed class GrainActivation
         _mailbox.Writer.TryComplete();
     }
 
-    private async Task WriteWhenRoomAsync(MailboxItem item)
+    private void Enqueue(IMailboxItem item)
+    {
+        if (!_mailbox.Writer.TryWrite(item))
+        {
+            _ = WriteWhenRoomAsync(item);
+        }
+    }
+
+    private async Task WriteWhenRoomAsync(IMailboxItem item)
     {
         try
         {
@@ -423,7 +418,8 @@ internal sealed class GrainActivation
         }
         catch (ChannelClosedException ex)
         {
-            item.Fail(ex);
+            // The mailbox closes under an accepted call only when activation failed: the call gets that failure.
+            item.Fail(_failure ?? (Exception)ex);
         }
     }
 

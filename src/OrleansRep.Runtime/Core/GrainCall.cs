@@ -32,5 +32,9 @@ public sealed class GrainCall
 
     public CallChain CallChain { get; }
 
+    /// <summary>Set by the remote gateway on the calls it decodes: it awaits the result only to encode it and queue
+    /// the reply, so the grain's turn may complete it inline (see <see cref="CallTurn"/>).</summary>
+    internal bool RepliesInline { get; init; }
+
     public override string ToString() => $"{Target}.{Method.Name}";
 }

@@ -5,7 +5,7 @@ namespace OrleansRep.Runtime.Core;
 /// runs as a turn. The timer is one-shot and re-armed when a tick's turn ends, so ticks never pile up behind a
 /// slow callback and there is at most one tick in the mailbox per timer.
 /// </summary>
-internal sealed class GrainTimer : IDisposable
+internal sealed class GrainTimer : IMailboxItem, IDisposable
 {
     private readonly GrainActivation _activation;
     private readonly Func<CancellationToken, Task> _callback;
@@ -72,6 +72,22 @@ internal sealed class GrainTimer : IDisposable
             }
         }
     }
+
+    /// <summary>The tick's turn, queued by <see cref="GrainActivation.EnqueueTimerTick"/> (at most one per timer).</summary>
+    async Task IMailboxItem.RunAsync()
+    {
+        try
+        {
+            CallChain.Current = _activation.OwnChain;
+            await RunTickAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _activation.OnTurnCompleted(isCall: false);
+        }
+    }
+
+    void IMailboxItem.Fail(Exception error) => _activation.OnTurnCompleted(isCall: false);
 
     private void OnDue()
     {

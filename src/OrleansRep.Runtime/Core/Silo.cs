@@ -50,7 +50,25 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    public async Task<object?> InvokeAsync(GrainCall request)
+    public Task<object?> InvokeAsync(GrainCall request) => InvokeValueAsync(request).AsTask();
+
+    /// <summary><see cref="InvokeAsync"/> without a task on the common path; await the result once.</summary>
+    internal ValueTask<object?> InvokeValueAsync(GrainCall request)
+    {
+        // Not async on the common path (the grain is active): the activation's task is the call's task.
+        if (request is not null && Volatile.Read(ref _disposed) == 0 && _activations.TryGetValue(request.Target, out var active))
+        {
+            active.EnsureStarted();
+            if (active.TryAcceptCall())
+            {
+                return active.InvokeAsync(request);
+            }
+        }
+
+        return new ValueTask<object?>(InvokeSlowAsync(request));
+    }
+
+    private async Task<object?> InvokeSlowAsync(GrainCall? request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var call = request;

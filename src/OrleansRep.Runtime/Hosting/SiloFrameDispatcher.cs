@@ -5,10 +5,12 @@ using OrleansRep.Runtime.Transport;
 namespace OrleansRep.Runtime.Hosting;
 
 /// <summary>
-/// The frame handler of a silo's one endpoint: membership requests go to the <see cref="MembershipAgent"/>, everything
-/// else to the grain gateway (<see cref="GrainCallHandler"/>). The two are told apart by their first byte, the format
-/// version of each codec: <see cref="MembershipCodec.FormatVersion"/> (0x41) is disjoint from
-/// <see cref="GrainCallCodec.Version"/> (1), so no prefix is added and a <see cref="GrainClient"/> needs nothing extra.
+/// The frame handler of a silo's one endpoint: membership requests go to the <see cref="MembershipAgent"/>, stream
+/// frames (first byte 0x53) to <see cref="ClusterStreams"/>, everything else to the grain gateway
+/// (<see cref="GrainCallHandler"/>). They are told apart by their first byte, the format version of
+/// each codec: <see cref="MembershipCodec.FormatVersion"/> (0x41) and <see cref="StreamFrameCodec.Marker"/> (0x53) are
+/// disjoint from <see cref="GrainCallCodec.Version"/> (1), so no prefix is added and a <see cref="GrainClient"/> needs
+/// nothing extra.
 /// A payload that is neither (empty, unknown version) reaches the gateway, which rejects it as a
 /// <see cref="GrainCallFormatException"/>; the connection keeps serving.
 /// <para>With an <see cref="ILinkFilter"/>, a call from a silo whose link to this one is down is lost here: it reaches
@@ -21,17 +23,20 @@ public sealed class SiloFrameDispatcher : IFrameHandler
     private readonly IFrameHandler _membership;
     private readonly IFrameHandler _grainCalls;
     private readonly ILinkFilter? _links;
+    private readonly IFrameHandler? _streams;
 
     /// <param name="membership">Serves membership requests.</param>
     /// <param name="grainCalls">Serves grain calls (the gateway).</param>
     /// <param name="links">Which callers' calls arrive; null (the default) lets every call through.</param>
-    public SiloFrameDispatcher(IFrameHandler membership, IFrameHandler grainCalls, ILinkFilter? links = null)
+    /// <param name="streams">Serves stream frames (first byte <see cref="StreamFrameCodec.Marker"/>, 0x53); null: none.</param>
+    public SiloFrameDispatcher(IFrameHandler membership, IFrameHandler grainCalls, ILinkFilter? links = null, IFrameHandler? streams = null)
     {
         ArgumentNullException.ThrowIfNull(membership);
         ArgumentNullException.ThrowIfNull(grainCalls);
         _membership = membership;
         _grainCalls = grainCalls;
         _links = links;
+        _streams = streams;
     }
 
     public ValueTask<ReadOnlyMemory<byte>> HandleAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CallerIdentity caller, CancellationToken cancellationToken)
@@ -42,8 +47,9 @@ public sealed class SiloFrameDispatcher : IFrameHandler
             return LoseAsync(kind, cancellationToken);
         }
 
-        return !payload.IsEmpty && payload.Span[0] == MembershipCodec.FormatVersion
-            ? _membership.HandleAsync(kind, payload, caller, cancellationToken)
+        byte first = payload.IsEmpty ? (byte)0 : payload.Span[0];
+        return first == MembershipCodec.FormatVersion ? _membership.HandleAsync(kind, payload, caller, cancellationToken)
+            : first == StreamFrameCodec.Marker && _streams is not null ? _streams.HandleAsync(kind, payload, caller, cancellationToken)
             : _grainCalls.HandleAsync(kind, payload, caller, cancellationToken);
     }
 

@@ -76,15 +76,22 @@ public sealed class SiloHost : IAsyncDisposable
         var details = new LocalSiloDetails(options.SiteId);
         var membership = new MembershipAgent(options.Membership, options.ClientOptions, time, loggerFactory);
         var connections = new SiloConnectionPool(options.ClientOptions, options.Membership.MaxSilos, time, options.LinkFilter);
-        membership.MembershipChanged += (_, e) => connections.Retain(e.View);
+        var streams = new ClusterStreams(placement, () => membership.View, connections, () => membership.Self);
+        membership.MembershipChanged += (_, e) =>
+        {
+            connections.Retain(e.View);
+            streams.OnViewChanged(e.View);
+        };
         builder.Services.AddSingleton(details);
+        builder.Services.AddSingleton(streams);
         builder.UseGrainCallRouter(silo => new ClusterGrainCallInvoker(placement, () => membership.View, connections, silo, () => membership.Self));
         Silo? silo = null;
         TransportServer? server = null;
         try
         {
             silo = builder.Build();
-            var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo), options.LinkFilter);
+            streams.Services = silo.Services;
+            var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo), options.LinkFilter, streams);
             server = await TransportServer.StartAsync(options.ServerOptions, dispatcher, loggerFactory, time, cancellationToken).ConfigureAwait(false);
             details.Address = SiloAddress.From(server.EndPoint, options.Generation ?? SiloAddress.NewGeneration(time));
             if (options.SiteId is int siteId)

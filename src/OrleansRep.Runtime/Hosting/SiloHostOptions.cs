@@ -48,6 +48,9 @@ public sealed class SiloHostOptions
     /// </summary>
     public ILinkFilter? LinkFilter { get; init; }
 
+    /// <summary>Listen and call other silos through this in-process network instead of sockets (tests). Default null: TCP.</summary>
+    public InMemoryNetwork? Network { get; init; }
+
     /// <summary>Frame cap, queue bounds and timeouts for the endpoint and for connections to other silos.</summary>
     public TransportOptions Limits { get; init; } = new();
 
@@ -80,6 +83,7 @@ public sealed class SiloHostOptions
         ClusterSecret = ClusterSecret,
         Credentials = Credentials,
         Certificate = Certificate,
+        Network = Network,
         Limits = Limits,
     };
 
@@ -91,6 +95,7 @@ public sealed class SiloHostOptions
         ClientId = SiloName,
         Roles = ClientRoles.All,
         PinnedServerCertificate = Certificate,
+        Network = Network,
         Limits = Limits,
     };
 }

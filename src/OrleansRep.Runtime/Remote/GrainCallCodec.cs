@@ -1,3 +1,4 @@
+using System.Buffers;
 using OrleansRep.Runtime.Core;
 
 namespace OrleansRep.Runtime.Remote;
@@ -76,7 +77,7 @@ internal static class GrainCallCodec
     public static (GrainCall Call, RemoteMethod Method) DecodeCall(
         ref WireReader reader, Func<string, string, RemoteInterface> resolve, CancellationToken cancellationToken, WireStringTable? known = null)
     {
-        var target = ReadGrainId(ref reader, "target grain", known);
+        var target = ReadGrainId(ref reader, inChain: false, known);
         var remoteInterface = resolve(target.Type, reader.RequiredString("interface name", known));
         var method = remoteInterface.GetMethod(reader.UInt32());
         int chainLength = reader.Int32();
@@ -88,7 +89,7 @@ internal static class GrainCallCodec
         var chain = CallChain.Empty;
         for (int i = 0; i < chainLength; i++)
         {
-            chain = chain.Append(ReadGrainId(ref reader, "call chain grain", known));
+            chain = chain.Append(ReadGrainId(ref reader, inChain: true, known));
         }
 
         int count = reader.Byte();
@@ -112,7 +113,7 @@ internal static class GrainCallCodec
         }
 
         reader.EnsureEnd();
-        return (new GrainCall(target, remoteInterface.InterfaceType, method.Method, arguments, chain), method);
+        return (new GrainCall(target, remoteInterface.InterfaceType, method.Method, arguments, chain) { RepliesInline = true }, method);
     }
 
     public static byte[] EncodeValue(object? value, Type? declaredType)
@@ -135,6 +136,10 @@ internal static class GrainCallCodec
         writer.String(exception.Message);
         return ScratchBuffer.ToArrayAndReturn(buffer);
     }
+
+    /// <summary>The result of a call: the value, or the remote exception re-created by <see cref="RemoteExceptionTranslator"/>.</summary>
+    public static object? DecodeResult(ReadOnlySequence<byte> payload, Type? declaredType) =>
+        DecodeResult(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray(), declaredType);
 
     /// <summary>The result of a call: the value, or the remote exception re-created by <see cref="RemoteExceptionTranslator"/>.</summary>
     public static object? DecodeResult(ReadOnlySpan<byte> payload, Type? declaredType)
@@ -207,12 +212,13 @@ internal static class GrainCallCodec
         }
     }
 
-    private static GrainId ReadGrainId(ref WireReader reader, string what, WireStringTable? known)
+    private static GrainId ReadGrainId(ref WireReader reader, bool inChain, WireStringTable? known)
     {
-        string type = reader.RequiredString(what + " type", known);
-        string key = reader.RequiredString(what + " key");
+        // Constant descriptions: building them per call would allocate two strings for every grain id read.
+        string type = reader.RequiredString(inChain ? "call chain grain type" : "target grain type", known);
+        string key = reader.RequiredString(inChain ? "call chain grain key" : "target grain key");
         return string.IsNullOrWhiteSpace(type)
-            ? throw new GrainCallFormatException($"the {what} has an empty grain type")
+            ? throw new GrainCallFormatException($"the {(inChain ? "call chain grain" : "target grain")} has an empty grain type")
             : new GrainId(type, key);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using OrleansRep.Runtime.Core;
 using OrleansRep.Runtime.Transport;
 
@@ -65,7 +66,7 @@ public sealed class GrainCallHandler : IFrameHandler
         var (call, method) = GrainCallCodec.DecodeCall(ref reader, _resolve, cancellationToken, _names);
         if (!call.CallChain.Grains.IsEmpty && !caller.HasRoles(ClientRoles.Admin))
         {
-            call = new GrainCall(call.Target, call.InterfaceType, call.Method, call.Arguments, CallChain.Empty);
+            call = new GrainCall(call.Target, call.InterfaceType, call.Method, call.Arguments, CallChain.Empty) { RepliesInline = true };
         }
 
         if (!caller.HasRoles(method.RequiredRoles))
@@ -74,7 +75,7 @@ public sealed class GrainCallHandler : IFrameHandler
             return new ValueTask<ReadOnlyMemory<byte>>(GrainCallCodec.EncodeException(denied));
         }
 
-        return new ValueTask<ReadOnlyMemory<byte>>(InvokeAsync(call, method, cancellationToken));
+        return InvokeAsync(call, method, cancellationToken);
     }
 
     private RemoteInterface Resolve(string grainType, string interfaceName) =>
@@ -82,11 +83,14 @@ public sealed class GrainCallHandler : IFrameHandler
             ? remote
             : throw new GrainCallFormatException($"this silo serves no grain type '{grainType}' through interface '{interfaceName}'");
 
-    private async Task<ReadOnlyMemory<byte>> InvokeAsync(GrainCall call, RemoteMethod method, CancellationToken cancellationToken)
+    // Pooled, and completed by a pooled source: the transport's continuation (queue the reply) runs inline in the
+    // grain's turn instead of after a thread-pool hop (see CallTurn).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadOnlyMemory<byte>> InvokeAsync(GrainCall call, RemoteMethod method, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _silo.InvokeAsync(call).ConfigureAwait(false);
+            var result = await _silo.InvokeValueAsync(call).ConfigureAwait(false);
             return GrainCallCodec.EncodeValue(result, method.ResultType);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

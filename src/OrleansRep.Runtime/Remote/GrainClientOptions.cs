@@ -19,6 +19,9 @@ public sealed class GrainClientOptions
     /// <summary>The gateway's TLS certificate to pin; default none (plain TCP, loopback only).</summary>
     public X509Certificate2? PinnedServerCertificate { get; init; }
 
+    /// <summary>Connect through this in-process network (where the silo listens) instead of a socket. Default null: TCP.</summary>
+    public InMemoryNetwork? Network { get; init; }
+
     /// <summary>Frame cap, queue bounds, handshake timeout and the default call timeout
     /// (<see cref="TransportOptions.DefaultCallTimeout"/>, 30 s; <see cref="ResponseTimeoutAttribute"/> overrides it per method).</summary>
     public TransportOptions Limits { get; init; } = new();
@@ -29,6 +32,7 @@ public sealed class GrainClientOptions
         ClientId = ClientId,
         Roles = Roles,
         PinnedServerCertificate = PinnedServerCertificate,
+        Network = Network,
         Limits = Limits,
     };
 }

@@ -13,6 +13,8 @@ namespace OrleansRep.Runtime.Remote;
 /// </summary>
 public sealed class RemoteGrainCallInvoker : IGrainCallInvoker
 {
+    private static readonly Func<RemoteCallException, Exception> TranslateError = RemoteExceptionTranslator.Recreate;
+
     private readonly TransportClient _connection;
 
     public RemoteGrainCallInvoker(TransportClient connection)
@@ -25,30 +27,30 @@ public sealed class RemoteGrainCallInvoker : IGrainCallInvoker
     /// <exception cref="OperationCanceledException">The call's cancellation token fired.</exception>
     /// <exception cref="ConnectionClosedException">The connection to the silo ended.</exception>
     /// <exception cref="RemoteGrainException">The grain threw an exception of a type not re-created locally.</exception>
-    public async Task<object?> InvokeAsync(GrainCall request)
+    public Task<object?> InvokeAsync(GrainCall request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var remoteInterface = RemoteInterface.Get(request.InterfaceType);
-        var method = remoteInterface.GetMethod(request.Method);
-        if (request.Arguments.Count != method.ParameterTypes.Count)
-        {
-            throw new ArgumentException($"{method.Signature} takes {method.ParameterTypes.Count} arguments, got {request.Arguments.Count}.", nameof(request));
-        }
-
-        var cancellationToken = method.CancellationTokenIndex >= 0 && request.Arguments[method.CancellationTokenIndex] is CancellationToken token
-            ? token
-            : CancellationToken.None;
-        byte[] payload = GrainCallCodec.EncodeCall(request, remoteInterface, method);
-        byte[] response;
+        // Not async: the result is decoded on the connection's read loop, so the transport's task is the call's task.
         try
         {
-            response = await _connection.CallAsync(payload, method.Timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RemoteCallException error)
-        {
-            throw RemoteExceptionTranslator.Recreate(error);
-        }
+            ArgumentNullException.ThrowIfNull(request);
+            var remoteInterface = RemoteInterface.Get(request.InterfaceType);
+            var method = remoteInterface.GetMethod(request.Method);
+            if (request.Arguments.Count != method.ParameterTypes.Count)
+            {
+                throw new ArgumentException($"{method.Signature} takes {method.ParameterTypes.Count} arguments, got {request.Arguments.Count}.", nameof(request));
+            }
 
-        return GrainCallCodec.DecodeResult(response, method.ResultType);
+            var cancellationToken = method.CancellationTokenIndex >= 0 && request.Arguments[method.CancellationTokenIndex] is CancellationToken token
+                ? token
+                : CancellationToken.None;
+            byte[] payload = GrainCallCodec.EncodeCall(request, remoteInterface, method);
+            return _connection.CallAsync(payload, method.DecodeResult, TranslateError, method.Timeout, cancellationToken);
+        }
+#pragma warning disable CA1031 // Every failure (a bad call, an argument that cannot be encoded) arrives through the call's task.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Task.FromException<object?>(e);
+        }
     }
 }

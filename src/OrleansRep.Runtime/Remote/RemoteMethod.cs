@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Reflection;
 using OrleansRep.Runtime.Transport;
 
@@ -23,6 +24,7 @@ internal sealed class RemoteMethod
         Id = Fnv1a(Signature);
         RequiredRoles = ClientRoles.Read | (method.GetCustomAttribute<RequiresRoleAttribute>()?.Roles ?? interfaceRoles);
         Timeout = ReadTimeout(method);
+        DecodeResult = payload => GrainCallCodec.DecodeResult(payload, ResultType);
     }
 
     public MethodInfo Method { get; }
@@ -44,6 +46,9 @@ internal sealed class RemoteMethod
     public ClientRoles RequiredRoles { get; }
 
     public TimeSpan? Timeout { get; }
+
+    /// <summary>Decodes a response to this method (made once per method; it runs on the connection's read loop).</summary>
+    public Func<ReadOnlySequence<byte>, object?> DecodeResult { get; }
 
     private static TimeSpan? ReadTimeout(MethodInfo method)
     {

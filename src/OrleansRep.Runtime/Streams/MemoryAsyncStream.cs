@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
@@ -32,8 +34,9 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     /// <summary>The live subscriptions (for tests and diagnostics).</summary>
     internal IReadOnlyList<MemoryStreamSubscription<T>> Subscribers => _subscribers;
 
-    public async Task<bool> OnNextAsync(T item, StreamSequenceToken token, CancellationToken cancellationToken = default)
+    public async Task<int> OnNextBatchAsync(IReadOnlyList<SequencedItem<T>> batch, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -42,22 +45,63 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
             {
                 throw new InvalidOperationException($"stream {StreamId} was completed; nothing more can be published");
             }
-            if (_window.Last is { } last && token <= last)
+            var accepted = NewItems(batch);
+            if (accepted.Length == 0)
             {
-                return _window.Contains(token)
-                    ? false
-                    : throw new StreamSequenceTokenException(StreamId, token, last);
+                return 0;
             }
-            var entry = new SequencedItem<T>(item, token);
-            _window.Append(entry);
-            // From here the item is published; cancellation only stops waiting for slow subscribers.
-            await FanOutAsync(entry, cancellationToken).ConfigureAwait(false);
-            return true;
+            foreach (var item in accepted)
+            {
+                _window.Append(item);
+            }
+            // From here the items are published; cancellation only stops waiting for slow subscribers.
+            await FanOutAsync(accepted, cancellationToken).ConfigureAwait(false);
+            return accepted.Length;
         }
         finally
         {
             _turn.Release();
         }
+    }
+
+    /// <summary>
+    /// Checks every token before anything is published (leading retained duplicates are skipped, the rest must
+    /// increase) and returns the new items as one copy, shared by every subscriber's buffer: the caller may reuse its
+    /// list once the publish returns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the publish hot loop: no slow tier-0 phase
+    private SequencedItem<T>[] NewItems(IReadOnlyList<SequencedItem<T>> batch)
+    {
+        var last = _window.Last;
+        int first = 0;
+        while (first < batch.Count && last is { } l && batch[first].Token <= l)
+        {
+            if (!_window.Contains(batch[first].Token))
+            {
+                throw new StreamSequenceTokenException(StreamId, batch[first].Token, l);
+            }
+            first++;
+        }
+        var items = new SequencedItem<T>[batch.Count - first];
+        if (batch is SequencedItem<T>[] array)
+        {
+            Array.Copy(array, first, items, 0, items.Length);
+        }
+        else
+        {
+            for (int i = 0; i < items.Length; i++)
+            {
+                items[i] = batch[first + i];
+            }
+        }
+        for (int i = 1; i < items.Length; i++)
+        {
+            if (items[i].Token <= items[i - 1].Token)
+            {
+                throw new StreamSequenceTokenException(StreamId, items[i].Token, items[i - 1].Token);
+            }
+        }
+        return items;
     }
 
     public async Task OnCompletedAsync(CancellationToken cancellationToken = default)
@@ -79,7 +123,7 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     public async Task<StreamSubscriptionHandle<T>> SubscribeAsync(
-        IAsyncObserver<T> observer, StreamSequenceToken? from = null, CancellationToken cancellationToken = default)
+        IAsyncBatchObserver<T> observer, StreamSequenceToken? from = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(observer);
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -115,7 +159,7 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
                 }
             }
             var subscription = new MemoryStreamSubscription<T>(
-                StreamId, observer, _options.SubscriberBufferCapacity, backlog, replay, Remove);
+                StreamId, observer, _options, backlog, replay, Remove);
             if (fellBehind is not null || _completed)
             {
                 subscription.End(fellBehind);
@@ -153,51 +197,50 @@ internal sealed class MemoryAsyncStream<T> : IAsyncStream<T>, IAsyncDisposable
     }
 
     /// <summary>
-    /// Buffers the item for every subscriber. Full buffers are waited for together (so a fast subscriber is not held
+    /// Buffers the items for every subscriber. Full buffers are waited for together (so a fast subscriber is not held
     /// up behind a slow one), up to <see cref="MemoryStreamProviderOptions.MaxPublisherWait"/> in all; a subscriber
     /// still full then (or when the publisher cancels) is cut off with <see cref="StreamFellBehindException"/>.
     /// </summary>
-    private Task FanOutAsync(SequencedItem<T> entry, CancellationToken cancellationToken)
+    private Task FanOutAsync(SequencedItem<T>[] items, CancellationToken cancellationToken)
     {
         List<Task>? waits = null;
         long waitStarted = 0;
         foreach (var subscriber in _subscribers)
         {
-            if (!subscriber.TryEnqueue(entry))
+            int next = subscriber.TryEnqueue(items);
+            if (next < items.Length)
             {
                 if (waits is null)
                 {
                     waits = [];
                     waitStarted = _time.GetTimestamp();
                 }
-                waits.Add(EnqueueWhenRoomAsync(subscriber, entry, waitStarted, cancellationToken));
+                waits.Add(EnqueueWhenRoomAsync(subscriber, items, next, waitStarted, cancellationToken));
             }
         }
         return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
     }
 
     private async Task EnqueueWhenRoomAsync(
-        MemoryStreamSubscription<T> subscriber, SequencedItem<T> entry, long waitStarted, CancellationToken cancellationToken)
+        MemoryStreamSubscription<T> subscriber, SequencedItem<T>[] items, int next, long waitStarted, CancellationToken cancellationToken)
     {
-        while (true)
+        while (next < items.Length)
         {
             var remaining = _options.MaxPublisherWait - _time.GetElapsedTime(waitStarted);
-            bool open;
             try
             {
-                open = await subscriber.WaitForSpaceAsync(
-                    remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false);
+                if (!await subscriber.WaitForSpaceAsync(
+                    remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, _time, cancellationToken).ConfigureAwait(false))
+                {
+                    return; // closed meanwhile (unsubscribed, faulted): this subscriber is done
+                }
             }
             catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                subscriber.End(new StreamFellBehindException(StreamId, entry.Token, _window.AvailableFrom));
+                subscriber.End(new StreamFellBehindException(StreamId, items[next].Token, _window.AvailableFrom));
                 return;
             }
-            // Closed meanwhile (unsubscribed, faulted) or room made: either way this subscriber is done.
-            if (!open || subscriber.TryEnqueue(entry))
-            {
-                return;
-            }
+            next += subscriber.TryEnqueue(new ArraySegment<SequencedItem<T>>(items, next, items.Length - next));
         }
     }
 

@@ -41,9 +41,14 @@ public sealed class MemoryStreamProvider : IStreamProvider, IAsyncDisposable
             SubscriberBufferCapacity = options.SubscriberBufferCapacity,
             MaxPublisherWait = options.MaxPublisherWait,
             LogReadBatchSize = options.LogReadBatchSize,
+            MaxDeliveryBatchSize = options.MaxDeliveryBatchSize,
+            MaxBatchesInFlight = options.MaxBatchesInFlight,
         };
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>The bounds this provider was created with (a copy).</summary>
+    internal MemoryStreamProviderOptions Options => _options;
 
     /// <summary>Backs every stream of <paramref name="streamNamespace"/> with <paramref name="log"/> for rewinds.</summary>
     /// <exception cref="InvalidOperationException">The namespace already has a log or streams.</exception>

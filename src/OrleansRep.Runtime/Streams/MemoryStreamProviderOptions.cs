@@ -3,7 +3,8 @@ namespace OrleansRep.Runtime.Streams;
 /// <summary>
 /// Bounds of the <see cref="MemoryStreamProvider"/>. Memory per stream is at most
 /// <see cref="RetainedItemsPerStream"/> items plus, per subscriber, <see cref="SubscriberBufferCapacity"/> items and,
-/// while it rewinds, a snapshot of the window and one log batch of <see cref="LogReadBatchSize"/> items.
+/// while it rewinds, a snapshot of the window and one log batch of <see cref="LogReadBatchSize"/> items; a subscriber on
+/// another silo adds at most <see cref="MaxBatchesInFlight"/> encoded batches in flight.
 /// </summary>
 public sealed class MemoryStreamProviderOptions
 {
@@ -25,6 +26,18 @@ public sealed class MemoryStreamProviderOptions
     /// </summary>
     public TimeSpan MaxPublisherWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The most items one <see cref="IAsyncBatchObserver{T}.OnNextAsync"/> call carries; a delivery takes whatever is
+    /// buffered up to this. Default 1,024.
+    /// </summary>
+    public int MaxDeliveryBatchSize { get; set; } = 1024;
+
+    /// <summary>
+    /// Batches pushed to a subscriber on another silo and not yet acknowledged by it (its credits). When they are all
+    /// out, delivery waits, the subscriber's buffer on the owner fills, and then the publisher waits. Default 4.
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = 4;
+
     /// <summary>How many items a rewinding subscriber reads from an external log at once. Default 256.</summary>
     public int LogReadBatchSize { get; set; } = 256;
 
@@ -36,5 +49,7 @@ public sealed class MemoryStreamProviderOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SubscriberBufferCapacity, 1, nameof(SubscriberBufferCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPublisherWait, TimeSpan.Zero, nameof(MaxPublisherWait));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogReadBatchSize, 1, nameof(LogReadBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDeliveryBatchSize, 1, nameof(MaxDeliveryBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchesInFlight, 1, nameof(MaxBatchesInFlight));
     }
 }

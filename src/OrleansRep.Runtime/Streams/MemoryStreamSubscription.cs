@@ -1,29 +1,31 @@
-using System.Threading.Channels;
-
 namespace OrleansRep.Runtime.Streams;
 
 /// <summary>
 /// One subscriber of a <see cref="MemoryAsyncStream{T}"/>: a bounded buffer the publisher writes into and a
-/// delivery loop that hands items to the observer one at a time, in token order, dropping tokens it has already
-/// delivered. A rewind first replays an external log, then a snapshot of the stream's window, then the buffer.
+/// delivery loop that hands the observer whatever is buffered as one batch (up to
+/// <see cref="MemoryStreamProviderOptions.MaxDeliveryBatchSize"/> items), one batch at a time, in token order,
+/// dropping tokens it has already delivered. A rewind first replays an external log, then a snapshot of the
+/// stream's window, then the buffer.
 /// </summary>
 internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
 {
-    private readonly IAsyncObserver<T> _observer;
-    private readonly Channel<SequencedItem<T>> _buffer;
+    private readonly IAsyncBatchObserver<T> _observer;
+    private readonly int _maxBatch;
+    private readonly SubscriberBuffer<T> _buffer;
     // Set by UnsubscribeAsync; the completed buffer then wakes every waiter, so no cancellation source is needed.
     private volatile bool _unsubscribed;
     private readonly Action<MemoryStreamSubscription<T>> _onEnded;
     private readonly LogReplay<T>? _replay;
     private SequencedItem<T>[]? _backlog;
     private Exception? _endSignal;
-    private StreamSequenceToken? _lastDelivered;
+    // The last token put into a batch: batches go out one at a time and a failed one ends the subscription.
+    private StreamSequenceToken? _lastBatched;
     private Task _completion = Task.CompletedTask;
 
     public MemoryStreamSubscription(
         StreamId streamId,
-        IAsyncObserver<T> observer,
-        int bufferCapacity,
+        IAsyncBatchObserver<T> observer,
+        MemoryStreamProviderOptions options,
         SequencedItem<T>[] backlog,
         LogReplay<T>? replay,
         Action<MemoryStreamSubscription<T>> onEnded)
@@ -33,12 +35,12 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         _backlog = backlog;
         _replay = replay;
         _onEnded = onEnded;
-        _buffer = Channel.CreateBounded<SequencedItem<T>>(new BoundedChannelOptions(bufferCapacity)
+        _maxBatch = options.MaxDeliveryBatchSize;
+        if (observer is ItemObserverAdapter<T> adapter)
         {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-        });
+            adapter.IsUnsubscribed = () => _unsubscribed;
+        }
+        _buffer = new SubscriberBuffer<T>(options.SubscriberBufferCapacity);
     }
 
     public override StreamId StreamId { get; }
@@ -46,15 +48,15 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
     public override Guid HandleId { get; } = Guid.NewGuid();
 
     /// <summary>Items waiting in this subscriber's buffer (never more than its capacity).</summary>
-    internal int BufferedCount => _buffer.Reader.Count;
+    internal int BufferedCount => _buffer.Count;
 
     /// <summary>Ends when the delivery loop has finished, including the final OnError/OnCompleted call.</summary>
     internal Task Completion => _completion;
 
     internal void Start() => _completion = Task.Run(RunAsync);
 
-    /// <summary>Buffers an item without waiting; false if the buffer is full or the subscription has ended.</summary>
-    internal bool TryEnqueue(SequencedItem<T> item) => _buffer.Writer.TryWrite(item);
+    /// <summary>Buffers as many items of <paramref name="run"/> as fit without waiting; how many (none once ended).</summary>
+    internal int TryEnqueue(ArraySegment<SequencedItem<T>> run) => _buffer.TryWrite(run);
 
     /// <summary>
     /// Waits until the buffer has room: true then, false if the subscription ended meanwhile.
@@ -63,7 +65,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
     /// <exception cref="OperationCanceledException">The publisher gave up waiting.</exception>
     /// <remarks>Ending the subscription completes the buffer, which makes this wait return false.</remarks>
     internal Task<bool> WaitForSpaceAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
-        _buffer.Writer.WaitToWriteAsync(CancellationToken.None).AsTask().WaitAsync(timeout, timeProvider, cancellationToken);
+        _buffer.WaitToWriteAsync().WaitAsync(timeout, timeProvider, cancellationToken);
 
     /// <summary>
     /// Accepts no more items: what is buffered is still delivered, then the observer gets <paramref name="signal"/>
@@ -75,14 +77,14 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             Interlocked.CompareExchange(ref _endSignal, signal, null);
         }
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
     }
 
     public override Task UnsubscribeAsync(CancellationToken cancellationToken = default)
     {
         // Not awaiting the loop: the observer itself may be calling this from OnNextAsync.
         _unsubscribed = true;
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
         return Task.CompletedTask;
     }
 
@@ -105,7 +107,7 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             Volatile.Write(ref _endSignal, logFailure);
         }
-        _buffer.Writer.TryComplete();
+        _buffer.Complete();
         _onEnded(this);
         if (!_unsubscribed) // an unsubscribed observer gets no final call
         {
@@ -119,23 +121,20 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
         {
             return;
         }
-        foreach (var item in _backlog!)
+        var backlog = _backlog!;
+        _backlog = null;
+        for (int i = 0; i < backlog.Length; i += _maxBatch)
         {
-            if (!await DeliverAsync(item).ConfigureAwait(false))
+            if (!await DeliverAsync(backlog.AsSpan(i, Math.Min(_maxBatch, backlog.Length - i)).ToArray()).ConfigureAwait(false))
             {
                 return;
             }
         }
-        _backlog = null;
-        var reader = _buffer.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (await _buffer.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var item))
+            if (!await DeliverAsync(_buffer.Take(_maxBatch)).ConfigureAwait(false))
             {
-                if (!await DeliverAsync(item).ConfigureAwait(false))
-                {
-                    return;
-                }
+                return;
             }
         }
     }
@@ -156,46 +155,53 @@ internal sealed class MemoryStreamSubscription<T> : StreamSubscriptionHandle<T>
                 End(new StreamFellBehindException(StreamId, next, available));
                 return false;
             }
-            foreach (var item in batch)
+            var before = batch.Where(i => i.Token < replay.Until).ToList();
+            if (!await DeliverAsync(before).ConfigureAwait(false))
             {
-                if (item.Token >= replay.Until)
-                {
-                    return true;
-                }
-                if (!await DeliverAsync(item).ConfigureAwait(false))
-                {
-                    return false;
-                }
+                return false;
+            }
+            if (before.Count < batch.Count)
+            {
+                return true; // the window takes over from here
             }
             next = batch[^1].Token.Next();
         }
         return true;
     }
 
-    /// <summary>Hands one item to the observer; false if the subscription stopped or the observer failed.</summary>
-    private async Task<bool> DeliverAsync(SequencedItem<T> item)
+    /// <summary>
+    /// Hands the items not yet delivered to the observer as one batch; false if the subscription stopped or the
+    /// observer failed.
+    /// </summary>
+    private async Task<bool> DeliverAsync(IList<SequencedItem<T>> items)
     {
-        if (_lastDelivered is { } last && item.Token <= last)
+        if (items.Count > 0 && _lastBatched is { } last && items[0].Token <= last)
         {
-            return true; // already delivered: at-least-once in, exactly-once to the observer
+            // At-least-once in, exactly-once to the observer.
+            items = items.Where(i => i.Token > last).ToList();
+        }
+        if (items.Count == 0)
+        {
+            return true;
         }
         if (_unsubscribed)
         {
             return false;
         }
+        _lastBatched = items[^1].Token;
         try
         {
-            await _observer.OnNextAsync(item.Item, item.Token).ConfigureAwait(false);
+            await _observer.OnNextAsync(items).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Observer code is foreign: its failure ends its own subscription, never the stream.
         catch (Exception failure)
 #pragma warning restore CA1031
         {
-            Volatile.Write(ref _endSignal, new StreamSubscriptionFaultedException(StreamId, item.Token, failure));
-            _buffer.Writer.TryComplete();
+            Volatile.Write(ref _endSignal, failure as StreamSubscriptionFaultedException
+                ?? new StreamSubscriptionFaultedException(StreamId, items[0].Token, failure));
+            _buffer.Complete();
             return false;
         }
-        _lastDelivered = item.Token;
         return true;
     }
 

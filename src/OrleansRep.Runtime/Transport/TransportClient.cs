@@ -15,7 +15,7 @@ namespace OrleansRep.Runtime.Transport;
 /// </summary>
 public sealed class TransportClient : IAsyncDisposable
 {
-    private readonly Stream _stream;
+    private readonly Stream? _stream;
     private readonly PipeReader _input;
     private readonly FrameSender _sender;
     private readonly TransportOptions _limits;
@@ -29,13 +29,14 @@ public sealed class TransportClient : IAsyncDisposable
     private long _lastCorrelationId;
     private volatile Exception? _closedBecause;
 
-    private TransportClient(Stream stream, TransportOptions limits, TimeProvider timeProvider)
+    /// <param name="stream">The socket or TLS stream the pipes run over (null for an in-memory connection).</param>
+    private TransportClient(PipeReader input, PipeWriter output, Stream? stream, TransportOptions limits, TimeProvider timeProvider)
     {
         _stream = stream;
         _limits = limits;
         _timeProvider = timeProvider;
-        _input = PipeReader.Create(stream);
-        _sender = new FrameSender(PipeWriter.Create(stream), limits.SendQueueCapacity);
+        _input = input;
+        _sender = new FrameSender(output, limits.SendQueueCapacity);
         _callSlots = new SemaphoreSlim(limits.MaxConcurrentCalls, limits.MaxConcurrentCalls);
         _deadlines = new CallDeadlineTimer(timeProvider, ExpireDueCalls);
         _sending = _sender.RunAsync(CancellationToken.None);
@@ -58,9 +59,14 @@ public sealed class TransportClient : IAsyncDisposable
         timeProvider ??= TimeProvider.System;
         using var deadline = new CancellationTokenSource(options.Limits.HandshakeTimeout, timeProvider);
         using var connecting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        if (options.Network is { } network)
+        {
+            IDuplexPipe pipe = network.Connect(endPoint);
+            return await AuthenticateAsync(new TransportClient(pipe.Input, pipe.Output, null, options.Limits, timeProvider), options, endPoint, deadline, connecting.Token, cancellationToken).ConfigureAwait(false);
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
-        TransportClient? client = null;
         try
         {
             await socket.ConnectAsync(endPoint, connecting.Token).ConfigureAwait(false);
@@ -69,19 +75,10 @@ public sealed class TransportClient : IAsyncDisposable
             {
                 stream = await AuthenticateTlsAsync(stream, pinned, options.TargetHost, connecting.Token).ConfigureAwait(false);
             }
-
-            client = new TransportClient(stream, options.Limits, timeProvider);
-            await client.HandshakeAsync(options, connecting.Token).ConfigureAwait(false);
-            client._reading = client.ReadLoopAsync();
-            return client;
         }
         catch (Exception e)
         {
-            if (client is not null)
-            {
-                await client.DisposeAsync().ConfigureAwait(false);
-            }
-            else if (stream is not null)
+            if (stream is not null)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
@@ -90,13 +87,16 @@ public sealed class TransportClient : IAsyncDisposable
                 socket.Dispose();
             }
 
-            if (e is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            if (HandshakeTimedOut(e, endPoint, options, deadline, cancellationToken) is { } timedOut)
             {
-                throw new HandshakeRejectedException($"the handshake with {endPoint} did not finish within {options.Limits.HandshakeTimeout}", e);
+                throw timedOut;
             }
 
             throw;
         }
+
+        var client = new TransportClient(PipeReader.Create(stream), PipeWriter.Create(stream), stream, options.Limits, timeProvider);
+        return await AuthenticateAsync(client, options, endPoint, deadline, connecting.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -106,31 +106,43 @@ public sealed class TransportClient : IAsyncDisposable
     /// <paramref name="cancellationToken"/> fires, and <see cref="ConnectionClosedException"/> if the connection ends.
     /// Every failure, bad arguments included, arrives through the returned task.
     /// </summary>
-    public Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        (byte[])(await CallAsync(request, CopyPayload, translateError: null, timeout, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// <see cref="CallAsync(ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/> for a caller that decodes the response
+    /// itself: <paramref name="decode"/> runs on the connection's read loop (its exception fails the call), and an
+    /// error frame's <see cref="RemoteCallException"/> is passed through <paramref name="translateError"/>. The
+    /// caller gets its result without another task or a copy of the payload.
+    /// </summary>
+    internal Task<object?> CallAsync(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Not async: a call that gets a slot and a queue place at once allocates no state machine, only its PendingCall.
         TimeSpan wait = timeout ?? _limits.DefaultCallTimeout;
         if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
         {
-            return Task.FromException<byte[]>(new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite"));
+            return Task.FromException<object?>(new ArgumentOutOfRangeException(nameof(timeout), timeout, "a call timeout must be positive or infinite"));
         }
 
         if (request.Length > _limits.MaxFrameSize)
         {
-            return Task.FromException<byte[]>(new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request)));
+            return Task.FromException<object?>(new ArgumentException($"the request ({request.Length} bytes) exceeds the frame cap ({_limits.MaxFrameSize} bytes)", nameof(request)));
         }
 
         if (_closedBecause is { } reason)
         {
-            return Task.FromException<byte[]>(new ConnectionClosedException(reason.Message, reason));
+            return Task.FromException<object?>(new ConnectionClosedException(reason.Message, reason));
         }
 
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<byte[]>(cancellationToken);
+            return Task.FromCanceled<object?>(cancellationToken);
         }
 
-        return _callSlots.Wait(0, CancellationToken.None) ? Start(request, wait, cancellationToken) : CallWhenSlotFreeAsync(request, wait, cancellationToken);
+        return _callSlots.Wait(0, CancellationToken.None) ? Start(request, decode, translateError, wait, cancellationToken)
+            : CallWhenSlotFreeAsync(request, decode, translateError, wait, cancellationToken);
     }
 
     /// <summary>Queues a one-way message; completes once queued (delivery is not acknowledged).</summary>
@@ -151,22 +163,34 @@ public sealed class TransportClient : IAsyncDisposable
         _closedBecause ??= new ConnectionClosedException("the client was disposed");
         _sender.Close();
         await _sending.ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Ends a read the closed stream did not (an in-memory pipe waits for the server otherwise).
+        _input.CancelPendingRead();
         await _reading.ConfigureAwait(false);
         FailPending();
         _deadlines.Dispose();
     }
 
-    private async Task<byte[]> CallWhenSlotFreeAsync(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    private static object? CopyPayload(ReadOnlySequence<byte> payload) => payload.ToArray();
+
+    private async Task<object?> CallWhenSlotFreeAsync(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan wait, CancellationToken cancellationToken)
     {
         await _callSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Start(request, wait, cancellationToken).ConfigureAwait(false);
+        return await Start(request, decode, translateError, wait, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Registers and sends a call that holds a slot; from here on the slot is returned by whoever finishes the call.</summary>
-    private Task<byte[]> Start(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken cancellationToken)
+    private Task<object?> Start(
+        ReadOnlyMemory<byte> request, Func<ReadOnlySequence<byte>, object?> decode, Func<RemoteCallException, Exception>? translateError,
+        TimeSpan wait, CancellationToken cancellationToken)
     {
-        var call = new PendingCall(this, Interlocked.Increment(ref _lastCorrelationId), wait);
+        var call = new PendingCall(this, Interlocked.Increment(ref _lastCorrelationId), wait, decode, translateError);
         _pending[call.Id] = call;
 
         // The read loop fails pending calls when it ends; a call registered just after that must fail itself.
@@ -229,6 +253,34 @@ public sealed class TransportClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The handshake on a new connection, then its read loop; a failure disposes the connection.</summary>
+    private static async Task<TransportClient> AuthenticateAsync(
+        TransportClient client, TransportClientOptions options, EndPoint endPoint, CancellationTokenSource deadline, CancellationToken connecting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.HandshakeAsync(options, connecting).ConfigureAwait(false);
+            client._reading = client.ReadLoopAsync();
+            return client;
+        }
+        catch (Exception e)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            if (HandshakeTimedOut(e, endPoint, options, deadline, cancellationToken) is { } timedOut)
+            {
+                throw timedOut;
+            }
+
+            throw;
+        }
+    }
+
+    private static HandshakeRejectedException? HandshakeTimedOut(
+        Exception e, EndPoint endPoint, TransportClientOptions options, CancellationTokenSource deadline, CancellationToken cancellationToken) =>
+        e is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            ? new HandshakeRejectedException($"the handshake with {endPoint} did not finish within {options.Limits.HandshakeTimeout}", e)
+            : null;
 
     private static async Task<Stream> AuthenticateTlsAsync(Stream stream, System.Security.Cryptography.X509Certificates.X509Certificate2 pinned, string targetHost, CancellationToken cancellationToken)
     {
@@ -328,7 +380,7 @@ public sealed class TransportClient : IAsyncDisposable
                 if (_pending.TryRemove(header.CorrelationId, out PendingCall? ok) && ok.TryFinish())
                 {
                     Release(ok);
-                    ok.TrySetResult(payload.ToArray());
+                    ok.SetResponse(payload);
                 }
 
                 break;
@@ -336,7 +388,7 @@ public sealed class TransportClient : IAsyncDisposable
                 if (_pending.TryRemove(header.CorrelationId, out PendingCall? failed) && failed.TryFinish())
                 {
                     Release(failed);
-                    failed.TrySetException(RemoteCallException.Decode(payload.ToArray()));
+                    failed.SetError(payload);
                 }
 
                 break;

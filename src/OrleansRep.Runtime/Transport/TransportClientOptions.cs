@@ -26,6 +26,9 @@ public sealed class TransportClientOptions
     /// <summary>The TLS server name (SNI) to send. Default "localhost".</summary>
     public string TargetHost { get; init; } = "localhost";
 
+    /// <summary>Connect through this in-process network instead of a socket (no TLS there). Default null: TCP.</summary>
+    public InMemoryNetwork? Network { get; init; }
+
     /// <summary>Frame size cap, queue bounds and timeouts.</summary>
     public TransportOptions Limits { get; init; } = new();
 
@@ -44,6 +47,11 @@ public sealed class TransportClientOptions
         {
             throw new ArgumentException(
                 $"the client id must be 1..{HandshakeProtocol.MaxClientIdBytes} UTF-8 bytes", nameof(ClientId));
+        }
+
+        if (PinnedServerCertificate is not null && Network is not null)
+        {
+            throw new ArgumentException("an in-memory network carries no TLS: pin a certificate or set a network, not both", nameof(Network));
         }
 
         if ((Roles & ~ClientRoles.All) != 0)

@@ -11,16 +11,17 @@ namespace OrleansRep.Runtime.Transport;
 
 /// <summary>
 /// A frame server: Kestrel accepts TCP connections (TLS when a certificate is set) and runs each through the
-/// handshake and then the <see cref="IFrameHandler"/>. No HTTP is spoken.
+/// handshake and then the <see cref="IFrameHandler"/>. No HTTP is spoken. With
+/// <see cref="TransportServerOptions.Network"/> set, connections come through that <see cref="InMemoryNetwork"/> instead.
 /// </summary>
 public sealed class TransportServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly IAsyncDisposable _listener;
     private readonly FrameConnectionHandler _connections;
 
-    private TransportServer(WebApplication app, FrameConnectionHandler connections, IPEndPoint endPoint)
+    private TransportServer(IAsyncDisposable listener, FrameConnectionHandler connections, IPEndPoint endPoint)
     {
-        _app = app;
+        _listener = listener;
         _connections = connections;
         EndPoint = endPoint;
     }
@@ -44,6 +45,11 @@ public sealed class TransportServer : IAsyncDisposable
         options.Validate();
         ILogger logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TransportServer>();
         var connections = new FrameConnectionHandler(options, handler, logger, timeProvider ?? TimeProvider.System);
+        if (options.Network is { } network)
+        {
+            var inMemory = new InMemoryListener(network, options.EndPoint, connections);
+            return new TransportServer(inMemory, connections, inMemory.EndPoint);
+        }
 
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
@@ -80,7 +86,11 @@ public sealed class TransportServer : IAsyncDisposable
     /// <summary>Stops accepting, closes open connections and releases the port.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        if (_listener is WebApplication app)
+        {
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await _listener.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -25,6 +25,9 @@ public sealed class TransportServerOptions
     /// <summary>Permit plain TCP on a non-loopback address (e.g. inside a trusted overlay network). Default false.</summary>
     public bool AllowInsecureNonLoopback { get; init; }
 
+    /// <summary>Listen on this in-process network instead of a socket (no TLS there). Default null: TCP.</summary>
+    public InMemoryNetwork? Network { get; init; }
+
     /// <summary>Frame size cap, queue bounds and timeouts.</summary>
     public TransportOptions Limits { get; init; } = new();
 
@@ -61,6 +64,11 @@ public sealed class TransportServerOptions
             throw new ArgumentException(
                 $"TLS is required to listen on the non-loopback address {EndPoint}: set a certificate (or AllowInsecureNonLoopback)",
                 nameof(Certificate));
+        }
+
+        if (Certificate is not null && Network is not null)
+        {
+            throw new ArgumentException("an in-memory network carries no TLS: set a certificate or a network, not both", nameof(Network));
         }
 
         if (Certificate is not null && !Certificate.HasPrivateKey)

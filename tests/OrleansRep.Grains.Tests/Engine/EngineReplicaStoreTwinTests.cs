@@ -63,6 +63,7 @@ public sealed class EngineReplicaStoreTwinTests
         twin.Crash(seed);
         twin.AssertSame($"seed {seed}, after the last crash", []);
         twin.AssertSameLog($"seed {seed}, after the last crash");
+        twin.AssertSameData(master, $"seed {seed}, after the last crash");
         Assert.True(crashes > 0 && twin.Memory.Records.Count > 0, $"seed {seed}: the script did too little ({crashes} crashes, {twin.Memory.Records.Count} records)");
     }
 
@@ -160,9 +161,10 @@ public sealed class EngineReplicaStoreTwinTests
             var probes = Enumerable.Range(0, 3).Select(_ => master.Records[random.Next(master.Records.Count)].Lsn)
                 .Append(new Lsn(end.File, end.Offset + 5)).Append(Lsn.Max).ToList();
             twin.AssertSame(context, probes);
-            if (step % 25 == 0)
+            if (step % 25 == 0 || roll is >= 82 and < 85)
             {
                 twin.AssertSameLog(context);
+                twin.AssertSameData(master, context);
             }
 
             recent.Enqueue($"{context} -> end {twin.Memory.LogEnd}, durable {twin.Memory.Durable}");

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OrleansRep.Grains.Engine;
 using OrleansRep.Replication;
 using OrleansRep.Storage;
@@ -16,6 +17,8 @@ internal sealed class MasterLogSource : IDisposable
     private readonly StorageEnvironment _env;
     private readonly Database _db;
     private readonly List<LogRecordView> _records = [];
+    private readonly Dictionary<Lsn, ImmutableSortedDictionary<int, byte[]>> _stateAfter = [];
+    private ImmutableSortedDictionary<int, byte[]> _state = ImmutableSortedDictionary<int, byte[]>.Empty;
 
     public MasterLogSource(int seed)
     {
@@ -43,15 +46,19 @@ internal sealed class MasterLogSource : IDisposable
                 var big = roll < 4;
                 for (var i = big ? 0 : 1; i < 2; i++)
                 {
-                    txn.Put(_db, BitConverter.GetBytes(_random.Next(200)), Value(big ? 600_000 : _random.Next(16, 3_000)));
+                    var (key, value) = (_random.Next(200), Value(big ? 600_000 : _random.Next(16, 3_000)));
+                    txn.Put(_db, BitConverter.GetBytes(key), value);
+                    _state = _state.SetItem(key, value);
                 }
 
                 if (_random.Next(5) == 0)
                 {
-                    txn.Delete(_db, BitConverter.GetBytes(_random.Next(200)));
+                    var key = _random.Next(200);
+                    txn.Delete(_db, BitConverter.GetBytes(key));
+                    _state = _state.Remove(key);
                 }
 
-                txn.Commit(Durability.NoSync);
+                _stateAfter[txn.Commit(Durability.NoSync)] = _state;
             }
 
             using var reader = _env.OpenLogReader();
@@ -61,6 +68,9 @@ internal sealed class MasterLogSource : IDisposable
             }
         }
     }
+
+    /// <summary>The master's data once the commit at <paramref name="commit"/> was applied (empty before the first).</summary>
+    public ImmutableSortedDictionary<int, byte[]> StateAfter(Lsn commit) => _stateAfter.GetValueOrDefault(commit, ImmutableSortedDictionary<int, byte[]>.Empty);
 
     /// <summary>The index of the record at <paramref name="lsn"/>, or of the first one after it; Count if none.</summary>
     public int IndexFrom(Lsn lsn)

@@ -139,6 +139,21 @@ internal sealed class ReplicaTwin : IDisposable
         }
     }
 
+    /// <summary>The engine's data is the master's as of the last commit in the log: what rollbacks and recoveries
+    /// left applied, not only the log.</summary>
+    public void AssertSameData(MasterLogSource master, string context)
+    {
+        var lastCommit = Memory.Records.LastOrDefault(r => r.Kind == RecordKind.Commit);
+        var expected = master.StateAfter(lastCommit?.Lsn ?? Lsn.Zero);
+        using var read = Engine.Environment.BeginRead();
+        var actual = read.TryOpenDatabase("data", out var db)
+            ? read.OpenCursor(db).Range(null, null).ToDictionary(p => BitConverter.ToInt32(p.Key.Span), p => p.Value.ToArray())
+            : [];
+        Assert.True(
+            expected.Count == actual.Count && expected.All(e => actual.TryGetValue(e.Key, out var v) && v.AsSpan().SequenceEqual(e.Value)),
+            $"{context}: the engine's data ({actual.Count} keys) is not the master's after {lastCommit?.ToString() ?? "nothing"} ({expected.Count} keys)");
+    }
+
     private static void Same<T>(T expected, T actual, string context, string what) =>
         Assert.True(EqualityComparer<T>.Default.Equals(expected, actual), $"{context}: {what}: twin {expected}, engine {actual}");
 

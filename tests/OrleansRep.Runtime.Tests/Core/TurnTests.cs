@@ -71,4 +71,27 @@ public sealed class TurnTests
         Assert.Equal(2, silo.ActivationCount);
         Assert.Equal("a", a.GetPrimaryKeyString());
     }
+
+    [Fact]
+    public async Task A_callers_continuation_never_runs_inside_the_grains_turn()
+    {
+        await using var silo = new SiloBuilder().AddGrain<ICounterGrain, CounterGrain>().Build();
+        var counter = silo.GrainFactory.GetGrain<ICounterGrain>("c");
+
+        // A caller outside any grain (no context to return to): resumed inline by the completing turn, its code
+        // would run on the activation's scheduler.
+        var schedulers = await Task.Run(async () =>
+        {
+            var seen = new HashSet<TaskScheduler>();
+            for (var i = 0; i < 100; i++)
+            {
+                await counter.GetCount();
+                seen.Add(TaskScheduler.Current);
+            }
+
+            return seen;
+        });
+
+        Assert.Equal([TaskScheduler.Default], schedulers);
+    }
 }

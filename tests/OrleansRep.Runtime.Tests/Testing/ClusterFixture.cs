@@ -8,12 +8,14 @@ namespace OrleansRep.Runtime.Tests.Testing;
 /// <summary>Starts test clusters whose silos all serve the test grains from one shared <see cref="MemoryGrainStorage"/>.</summary>
 internal static class ClusterFixture
 {
-    public static Task<TestCluster> StartAsync(MemoryGrainStorage? sharedStorage = null, int silos = 3)
+    /// <param name="inMemory">Connect through the in-memory transport instead of sockets on loopback.</param>
+    public static Task<TestCluster> StartAsync(MemoryGrainStorage? sharedStorage = null, int silos = 3, bool inMemory = false)
     {
         var storage = sharedStorage ?? new MemoryGrainStorage();
         return TestCluster.StartAsync(new TestClusterOptions
         {
             SiloCount = silos,
+            UseInMemoryTransport = inMemory,
             // Lenient failure detection: CI runs these next to other test assemblies on 2 cores, and a silo that
             // misses probes under load must not be declared dead by accident. Tests wait on conditions, so a few
             // seconds more to detect a real failure cost nothing but time.

@@ -28,11 +28,13 @@ public sealed class PartitionTests
         throw new InvalidOperationException($"none of 256 keys is placed on silo {slot} ({home}); views: {Views(cluster)}");
     }
 
-    [Fact]
-    public async Task A_silo_cut_off_from_the_majority_is_declared_dead_its_grains_move_and_after_the_heal_it_learns_it_and_rejoins_when_restarted()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_silo_cut_off_from_the_majority_is_declared_dead_its_grains_move_and_after_the_heal_it_learns_it_and_rejoins_when_restarted(bool inMemory)
     {
         var storage = new MemoryGrainStorage();
-        await using var cluster = await ClusterFixture.StartAsync(storage);
+        await using var cluster = await ClusterFixture.StartAsync(storage, inMemory: inMemory);
         SiloAddress isolated = cluster.Silo(2).Address;
         var grain = await GrainHostedOnAsync(cluster, 2);
         Assert.Equal(5, await grain.Add(5));
@@ -73,10 +75,12 @@ public sealed class PartitionTests
         Assert.Equal(7, await grain.Add(1));
     }
 
-    [Fact]
-    public async Task A_one_way_partition_loses_only_the_calls_in_its_direction()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_one_way_partition_loses_only_the_calls_in_its_direction(bool inMemory)
     {
-        await using var cluster = await ClusterFixture.StartAsync();
+        await using var cluster = await ClusterFixture.StartAsync(inMemory: inMemory);
         SiloAddress silo0 = cluster.Silo(0).Address;
         SiloAddress silo1 = cluster.Silo(1).Address;
         // Site-keyed grains stay on their silo whatever the views say: site 1 is silo 0, site 2 is silo 1.

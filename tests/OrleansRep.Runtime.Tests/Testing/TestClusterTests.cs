@@ -8,10 +8,12 @@ public sealed class TestClusterTests
 {
     private static int ActivationsOf(TestCluster cluster) => cluster.LiveSilos.Sum(s => s.Silo.ActivationCount);
 
-    [Fact]
-    public async Task A_grain_is_reached_from_every_silo_and_the_client_and_lives_on_exactly_one_silo()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_grain_is_reached_from_every_silo_and_the_client_and_lives_on_exactly_one_silo(bool inMemory)
     {
-        await using var cluster = await ClusterFixture.StartAsync();
+        await using var cluster = await ClusterFixture.StartAsync(inMemory: inMemory);
         var factories = new List<IGrainFactory> { cluster.GrainFactory };
         factories.AddRange(cluster.LiveSilos.Select(s => s.GrainFactory));
         var homes = new HashSet<string>();
@@ -63,11 +65,13 @@ public sealed class TestClusterTests
         Assert.Equal(0, ActivationsOf(cluster));
     }
 
-    [Fact]
-    public async Task When_its_silo_is_killed_a_grain_is_activated_elsewhere_with_its_stored_state()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task When_its_silo_is_killed_a_grain_is_activated_elsewhere_with_its_stored_state(bool inMemory)
     {
         var storage = new MemoryGrainStorage();
-        await using var cluster = await ClusterFixture.StartAsync(storage);
+        await using var cluster = await ClusterFixture.StartAsync(storage, inMemory: inMemory);
         var grain = cluster.GrainFactory.GetGrain<IPlacedCounterGrain>("survivor");
         Assert.Equal(5, await grain.Add(5));
         string home = await grain.WhereAmI();
@@ -83,11 +87,13 @@ public sealed class TestClusterTests
         Assert.Equal(1, ActivationsOf(cluster));
     }
 
-    [Fact]
-    public async Task A_restarted_silo_rejoins_with_a_new_generation_on_the_same_endpoint_and_takes_its_site_back()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_restarted_silo_rejoins_with_a_new_generation_on_the_same_endpoint_and_takes_its_site_back(bool inMemory)
     {
         var storage = new MemoryGrainStorage();
-        await using var cluster = await ClusterFixture.StartAsync(storage);
+        await using var cluster = await ClusterFixture.StartAsync(storage, inMemory: inMemory);
         var siteGrain = cluster.GrainFactory.GetGrain<IPlacedCounterGrain>(SiteKey.Format("log", 3));
         Assert.Equal(2, await siteGrain.Add(2));
         var old = cluster.Silo(2).Address;
