@@ -8,6 +8,7 @@ using OrleansRep.Runtime.Core;
 using OrleansRep.Runtime.Hosting;
 using OrleansRep.Runtime.Membership;
 using OrleansRep.Runtime.Placement;
+using OrleansRep.Runtime.Streams;
 
 namespace OrleansRep.Silo;
 
@@ -108,8 +109,9 @@ public sealed class RunningSite : IAsyncDisposable
         var site = new RunningSite(options, host, group, new SiteMetrics(id));
         try
         {
+            // Counted from the first event: the replicas raise their first ones while Start activates them.
+            await site.Events.Stream.SubscribeAsync(site.Metrics, StreamSequenceToken.First, cancellationToken).ConfigureAwait(false);
             await site.SiteGrain.Start().WaitAsync(cancellationToken).ConfigureAwait(false);
-            await site.Events.Stream.SubscribeAsync(site.Metrics, cancellationToken: cancellationToken).ConfigureAwait(false);
             return site;
         }
         catch
