@@ -92,6 +92,33 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         cluster.Passed();
     }
 
+    [Fact]
+    public async Task A_site_stopped_with_SIGTERM_exits_cleanly_and_the_others_see_it_leave()
+    {
+        await using var cluster = new SiloCluster(output);
+        await cluster.StartAllAsync();
+
+        Assert.Equal(0, await cluster.TerminateAsync(2));
+
+        foreach (var site in new[] { 1, 3 })
+        {
+            await cluster.WaitUntilAsync(async () => !await cluster.ReportsHealthyAsync(site, 2), () => $"site {site} still reports site 2, stopped with SIGTERM, healthy");
+        }
+
+        cluster.Passed();
+    }
+
+    [Theory]
+    [InlineData("--site-id 0", "orep-silo: bad configuration: SiteId must be a positive integer (--site-id), not 0")]
+    [InlineData("--site-id 1 --data /nonexistent/orep", "orep-silo: bad configuration: no cluster secret: the secret file '/nonexistent/orep/cluster.secret' does not exist")]
+    [InlineData("--site-id 1 --colour blue", "orep-silo: bad configuration: unknown option 'colour'")]
+    public async Task A_bad_configuration_exits_with_code_2_and_says_what_is_wrong(string args, string message)
+    {
+        var (exitCode, log) = await SiloCluster.RunToEndAsync(args.Split(' '));
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, log, StringComparison.Ordinal);
+    }
+
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
     private static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);

@@ -79,6 +79,24 @@ internal sealed class SiloCluster : IAsyncDisposable
         _dead.Add(process);
     }
 
+    /// <summary>SIGTERM to site <paramref name="site"/>; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(int site)
+    {
+        var process = _sites[site];
+        await process.TerminateAsync(Deadline);
+        _sites.Remove(site);
+        _dead.Add(process);
+        return process.ExitCode;
+    }
+
+    /// <summary>Runs the silo with <paramref name="args"/> to its end (for bad configurations): exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
+    {
+        using var process = new SiloProcess(0, args);
+        await process.WaitForExitAsync(Deadline);
+        return (process.ExitCode, process.Log());
+    }
+
     public Uri Url(int site, string path) => new(_sites[site].Started.Result.Http, path);
 
     public IPEndPoint Gateway(int site) => _sites[site].Started.Result.Gateway;

@@ -52,6 +52,25 @@ internal sealed partial class SiloProcess : IDisposable
         }
     }
 
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits for the process to exit on its own, then for the end of its output.</summary>
+    public async Task WaitForExitAsync(TimeSpan deadline)
+    {
+        await _process.WaitForExitAsync().WaitAsync(deadline);
+    }
+
+    /// <summary>kill -TERM, then waits for the exit.</summary>
+    public async Task TerminateAsync(TimeSpan deadline)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(deadline);
+    }
+
     /// <summary>kill -9.</summary>
     public void Kill()
     {
