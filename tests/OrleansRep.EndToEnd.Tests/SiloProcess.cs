@@ -54,6 +54,8 @@ internal sealed partial class SiloProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Id => _process.Id;
+
     /// <summary>Waits for the process to exit on its own, then for the end of its output.</summary>
     public async Task WaitForExitAsync(TimeSpan deadline)
     {
