@@ -119,6 +119,17 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.Contains(message, log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OREP_environment_variables_configure_the_site_and_the_command_line_wins()
+    {
+        var fromEnvironment = await SiloCluster.RunToEndAsync([], new Dictionary<string, string> { ["OREP_SITEID"] = "1", ["OREP_DATAROOT"] = "/nonexistent/env" });
+        Assert.Equal(2, fromEnvironment.ExitCode);
+        Assert.Contains("the secret file '/nonexistent/env/cluster.secret' does not exist", fromEnvironment.Output, StringComparison.Ordinal);
+
+        var overridden = await SiloCluster.RunToEndAsync(["--data", "/nonexistent/args"], new Dictionary<string, string> { ["OREP_SITEID"] = "1", ["OREP_DATAROOT"] = "/nonexistent/env" });
+        Assert.Contains("the secret file '/nonexistent/args/cluster.secret' does not exist", overridden.Output, StringComparison.Ordinal);
+    }
+
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
     private static string? S(byte[]? b) => b is null ? null : Encoding.UTF8.GetString(b);

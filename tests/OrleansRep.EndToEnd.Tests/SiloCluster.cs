@@ -90,9 +90,9 @@ internal sealed class SiloCluster : IAsyncDisposable
     }
 
     /// <summary>Runs the silo with <paramref name="args"/> to its end (for bad configurations): exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = new SiloProcess(0, args);
+        using var process = new SiloProcess(0, args, environment);
         await process.WaitForExitAsync(Deadline);
         return (process.ExitCode, process.Log());
     }

@@ -17,7 +17,7 @@ internal sealed partial class SiloProcess : IDisposable
     private readonly Queue<string> _log = new();
     private readonly TaskCompletionSource<(IPEndPoint Gateway, Uri Http)> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public SiloProcess(int site, IEnumerable<string> args)
+    public SiloProcess(int site, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         Site = site;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -28,6 +28,11 @@ internal sealed partial class SiloProcess : IDisposable
         }
 
         info.Environment["OREP_SUPERVISED"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
         _process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException($"site {Site} exited with code {_process.ExitCode} before it started"));
         _process.Start();
