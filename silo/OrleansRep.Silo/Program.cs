@@ -1,7 +1,8 @@
 using OrleansRep.Silo;
 
 // With a site id (--site-id, OREP_SITEID or appsettings.json) this process is that site; without one it starts and
-// supervises the local 3-site cluster. Exit codes: 0 stopped cleanly, 2 bad configuration, 1 anything else.
+// supervises the local 3-site cluster. Exit codes: 0 stopped cleanly, 2 bad configuration, 3 declared dead by the
+// cluster (restart it), 1 anything else.
 try
 {
     var configuration = SiteConfiguration.Build(args);
@@ -25,6 +26,12 @@ try
     }
 
     await site.WaitForShutdownAsync().ConfigureAwait(false);
+    if (site.DeclaredDead)
+    {
+        await Console.Error.WriteLineAsync($"orep-silo: site {options.SiteId} was declared dead by the cluster; exiting so that it restarts as a new incarnation").ConfigureAwait(false);
+        return 3;
+    }
+
     return 0;
 }
 catch (ArgumentException e)

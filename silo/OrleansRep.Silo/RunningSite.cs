@@ -100,6 +100,7 @@ public sealed class RunningSite : IAsyncDisposable
                 Seeds = [.. group.Values.Where(s => s.EndPoint.Port != 0).Select(s => s.EndPoint)],
                 SiteId = id,
                 SiloName = $"site-{id}",
+                Membership = new MembershipOptions { ProbeTimeout = options.ProbeTimeout, MissedProbesLimit = options.MissedProbes },
             },
             builder,
             sites,

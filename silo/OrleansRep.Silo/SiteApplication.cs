@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansRep.Runtime.Membership;
 
 namespace OrleansRep.Silo;
 
@@ -24,9 +25,22 @@ public sealed class SiteApplication : IAsyncDisposable
     {
         _app = app;
         Site = site;
+        // As an Orleans silo does: a site the cluster declared dead (it was unreachable too long) cannot come back as
+        // this incarnation, so the process stops, and its supervisor starts a new one.
+        site.Host.Membership.MembershipChanged += (_, _) =>
+        {
+            if (site.Host.Membership.Status == SiloStatus.Dead && !app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                DeclaredDead = true;
+                app.Lifetime.StopApplication();
+            }
+        };
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpAddress = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal));
     }
+
+    /// <summary>The process stopped because the cluster declared this site dead (exit code 3: restart it).</summary>
+    public bool DeclaredDead { get; private set; }
 
     /// <summary>The running site.</summary>
     public RunningSite Site { get; }

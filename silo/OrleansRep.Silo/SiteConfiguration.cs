@@ -25,6 +25,8 @@ public static class SiteConfiguration
         ["--election-timeout"] = nameof(SiteOptions.ElectionTimeout),
         ["--ack-timeout"] = nameof(SiteOptions.AckTimeout),
         ["--lease-timeout"] = nameof(SiteOptions.LeaseTimeout),
+        ["--probe-timeout"] = nameof(SiteOptions.ProbeTimeout),
+        ["--missed-probes"] = nameof(SiteOptions.MissedProbes),
         ["--certificate"] = nameof(SiteOptions.CertificatePath),
         ["--secret-file"] = nameof(SiteOptions.ClusterSecretFile),
     };
@@ -36,9 +38,9 @@ public static class SiteConfiguration
         var commandLine = new ConfigurationBuilder().AddCommandLine(args, Switches.ToDictionary()).Build();
         var known = typeof(SiteOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Append("Logging");
         var unknown = commandLine.GetChildren().Select(c => c.Key).FirstOrDefault(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase));
-        if (unknown is not null || args.Any(a => !a.StartsWith('-') && args.Length % 2 == 1 && a == args[^1]))
+        if (unknown is not null)
         {
-            throw new ArgumentException($"unknown option '{unknown ?? args[^1]}'; options: {string.Join(" ", Switches.Keys)} (or --Name=value for any of {string.Join(", ", known)})");
+            throw new ArgumentException($"unknown option '{unknown}'; options: {string.Join(" ", Switches.Keys)} (or --Name=value for any of {string.Join(", ", known)})");
         }
 
         return new ConfigurationBuilder()

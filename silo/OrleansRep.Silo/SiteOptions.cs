@@ -55,6 +55,13 @@ public sealed class SiteOptions
     /// <summary>Master lease (<c>--lease-timeout</c>) for linearizable reads; zero turns leases off. Default 1 s.</summary>
     public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a membership probe of another site may take before it counts as missed (<c>--probe-timeout</c>).
+    /// Default 200 ms: a killed site is declared dead in well under a second on a LAN.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Missed probes in a row before a site votes another dead (<c>--missed-probes</c>). Default 3.</summary>
+    public int MissedProbes { get; set; } = 3;
+
     /// <summary>PKCS#12 file with the cluster's TLS certificate and key (<c>--certificate</c>). Default none: plain TCP,
     /// which the transport allows on loopback only.</summary>
     public string? CertificatePath { get; set; }
@@ -139,9 +146,9 @@ public sealed class SiteOptions
             throw new ArgumentException($"Priority must be >= 0 (is {Priority}), Shards 1..1024 (is {Shards}), AckPolicy one of {string.Join(", ", Enum.GetNames<AckPolicy>())}");
         }
 
-        if (Heartbeat <= TimeSpan.Zero || ElectionTimeout <= TimeSpan.Zero || AckTimeout <= TimeSpan.Zero || LeaseTimeout < TimeSpan.Zero)
+        if (Heartbeat <= TimeSpan.Zero || ElectionTimeout <= TimeSpan.Zero || AckTimeout <= TimeSpan.Zero || LeaseTimeout < TimeSpan.Zero || ProbeTimeout <= TimeSpan.Zero || MissedProbes < 1)
         {
-            throw new ArgumentException("Heartbeat, ElectionTimeout and AckTimeout must be positive, LeaseTimeout not negative");
+            throw new ArgumentException("Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout not negative");
         }
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))

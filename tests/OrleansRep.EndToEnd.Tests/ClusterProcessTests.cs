@@ -108,6 +108,31 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         cluster.Passed();
     }
 
+    [Fact]
+    public async Task A_site_hung_until_the_cluster_declares_it_dead_exits_with_code_3_when_it_resumes()
+    {
+        await using var cluster = new SiloCluster(output);
+        await cluster.StartAllAsync();
+        var hung = cluster.Process(3);
+
+        await hung.SignalAsync("STOP");
+        try
+        {
+            foreach (var site in new[] { 1, 2 })
+            {
+                await cluster.WaitUntilAsync(async () => !await cluster.ReportsHealthyAsync(site, 3), () => $"site {site} still reports the hung site 3 healthy");
+            }
+        }
+        finally
+        {
+            await hung.SignalAsync("CONT");
+        }
+
+        await hung.WaitForExitAsync(SiloCluster.Deadline);
+        Assert.Equal(3, hung.ExitCode);
+        cluster.Passed();
+    }
+
     [Theory]
     [InlineData("--site-id 0", "orep-silo: bad configuration: SiteId must be a positive integer (--site-id), not 0")]
     [InlineData("--site-id 1 --data /nonexistent/orep", "orep-silo: bad configuration: no cluster secret: the secret file '/nonexistent/orep/cluster.secret' does not exist")]

@@ -65,7 +65,9 @@ internal sealed class SiloCluster : IAsyncDisposable
         var process = new SiloProcess(site, [
             "--site-id", site.ToString(CultureInfo.InvariantCulture), "--data", DataRoot, "--sites", sites,
             "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", "127.0.0.1:0", "--http-endpoint", "127.0.0.1:0",
-            "--shards", Shards.ToString(CultureInfo.InvariantCulture)]);
+            "--shards", Shards.ToString(CultureInfo.InvariantCulture),
+            // Lenient failure detection: the suite runs beside other test assemblies on 2 cores.
+            "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
         _sites[site] = process;
         await process.Started.WaitAsync(Deadline);
     }
@@ -88,6 +90,9 @@ internal sealed class SiloCluster : IAsyncDisposable
         _dead.Add(process);
         return process.ExitCode;
     }
+
+    /// <summary>The process of site <paramref name="site"/>.</summary>
+    public SiloProcess Process(int site) => _sites[site];
 
     /// <summary>Runs the silo with <paramref name="args"/> to its end (for bad configurations): exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToEndAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)

@@ -70,12 +70,15 @@ internal sealed partial class SiloProcess : IDisposable
     /// <summary>kill -TERM, then waits for the exit.</summary>
     public async Task TerminateAsync(TimeSpan deadline)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SignalAsync("TERM");
         await _process.WaitForExitAsync().WaitAsync(deadline);
+    }
+
+    /// <summary>kill -<paramref name="signal"/> (TERM, STOP, CONT).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>kill -9.</summary>
