@@ -95,6 +95,7 @@ public sealed class RunningSite : IAsyncDisposable
                 EndPoint = options.SiteIPEndPoint,
                 GatewayEndPoint = options.GatewayIPEndPoint,
                 ClusterSecret = secret,
+                Credentials = options.ReadClientCredentials(),
                 Certificate = certificate,
                 // Every site is a seed (this one too, so the first to start may found the cluster).
                 Seeds = [.. group.Values.Where(s => s.EndPoint.Port != 0).Select(s => s.EndPoint)],

@@ -36,7 +36,7 @@ public static class SiteConfiguration
     public static IConfigurationRoot Build(string[] args, string? settingsDirectory = null)
     {
         var commandLine = new ConfigurationBuilder().AddCommandLine(args, Switches.ToDictionary()).Build();
-        var known = typeof(SiteOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Append("Logging");
+        var known = typeof(SiteOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Append(nameof(SiteOptions.Clients)).Append("Logging");
         var unknown = commandLine.GetChildren().Select(c => c.Key).FirstOrDefault(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase));
         if (unknown is not null)
         {

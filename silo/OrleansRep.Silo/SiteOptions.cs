@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using OrleansRep.Replication;
+using OrleansRep.Runtime.Transport;
 
 namespace OrleansRep.Silo;
 
@@ -76,6 +77,10 @@ public sealed class SiteOptions
     /// <summary>File holding the cluster secret (<c>--secret-file</c>; its text, trimmed, as UTF-8). Default
     /// {DataRoot}/cluster.secret, the file the local cluster generates and <c>orep</c> reads.</summary>
     public string? ClusterSecretFile { get; set; }
+
+    /// <summary>Application clients by name, each with its own secret file and roles. Default none: only holders of
+    /// the cluster secret (silos, operator tools such as <c>orep</c>) may connect.</summary>
+    public Dictionary<string, SiteClient> Clients { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Site-to-site endpoint, resolved.</summary>
     public IPEndPoint SiteIPEndPoint => EndPointOr(SiteEndPoint, 11110, nameof(SiteEndPoint), anyAllowed: false);
@@ -159,24 +164,22 @@ public sealed class SiteOptions
 
     /// <summary>The cluster secret: <see cref="ClusterSecret"/>, else the contents of <see cref="SecretFile"/>.</summary>
     /// <exception cref="ArgumentException">Missing, unreadable or shorter than 16 bytes.</exception>
-    public byte[] ReadSecret()
-    {
-        string text;
-        if (ClusterSecret is not null)
-        {
-            text = ClusterSecret;
-        }
-        else if (!File.Exists(SecretFile))
-        {
-            throw new ArgumentException($"no cluster secret: the secret file '{Path.GetFullPath(SecretFile)}' does not exist (set --secret-file or OREP_CLUSTERSECRET; `dotnet run --project silo/OrleansRep.Silo` creates one for the local cluster)");
-        }
-        else
-        {
-            text = File.ReadAllText(SecretFile);
-        }
+    public byte[] ReadSecret() => ClusterSecret is not null
+        ? Secret(ClusterSecret, "the cluster secret")
+        : File.Exists(SecretFile)
+            ? Secret(File.ReadAllText(SecretFile), "the cluster secret")
+            : throw new ArgumentException($"no cluster secret: the secret file '{Path.GetFullPath(SecretFile)}' does not exist (set --secret-file or OREP_CLUSTERSECRET; `dotnet run --project silo/OrleansRep.Silo` creates one for the local cluster)");
 
+    /// <summary>The application clients' credentials, their secrets read from their files.</summary>
+    /// <exception cref="ArgumentException">A secret file is missing or its secret too short.</exception>
+    public IReadOnlyList<ClientCredential> ReadClientCredentials() => [.. Clients.Select(c => File.Exists(c.Value.SecretFile)
+        ? new ClientCredential(c.Key, Secret(File.ReadAllText(c.Value.SecretFile), $"client '{c.Key}''s secret"), c.Value.Roles)
+        : throw new ArgumentException($"Clients:{c.Key}: the secret file '{c.Value.SecretFile}' does not exist"))];
+
+    private static byte[] Secret(string text, string what)
+    {
         var secret = System.Text.Encoding.UTF8.GetBytes(text.Trim());
-        return secret.Length >= 16 ? secret : throw new ArgumentException($"the cluster secret must be at least 16 bytes (has {secret.Length})");
+        return secret.Length >= 16 ? secret : throw new ArgumentException($"{what} must be at least 16 bytes (has {secret.Length})");
     }
 
     // The site endpoint is the address peers place this site's grains at, so it must be one they can reach; the
