@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -31,8 +32,17 @@ public sealed class LocalCluster(SiteOptions options, string[] args) : IDisposab
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Runs until Ctrl-C/SIGTERM; returns the exit code.</summary>
+    /// <exception cref="ArgumentException">A port of the local cluster is in use.</exception>
     public async Task<int> RunAsync()
     {
+        // Another local cluster would answer this one's health checks: refuse to start beside it.
+        var ports = Enumerable.Range(1, SiteCount).SelectMany(n => new[] { 11110 + n, 30000 + n, 8080 + n }).ToHashSet();
+        var taken = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Select(e => e.Port).Where(ports.Contains).Distinct().Order().ToList();
+        if (taken.Count > 0)
+        {
+            throw new ArgumentException($"the local cluster's ports {string.Join(", ", taken)} are in use (is a local cluster running already?)");
+        }
+
         Directory.CreateDirectory(_root);
         var secretFile = Path.GetFullPath(options.SecretFile);
         if (!File.Exists(secretFile) && !OperatingSystem.IsWindows())

@@ -34,8 +34,21 @@ try
 
     return 0;
 }
+catch (Exception e) when (e.GetBaseException() is OrleansRep.Storage.EnvironmentLockedException locked)
+{
+    // Two sites on one data directory: a configuration error (the same --site-id and --data twice).
+    await Console.Error.WriteLineAsync($"orep-silo: bad configuration: the data directory is in use: {locked.Message}").ConfigureAwait(false);
+    return 2;
+}
 catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync($"orep-silo: bad configuration: {e.Message}").ConfigureAwait(false);
     return 2;
+}
+#pragma warning disable CA1031 // The process's last word: what failed, without a stack trace for the user to read through.
+catch (Exception e)
+#pragma warning restore CA1031
+{
+    await Console.Error.WriteLineAsync($"orep-silo: failed: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+    return 1;
 }

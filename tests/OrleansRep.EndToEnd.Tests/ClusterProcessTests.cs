@@ -133,6 +133,20 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         cluster.Passed();
     }
 
+    [Fact]
+    public async Task A_second_process_on_a_data_directory_in_use_exits_with_code_2()
+    {
+        await using var cluster = new SiloCluster(output, sites: 1);
+        await cluster.StartAllAsync();
+
+        var (exitCode, log) = await SiloCluster.RunToEndAsync([
+            "--site-id", "1", "--data", cluster.DataRoot, "--sites", "1=127.0.0.1:0", "--site-endpoint", "127.0.0.1:0", "--gateway-endpoint", "127.0.0.1:0", "--http-endpoint", "127.0.0.1:0"]);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("orep-silo: bad configuration: the data directory is in use: environment ", log, StringComparison.Ordinal);
+        Assert.True(await cluster.ReportsHealthyAsync(1, 1), "the first site keeps running");
+        cluster.Passed();
+    }
+
     [Theory]
     [InlineData("--site-id 0", "orep-silo: bad configuration: SiteId must be a positive integer (--site-id), not 0")]
     [InlineData("--site-id 1 --data /nonexistent/orep", "orep-silo: bad configuration: no cluster secret: the secret file '/nonexistent/orep/cluster.secret' does not exist")]
