@@ -70,7 +70,7 @@ public static class SiteHttpApi
     private static async IAsyncEnumerable<SseItem<string>> Events(RunningSite site, StreamSequenceToken? from, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var events = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(MaxBufferedEvents) { FullMode = BoundedChannelFullMode.DropOldest });
-        var observer = new ChannelObserver(events.Writer);
+        var observer = new ServerSentEventWriter(events.Writer, Json);
         var subscription = await site.Events.Stream.SubscribeAsync(observer, from, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -82,27 +82,6 @@ public static class SiteHttpApi
         finally
         {
             await subscription.UnsubscribeAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private sealed class ChannelObserver(ChannelWriter<SseItem<string>> writer) : IAsyncObserver<SiteEvent>
-    {
-        public Task OnNextAsync(SiteEvent item, StreamSequenceToken token)
-        {
-            writer.TryWrite(new SseItem<string>(JsonSerializer.Serialize(item, Json), item.Kind.ToString()) { EventId = token.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            return Task.CompletedTask;
-        }
-
-        public Task OnErrorAsync(Exception exception)
-        {
-            writer.TryComplete(exception);
-            return Task.CompletedTask;
-        }
-
-        public Task OnCompletedAsync()
-        {
-            writer.TryComplete();
-            return Task.CompletedTask;
         }
     }
 }
