@@ -32,7 +32,7 @@ public sealed class LocalCluster(SiteOptions options, string[] args) : IDisposab
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Runs until Ctrl-C/SIGTERM; returns the exit code.</summary>
-    /// <exception cref="ArgumentException">A port of the local cluster is in use.</exception>
+    /// <exception cref="ArgumentException">A port of the local cluster is in use, or a site's configuration is invalid.</exception>
     public async Task<int> RunAsync()
     {
         // Another local cluster would answer this one's health checks: refuse to start beside it.
@@ -41,6 +41,12 @@ public sealed class LocalCluster(SiteOptions options, string[] args) : IDisposab
         if (taken.Count > 0)
         {
             throw new ArgumentException($"the local cluster's ports {string.Join(", ", taken)} are in use (is a local cluster running already?)");
+        }
+
+        // Each site's configuration is checked here, so a bad option is one message, not three sites failing to start.
+        for (var site = 1; site <= SiteCount; site++)
+        {
+            SiteConfiguration.Bind(SiteConfiguration.Build([.. args, "--site-id", site.ToString(CultureInfo.InvariantCulture)])).Validate();
         }
 
         Directory.CreateDirectory(_root);
@@ -114,6 +120,12 @@ public sealed class LocalCluster(SiteOptions options, string[] args) : IDisposab
             }
 
             quickDeaths = started.Elapsed < TimeSpan.FromSeconds(10) ? quickDeaths + 1 : 0;
+            if (process.ExitCode == 2)
+            {
+                Console.WriteLine($"site {site} refused its configuration (exit code 2); not restarting it (log: {log})");
+                return;
+            }
+
             if (quickDeaths >= 3)
             {
                 Console.WriteLine($"site {site} exited with code {process.ExitCode} three times within seconds of starting; not restarting it (log: {log})");

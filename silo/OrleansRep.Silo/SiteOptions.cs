@@ -146,15 +146,11 @@ public sealed class SiteOptions
             throw new ArgumentException($"{string.Join(" and ", clash.Select(e => e.Item1))} are both {clash.Key}");
         }
 
-        if (Priority < 0 || Shards is < 1 or > 1024 || !Enum.IsDefined(AckPolicy))
-        {
-            throw new ArgumentException($"Priority must be >= 0 (is {Priority}), Shards 1..1024 (is {Shards}), AckPolicy one of {string.Join(", ", Enum.GetNames<AckPolicy>())}");
-        }
-
-        if (Heartbeat <= TimeSpan.Zero || ElectionTimeout <= TimeSpan.Zero || AckTimeout <= TimeSpan.Zero || LeaseTimeout < TimeSpan.Zero || ProbeTimeout <= TimeSpan.Zero || MissedProbes < 1)
-        {
-            throw new ArgumentException("Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout not negative");
-        }
+        Require(Priority >= 0, $"Priority must be 0 or more, not {Priority}");
+        Require(Shards is >= 1 and <= 1024, $"Shards must be 1..1024, not {Shards}");
+        Require(Enum.IsDefined(AckPolicy), $"AckPolicy must be one of {string.Join(", ", Enum.GetNames<AckPolicy>())}");
+        Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero,
+            "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout not negative");
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {
@@ -175,6 +171,14 @@ public sealed class SiteOptions
     public IReadOnlyList<ClientCredential> ReadClientCredentials() => [.. Clients.Select(c => File.Exists(c.Value.SecretFile)
         ? new ClientCredential(c.Key, Secret(File.ReadAllText(c.Value.SecretFile), $"client '{c.Key}''s secret"), c.Value.Roles)
         : throw new ArgumentException($"Clients:{c.Key}: the secret file '{c.Value.SecretFile}' does not exist"))];
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
 
     private static byte[] Secret(string text, string what)
     {

@@ -62,6 +62,8 @@ public sealed class SiteOptionsTests
     [InlineData("--sites", "Sites: '1=localhost:1' is not \"id=ip:port[/priority]\"")]
     [InlineData("--site-endpoint", "SiteEndPoint: '0.0.0.0:11111' is not an ip:port peers can reach")]
     [InlineData("--http-endpoint", "SiteEndPoint and HttpEndPoint are both 127.0.0.1:11111")]
+    [InlineData("--shards", "Shards must be 1..1024, not 0")]
+    [InlineData("--priority", "Priority must be 0 or more, not -1")]
     public void Bad_options_are_refused_with_a_message_naming_them(string option, string message)
     {
         var value = option switch
@@ -69,6 +71,8 @@ public sealed class SiteOptionsTests
             "--sites" => "1=localhost:1",
             "--site-endpoint" => "0.0.0.0:11111",
             "--http-endpoint" => "127.0.0.1:11111",
+            "--shards" => "0",
+            "--priority" => "-1",
             _ => "1",
         };
         var e = Assert.Throws<ArgumentException>(() => Bind("--site-id", "1", option, value).Validate());
