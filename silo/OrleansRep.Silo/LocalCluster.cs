@@ -119,7 +119,8 @@ public sealed class LocalCluster(SiteOptions options, string[] args) : IDisposab
                 return;
             }
 
-            quickDeaths = started.Elapsed < TimeSpan.FromSeconds(10) ? quickDeaths + 1 : 0;
+            // Exit code 3 is the cluster's decision (declared dead), not a crash loop: always restart.
+            quickDeaths = started.Elapsed < TimeSpan.FromSeconds(10) && process.ExitCode != 3 ? quickDeaths + 1 : 0;
             if (process.ExitCode == 2)
             {
                 Console.WriteLine($"site {site} refused its configuration (exit code 2); not restarting it (log: {log})");

@@ -27,14 +27,18 @@ public sealed class SiteApplication : IAsyncDisposable
         Site = site;
         // As an Orleans silo does: a site the cluster declared dead (it was unreachable too long) cannot come back as
         // this incarnation, so the process stops, and its supervisor starts a new one.
-        site.Host.Membership.MembershipChanged += (_, _) =>
+        // (Checked once more after subscribing: the declaration may have come while the site was starting.)
+        void StopIfDeclaredDead()
         {
             if (site.Host.Membership.Status == SiloStatus.Dead && !app.Lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 DeclaredDead = true;
                 app.Lifetime.StopApplication();
             }
-        };
+        }
+
+        site.Host.Membership.MembershipChanged += (_, _) => StopIfDeclaredDead();
+        StopIfDeclaredDead();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpAddress = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal));
     }
