@@ -19,13 +19,15 @@ namespace OrleansRep.Runtime.Hosting;
 public sealed class SiloHost : IAsyncDisposable
 {
     private readonly TransportServer _server;
+    private readonly TransportServer? _gateway;
     private readonly SiloConnectionPool _connections;
     private int _stopped;
 
-    private SiloHost(Silo silo, TransportServer server, MembershipAgent membership, SiloConnectionPool connections, LocalSiloDetails details)
+    private SiloHost(Silo silo, TransportServer server, TransportServer? gateway, MembershipAgent membership, SiloConnectionPool connections, LocalSiloDetails details)
     {
         Silo = silo;
         _server = server;
+        _gateway = gateway;
         Membership = membership;
         _connections = connections;
         Details = details;
@@ -45,6 +47,9 @@ public sealed class SiloHost : IAsyncDisposable
 
     /// <summary>Where this silo listens (for seeds and for <see cref="GrainClient"/>s).</summary>
     public IPEndPoint EndPoint => _server.EndPoint;
+
+    /// <summary>Where the client gateway listens (<see cref="SiloHostOptions.GatewayEndPoint"/>), or null.</summary>
+    public IPEndPoint? GatewayEndPoint => _gateway?.EndPoint;
 
     /// <summary>References whose calls are placed across the cluster.</summary>
     public IGrainFactory GrainFactory => Silo.GrainFactory;
@@ -84,15 +89,17 @@ public sealed class SiloHost : IAsyncDisposable
         };
         builder.Services.AddSingleton(details);
         builder.Services.AddSingleton(streams);
-        builder.UseGrainCallRouter(silo => new ClusterGrainCallInvoker(placement, () => membership.View, connections, silo, () => membership.Self));
+        ClusterGrainCallInvoker? router = null;
+        builder.UseGrainCallRouter(silo => router = new ClusterGrainCallInvoker(placement, () => membership.View, connections, silo, () => membership.Self));
         Silo? silo = null;
         TransportServer? server = null;
+        TransportServer? gateway = null;
         try
         {
             silo = builder.Build();
             streams.Services = silo.Services;
             var dispatcher = new SiloFrameDispatcher(membership, new GrainCallHandler(silo), options.LinkFilter, streams);
-            server = await TransportServer.StartAsync(options.ServerOptions, dispatcher, loggerFactory, time, cancellationToken).ConfigureAwait(false);
+            server = await TransportServer.StartAsync(options.ServerOptionsAt(options.EndPoint), dispatcher, loggerFactory, time, cancellationToken).ConfigureAwait(false);
             details.Address = SiloAddress.From(server.EndPoint, options.Generation ?? SiloAddress.NewGeneration(time));
             if (options.SiteId is int siteId)
             {
@@ -100,11 +107,17 @@ public sealed class SiloHost : IAsyncDisposable
             }
 
             await membership.StartAsync(details.Address, options.Seeds, cancellationToken).ConfigureAwait(false);
-            return new SiloHost(silo, server, membership, connections, details);
+            if (options.GatewayEndPoint is { } gatewayEndPoint)
+            {
+                gateway = await TransportServer.StartAsync(
+                    options.ServerOptionsAt(gatewayEndPoint), new GrainCallHandler(silo, router), loggerFactory, time, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SiloHost(silo, server, gateway, membership, connections, details);
         }
         catch
         {
-            await StopTransportAsync(server, membership, connections).ConfigureAwait(false);
+            await StopTransportAsync(server, gateway, membership, connections).ConfigureAwait(false);
             if (silo is not null)
             {
                 await silo.DisposeAsync().ConfigureAwait(false);
@@ -123,7 +136,7 @@ public sealed class SiloHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            await StopTransportAsync(_server, Membership, _connections).ConfigureAwait(false);
+            await StopTransportAsync(_server, _gateway, Membership, _connections).ConfigureAwait(false);
         }
     }
 
@@ -136,17 +149,28 @@ public sealed class SiloHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
+            // Clients first: no new calls come in while the silo leaves and deactivates.
+            if (_gateway is not null)
+            {
+                await _gateway.DisposeAsync().ConfigureAwait(false);
+            }
+
             await Membership.LeaveAsync().ConfigureAwait(false);
             await Silo.DisposeAsync().ConfigureAwait(false);
-            await StopTransportAsync(_server, Membership, _connections).ConfigureAwait(false);
+            await StopTransportAsync(_server, null, Membership, _connections).ConfigureAwait(false);
             return;
         }
 
         await Silo.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task StopTransportAsync(TransportServer? server, MembershipAgent membership, SiloConnectionPool connections)
+    private static async Task StopTransportAsync(TransportServer? server, TransportServer? gateway, MembershipAgent membership, SiloConnectionPool connections)
     {
+        if (gateway is not null)
+        {
+            await gateway.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (server is not null)
         {
             await server.DisposeAsync().ConfigureAwait(false);

@@ -12,6 +12,12 @@ public sealed class SiloHostOptions
     /// <summary>The endpoint for both silo-to-silo traffic and client grain calls. Default loopback, port 0 (any free port).</summary>
     public IPEndPoint EndPoint { get; init; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>
+    /// A separate client gateway endpoint, or null (default): none. Its grain calls are placed like the silo's own, so
+    /// a call for a grain on another silo is forwarded there; it takes no membership or stream frames.
+    /// </summary>
+    public IPEndPoint? GatewayEndPoint { get; init; }
+
     /// <summary>The cluster secret (at least 16 bytes), shared by every silo and client. Required.</summary>
     public byte[] ClusterSecret { get; init; } = [];
 
@@ -73,13 +79,13 @@ public sealed class SiloHostOptions
 
         Membership.Validate();
         Placement.Validate();
-        ServerOptions.Validate();
+        ServerOptionsAt(EndPoint).Validate();
         ClientOptions.Validate();
     }
 
-    internal TransportServerOptions ServerOptions => new()
+    internal TransportServerOptions ServerOptionsAt(IPEndPoint endPoint) => new()
     {
-        EndPoint = EndPoint,
+        EndPoint = endPoint,
         ClusterSecret = ClusterSecret,
         Credentials = Credentials,
         Certificate = Certificate,

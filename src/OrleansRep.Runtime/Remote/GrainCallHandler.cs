@@ -24,16 +24,21 @@ namespace OrleansRep.Runtime.Remote;
 public sealed class GrainCallHandler : IFrameHandler
 {
     private readonly Silo _silo;
+    private readonly IGrainCallInvoker? _router;
     private readonly FrozenDictionary<(string GrainType, string Interface), RemoteInterface> _callable;
     private readonly byte[] _manifest;
     private readonly WireStringTable _names;
     private readonly Func<string, string, RemoteInterface> _resolve;
 
+    /// <param name="silo">The silo whose registered interfaces may be called.</param>
+    /// <param name="router">Delivers the calls (a client gateway passes the cluster's placement, so a grain placed on
+    /// another silo is forwarded there, not activated here); default null: into <paramref name="silo"/>.</param>
     /// <exception cref="InvalidGrainInterfaceException">A registered interface has two methods with the same wire id.</exception>
-    public GrainCallHandler(Silo silo)
+    public GrainCallHandler(Silo silo, IGrainCallInvoker? router = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         _silo = silo;
+        _router = router;
         var entries = silo.Registry.Interfaces
             .Select(entry => (entry.Registration.GrainType, Remote: RemoteInterface.Get(entry.Interface)))
             .ToList();
@@ -90,7 +95,7 @@ public sealed class GrainCallHandler : IFrameHandler
     {
         try
         {
-            var result = await _silo.InvokeValueAsync(call).ConfigureAwait(false);
+            var result = _router is null ? await _silo.InvokeValueAsync(call).ConfigureAwait(false) : await _router.InvokeAsync(call).ConfigureAwait(false);
             return GrainCallCodec.EncodeValue(result, method.ResultType);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

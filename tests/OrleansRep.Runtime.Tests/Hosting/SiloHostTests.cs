@@ -45,6 +45,27 @@ public sealed class SiloHostTests
     }
 
     [Fact]
+    public async Task A_client_gateway_forwards_calls_for_grains_placed_on_another_silo_and_closes_first_on_stop()
+    {
+        var secret = "a-cluster-secret-for-this-test!!"u8.ToArray();
+        var sites = new SiteDirectory();
+        SiloBuilder Builder() => new SiloBuilder().AddMemoryGrainStorage().AddGrain<IPlacedCounterGrain, PlacedCounterGrain>();
+        await using var one = await SiloHost.StartAsync(new SiloHostOptions { ClusterSecret = secret, SiteId = 1, GatewayEndPoint = new IPEndPoint(IPAddress.Loopback, 0) }, Builder(), sites);
+        await using var two = await SiloHost.StartAsync(new SiloHostOptions { ClusterSecret = secret, SiteId = 2, Seeds = [one.EndPoint] }, Builder(), sites);
+        await Eventually(() => one.Membership.View.ActiveSilos.Count == 2, "silo 1 sees silo 2");
+        Assert.Null(two.GatewayEndPoint);
+        await using var client = await GrainClient.ConnectAsync(one.GatewayEndPoint!, new GrainClientOptions { ClusterSecret = secret });
+
+        Assert.Equal(two.Address.ToString(), await client.GetGrain<IPlacedCounterGrain>("log@2").WhereAmI());
+        Assert.Equal(one.Address.ToString(), await client.GetGrain<IPlacedCounterGrain>("log@1").WhereAmI());
+        Assert.Equal(1, one.Silo.ActivationCount);
+        Assert.Equal(1, two.Silo.ActivationCount);
+
+        await one.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => GrainClient.ConnectAsync(one.GatewayEndPoint!, new GrainClientOptions { ClusterSecret = secret }));
+    }
+
+    [Fact]
     public async Task A_call_placed_on_a_killed_silo_fails_fast_and_the_retry_after_the_view_changes_succeeds()
     {
         await using var cluster = await ClusterFixture.StartAsync();

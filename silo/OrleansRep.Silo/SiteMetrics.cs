@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Replication;
+using OrleansRep.Runtime.Streams;
+
+namespace OrleansRep.Silo;
+
+/// <summary>
+/// The site's metrics. Replication events from the site's feed are counted (<c>orep.events</c> on the
+/// "OrleansRep.Silo" meter, tagged by kind, for dotnet-counters and OpenTelemetry); <see cref="WritePrometheus"/>
+/// writes them with the replicas' status (role, gen, LSN, lag) and membership in the Prometheus text format, by hand:
+/// the format is a few lines and an exporter package is not available here.
+/// </summary>
+public sealed class SiteMetrics : IAsyncObserver<SiteEvent>, IDisposable
+{
+    private readonly ConcurrentDictionary<RepEventKind, long> _events = new();
+    private readonly Meter _meter = new("OrleansRep.Silo");
+    private readonly int _site;
+
+    public SiteMetrics(int site)
+    {
+        _site = site;
+        _meter.CreateObservableCounter("orep.events", () => _events.Select(e => new Measurement<long>(e.Value, new KeyValuePair<string, object?>("kind", e.Key.ToString()))), description: "replication events of this site's replicas");
+    }
+
+    /// <summary>Events counted so far, by kind.</summary>
+    public long Count(RepEventKind kind) => _events.GetValueOrDefault(kind);
+
+    public Task OnNextAsync(SiteEvent item, StreamSequenceToken token)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        _events.AddOrUpdate(item.Kind, 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+
+    public Task OnErrorAsync(Exception exception) => Task.CompletedTask;
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    /// <summary>Writes the Prometheus text exposition of this site.</summary>
+    public string WritePrometheus(SiteStatus? status, IReadOnlyList<SiteHealth> sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        var text = new StringBuilder();
+        void Family(string name, string type, string help) => text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+        void Sample(string name, string labels, double value) =>
+            text.Append(CultureInfo.InvariantCulture, $"{name}{{site=\"{_site}\"{labels}}} {value.ToString("R", CultureInfo.InvariantCulture)}\n");
+
+        Family("orep_events_total", "counter", "Replication events of this site's replicas, by kind.");
+        foreach (var kind in Enum.GetValues<RepEventKind>())
+        {
+            Sample("orep_events_total", $",kind=\"{kind}\"", Count(kind));
+        }
+
+        Family("orep_perm_failed_total", "counter", "Writes whose ack policy was not met in time (PERM_FAILED).");
+        Sample("orep_perm_failed_total", "", Count(RepEventKind.PermFailed));
+        Family("orep_elections_won_total", "counter", "Elections this site won.");
+        Sample("orep_elections_won_total", "", Count(RepEventKind.Elected));
+        Family("orep_site_healthy", "gauge", "1 if this site's membership view holds the site active.");
+        foreach (var site in sites)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"orep_site_healthy{{site=\"{_site}\",peer=\"{site.Id}\"}} {(site.Healthy ? 1 : 0)}\n");
+        }
+
+        if (status is not null)
+        {
+            var gauges = new (string Name, string Help, Func<ReplicaStatus, double> Value)[]
+            {
+                ("orep_shard_master", "The shard's master as this replica knows it (0: unknown).", r => r.Master),
+                ("orep_shard_is_master", "1 if this site is the shard's master.", r => r.Role == RepRole.Master ? 1 : 0),
+                ("orep_shard_gen", "The shard's generation at this replica.", r => r.Gen),
+                ("orep_shard_log_end", "End of this replica's log (LSN as file << 32 | offset).", r => r.LogEnd),
+                ("orep_shard_lag_ms", "Milliseconds since this client last heard from its master (0 on the master, -1 never).", r => r.LagMs),
+            };
+            foreach (var (name, help, value) in gauges)
+            {
+                Family(name, "gauge", help);
+                foreach (var shard in status.Shards)
+                {
+                    Sample(name, $",shard=\"{shard.Shard}\"", value(shard));
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

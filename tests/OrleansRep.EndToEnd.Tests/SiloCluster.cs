@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using OrleansRep.Grains.Interfaces;
+using OrleansRep.Runtime.Remote;
+using OrleansRep.Runtime.Transport;
+using Xunit.Abstractions;
+
+namespace OrleansRep.EndToEnd.Tests;
+
+/// <summary>
+/// A cluster of real silo processes for one test: site-to-site ports picked free here (every site must know them up
+/// front), gateway and HTTP on port 0 (read back from each site's start line), a fresh data directory with a cluster
+/// secret file. Every process is killed when the test ends; unless the test called <see cref="Passed"/>, each site's
+/// log goes to the test output and the data directory is kept, with its path printed.
+/// </summary>
+internal sealed class SiloCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private readonly ITestOutputHelper _output;
+    private readonly Dictionary<int, SiloProcess> _sites = [];
+    private readonly List<SiloProcess> _dead = [];
+    private readonly int[] _ports;
+    private bool _passed;
+
+    public SiloCluster(ITestOutputHelper output, int sites = 3, int shards = 2)
+    {
+        _output = output;
+        Shards = shards;
+        DataRoot = Directory.CreateTempSubdirectory("orep-e2e-").FullName;
+        File.WriteAllText(Path.Combine(DataRoot, "cluster.secret"), Convert.ToHexString(Guid.NewGuid().ToByteArray()));
+        _ports = [.. Enumerable.Range(0, sites).Select(_ => FreePort())];
+    }
+
+    public string DataRoot { get; }
+
+    public int Shards { get; }
+
+    public byte[] Secret => Encoding.UTF8.GetBytes(File.ReadAllText(Path.Combine(DataRoot, "cluster.secret")).Trim());
+
+    public IEnumerable<int> SiteIds => Enumerable.Range(1, _ports.Length);
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Starts site 1, waits until it answers /healthz (it founds the cluster), then the others; waits until every site is ready.</summary>
+    public async Task StartAllAsync()
+    {
+        await StartAsync(1);
+        await WaitUntilAsync(async () => (await Http.GetAsync(Url(1, "/healthz"))).IsSuccessStatusCode, () => "site 1 never answered /healthz");
+        await Task.WhenAll(SiteIds.Skip(1).Select(StartAsync));
+        foreach (var site in SiteIds)
+        {
+            await WaitUntilAsync(async () => (await Http.GetAsync(Url(site, "/readyz"))).IsSuccessStatusCode, () => $"site {site} never became ready");
+        }
+    }
+
+    /// <summary>Starts (or restarts) site <paramref name="site"/> and waits for its start line.</summary>
+    public async Task StartAsync(int site)
+    {
+        var sites = string.Join(',', SiteIds.Select(s => $"{s}=127.0.0.1:{_ports[s - 1]}"));
+        var process = new SiloProcess(site, [
+            "--site-id", site.ToString(CultureInfo.InvariantCulture), "--data", DataRoot, "--sites", sites,
+            "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", "127.0.0.1:0", "--http-endpoint", "127.0.0.1:0",
+            "--shards", Shards.ToString(CultureInfo.InvariantCulture),
+            // Lenient failure detection: the suite runs beside other test assemblies on 2 cores.
+            "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
+        _sites[site] = process;
+        await process.Started.WaitAsync(Deadline);
+    }
+
+    /// <summary>kill -9 of site <paramref name="site"/>.</summary>
+    public void Kill(int site)
+    {
+        var process = _sites[site];
+        process.Kill();
+        _sites.Remove(site);
+        _dead.Add(process);
+    }
+
+    /// <summary>SIGTERM to site <paramref name="site"/>; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(int site)
+    {
+        var process = _sites[site];
+        await process.TerminateAsync(Deadline);
+        _sites.Remove(site);
+        _dead.Add(process);
+        return process.ExitCode;
+    }
+
+    /// <summary>The process of site <paramref name="site"/>.</summary>
+    public SiloProcess Process(int site) => _sites[site];
+
+    /// <summary>Runs the silo with <paramref name="args"/> to its end (for bad configurations): exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = new SiloProcess(0, args, environment);
+        await process.WaitForExitAsync(Deadline);
+        return (process.ExitCode, process.Log());
+    }
+
+    public Uri Url(int site, string path) => new(_sites[site].Started.Result.Http, path);
+
+    public IPEndPoint Gateway(int site) => _sites[site].Started.Result.Gateway;
+
+    public Task<GrainClient> ConnectAsync(int site) =>
+        GrainClient.ConnectAsync(Gateway(site), new GrainClientOptions { ClusterSecret = Secret, ClientId = "e2e", Roles = ClientRoles.Read | ClientRoles.Write });
+
+    public async Task<JsonElement> StatusAsync(int site)
+    {
+        using var document = JsonDocument.Parse(await Http.GetStringAsync(Url(site, "/api/status")));
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Site <paramref name="about"/>'s health as site <paramref name="site"/> reports it in /api/status.</summary>
+    public async Task<bool> ReportsHealthyAsync(int site, int about) =>
+        (await StatusAsync(site)).GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == about).GetProperty("healthy").GetBoolean();
+
+    /// <summary>The master of <paramref name="shard"/> as site <paramref name="site"/> reports it (0: none known).</summary>
+    public async Task<int> MasterAsync(int site, int shard) =>
+        (await StatusAsync(site)).GetProperty("shards").EnumerateArray().Single(s => s.GetProperty("shard").GetInt32() == shard).GetProperty("master").GetInt32();
+
+    /// <summary>Polls <paramref name="condition"/> (a throw is "not yet") until it holds or <see cref="Deadline"/> passes.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
+    {
+        var waited = Stopwatch.StartNew();
+        Exception? last = null;
+        while (waited.Elapsed < Deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+#pragma warning disable CA1031 // A failing probe while the cluster changes means "not yet".
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                last = e;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"{explain()} (after {Deadline}; last error: {last?.Message ?? "none"}; data and logs in {DataRoot})");
+    }
+
+    public void Passed() => _passed = true;
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var process in _sites.Values.Concat(_dead))
+        {
+            if (!_passed)
+            {
+                _output.WriteLine($"===== site {process.Site} (exited: {process.HasExited}) =====\n{process.Log()}");
+            }
+
+            process.Dispose();
+        }
+
+        Http.Dispose();
+        if (_passed)
+        {
+            Directory.Delete(DataRoot, recursive: true);
+        }
+        else
+        {
+            _output.WriteLine($"data kept in {DataRoot}");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
