@@ -102,9 +102,7 @@ public sealed class OrleansRepClientOptions
             throw new ArgumentException($"no secret given and the secret file {Path.GetFullPath(SecretFile)} does not exist (is the cluster started?)");
         }
 
-        var bytes = File.ReadAllBytes(SecretFile);
-        var text = System.Text.Encoding.ASCII.GetString(bytes).Trim();
-        return text.Length >= 32 && text.Length % 2 == 0 && text.All(char.IsAsciiHexDigit) ? Convert.FromHexString(text) : bytes;
+        return OrleansRep.Runtime.Transport.SecretFile.Read(SecretFile, "the cluster secret");
     }
 
     /// <summary>Parses "HOST:PORT" and "SITE=HOST:PORT" entries (site 0: to be learned).</summary>

@@ -180,11 +180,7 @@ public sealed class SiteOptions
         }
     }
 
-    private static byte[] Secret(string text, string what)
-    {
-        var secret = System.Text.Encoding.UTF8.GetBytes(text.Trim());
-        return secret.Length >= 16 ? secret : throw new ArgumentException($"{what} must be at least 16 bytes (has {secret.Length})");
-    }
+    private static byte[] Secret(string text, string what) => OrleansRep.Runtime.Transport.SecretFile.FromText(text, what);
 
     // The site endpoint is the address peers place this site's grains at, so it must be one they can reach; the
     // gateway and HTTP may listen on every interface.

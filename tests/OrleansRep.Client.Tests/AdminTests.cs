@@ -75,15 +75,18 @@ public sealed class AdminTests
     }
 
     [Fact]
-    public void The_secret_file_is_hex_text_or_raw_bytes()
+    public void The_secret_file_is_read_as_the_silos_read_it_its_trimmed_text()
     {
         var path = Path.Combine(Path.GetTempPath(), $"orep-secret-{Guid.NewGuid():N}");
         try
         {
-            File.WriteAllText(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
-            Assert.Equal(Convert.FromHexString("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"), new OrleansRepClientOptions { SecretFile = path }.ResolveSecret());
-            File.WriteAllBytes(path, [1, 2, 3, 250]);
-            Assert.Equal([1, 2, 3, 250], new OrleansRepClientOptions { SecretFile = path }.ResolveSecret());
+            // What the local cluster writes: hex text and a newline. The bytes are the text's, as the silos use them.
+            const string text = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+            File.WriteAllText(path, text + "\n");
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), new OrleansRepClientOptions { SecretFile = path }.ResolveSecret());
+            Assert.Equal(OrleansRep.Runtime.Transport.SecretFile.Read(path), new OrleansRepClientOptions { SecretFile = path }.ResolveSecret());
+            File.WriteAllText(path, "short\n");
+            Assert.Throws<ArgumentException>(() => new OrleansRepClientOptions { SecretFile = path }.ResolveSecret());
             Assert.Equal([9], new OrleansRepClientOptions { SecretFile = path, Secret = [9] }.ResolveSecret());
         }
         finally

@@ -77,6 +77,39 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void An_elected_master_that_takes_no_write_keeps_its_lease_through_heartbeats()
+    {
+        // Every site's log ends with the same commit, written before the election: no PERM record after it ever comes.
+        var options = Leases with { LeaseTimeout = TimeSpan.FromMilliseconds(500), HeartbeatSend = TimeSpan.FromMilliseconds(100) };
+        var group = new TestGroup(3, _ => options, _ =>
+        {
+            var store = new MemoryReplicaStore();
+            store.AppendLocal(RecordKind.Commit, new byte[32]);
+            store.Carry([new Actions.FlushLog()]);
+            return store;
+        });
+        group.StartAll(RepStartRole.Election);
+        group.Run(TimeSpan.FromSeconds(5));
+        var master = Assert.Single(group.Masters);
+
+        // Long past the lease timeout with no write: the heartbeats' grants keep it.
+        for (var i = 0; i < 20; i++)
+        {
+            group.Run(TimeSpan.FromMilliseconds(250));
+            Assert.True(master.Node.HoldsLease, $"the idle master lost its lease at {group.Now} us{Environment.NewLine}{group.Describe()}");
+        }
+
+        // Without its clients' grants it loses the lease within the timeout: the heartbeat grants are what held it.
+        foreach (var client in group.Sites.Where(s => s != master))
+        {
+            group.Cut(master.Id.Value, client.Id.Value);
+        }
+
+        group.Run(TimeSpan.FromMilliseconds(500));
+        Assert.False(master.Node.HoldsLease);
+    }
+
+    [Fact]
     public void Grants_that_do_not_cover_the_max_PERM_LSN_do_not_count()
     {
         var master = Master(Leases);
