@@ -1,3 +1,4 @@
+using OrleansRep.Runtime.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -124,31 +125,8 @@ internal sealed class SiloCluster : IAsyncDisposable
         (await StatusAsync(site)).GetProperty("shards").EnumerateArray().Single(s => s.GetProperty("shard").GetInt32() == shard).GetProperty("master").GetInt32();
 
     /// <summary>Polls <paramref name="condition"/> (a throw is "not yet") until it holds or <see cref="Deadline"/> passes.</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
-    {
-        var waited = Stopwatch.StartNew();
-        Exception? last = null;
-        while (waited.Elapsed < Deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-#pragma warning disable CA1031 // A failing probe while the cluster changes means "not yet".
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                last = e;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"{explain()} (after {Deadline}; last error: {last?.Message ?? "none"}; data and logs in {DataRoot})");
-    }
+    public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain) =>
+        Conditions.WaitUntilAsync(condition, explain, Deadline, $"data and logs in {DataRoot}", TimeSpan.FromMilliseconds(100));
 
     public void Passed() => _passed = true;
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using OrleansRep.Runtime.Testing;
 using System.Net;
 using System.Net.Sockets;
 
@@ -20,29 +20,6 @@ internal static class TestSupport
     public static string TempDirectory() => Directory.CreateTempSubdirectory("orep-silo-").FullName;
 
     /// <summary>Polls <paramref name="condition"/> (a throw counts as "not yet") until it holds; fails with <paramref name="explain"/>.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
-    {
-        var waited = Stopwatch.StartNew();
-        Exception? last = null;
-        while (waited.Elapsed < Deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-#pragma warning disable CA1031 // A failing probe while the cluster changes means "not yet".
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                last = e;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{explain()} (after {Deadline}; last error: {last?.Message ?? "none"})");
-    }
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain) =>
+        Conditions.WaitUntilAsync(condition, explain, Deadline);
 }

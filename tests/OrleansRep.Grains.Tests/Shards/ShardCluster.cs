@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Grains.Shards;
@@ -91,31 +90,8 @@ internal sealed class ShardCluster : IAsyncDisposable
 
     /// <summary>Waits for <paramref name="condition"/> (calls that fail count as "not yet"), polling; fails with
     /// <paramref name="explain"/> and the data directory after <see cref="Deadline"/>.</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain)
-    {
-        var waited = Stopwatch.StartNew();
-        Exception? last = null;
-        while (waited.Elapsed < Deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-#pragma warning disable CA1031 // A call failing while the cluster changes means "not yet".
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                last = e;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{explain()} (after {Deadline}; last error: {last?.Message ?? "none"}; data in {_data.Path})");
-    }
+    public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain) =>
+        Conditions.WaitUntilAsync(condition, explain, Deadline, $"data in {_data.Path}");
 
     /// <summary>Kills site <paramref name="site"/>'s silo as a crashed process: no goodbye, then its activations go
     /// (which closes its engine files, as the process's death would, so a restart can open them).</summary>
