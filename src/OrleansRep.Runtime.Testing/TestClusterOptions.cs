@@ -21,8 +21,11 @@ public sealed class TestClusterOptions
     /// <summary>Give silo <c>i</c> site id <c>i + 1</c>, so site-keyed grains (<c>"name@2"</c>) have somewhere to go. Default true.</summary>
     public bool AssignSites { get; init; } = true;
 
-    /// <summary>The cluster secret. Default: 32 fresh random bytes.</summary>
-    public byte[] ClusterSecret { get; init; } = RandomNumberGenerator.GetBytes(32);
+    /// <summary>
+    /// The cluster secret. Default: 32 random hex digits as UTF-8 bytes, i.e. text, so a test can hand it to a process
+    /// in a secret file (<see cref="SecretFile"/>) as the silos and clients read one.
+    /// </summary>
+    public byte[] ClusterSecret { get; init; } = System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
 
     /// <summary>Failure detection thresholds. Default: the runtime's (a dead silo is declared within about 1 s).</summary>
     public MembershipOptions Membership { get; init; } = new();

@@ -17,7 +17,7 @@ public sealed class OrepOnSitesTests(ITestOutputHelper output)
         await using var sites = await SiteCluster.StartAsync();
         using var orep = new ProcessFixture();
         var secret = dir.Combine("cluster.secret");
-        await File.WriteAllTextAsync(secret, Convert.ToHexStringLower(sites.Cluster.ClusterSecret) + "\n");
+        await File.WriteAllTextAsync(secret, System.Text.Encoding.UTF8.GetString(sites.Cluster.ClusterSecret) + "\n");
         var cluster = string.Join(",", sites.Gateways);
         Task<CliResult> Run(params string[] args) => orep.RunAsync([.. args, "--cluster", cluster, "--secret-file", secret, "--timeout", "60"]);
 
