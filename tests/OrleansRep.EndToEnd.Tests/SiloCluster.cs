@@ -107,6 +107,9 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public IPEndPoint Gateway(int site) => _sites[site].Started.Result.Gateway;
 
+    /// <summary>Site <paramref name="site"/>'s site-to-site endpoint (membership and replication).</summary>
+    public IPEndPoint SiteEndPoint(int site) => new(IPAddress.Loopback, _ports[site - 1]);
+
     public Task<GrainClient> ConnectAsync(int site) =>
         GrainClient.ConnectAsync(Gateway(site), new GrainClientOptions { ClusterSecret = Secret, ClientId = "e2e", Roles = ClientRoles.Read | ClientRoles.Write });
 
