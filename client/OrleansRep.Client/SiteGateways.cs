@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Runtime.Core;
@@ -10,9 +9,8 @@ namespace OrleansRep.Client;
 
 /// <summary>
 /// One <see cref="GrainClient"/> per site gateway. A gateway dispatches into its own silo, so a site's grains are
-/// called through that site's connection. A gateway given without its site id learns it on connecting: it asks the
-/// replica of shard 0 it expects there (the N-th gateway is site N in the local cluster) for its status, and a
-/// replica on another site says which site it is. Connections are made on demand, and a gateway that failed is
+/// called through that site's connection. A gateway given without its site id learns it on connecting: the gateway
+/// names its site when it accepts the connection. Connections are made on demand, and a gateway that failed is
 /// left alone for <see cref="OrleansRepClientOptions.MaxBackoff"/> so a dead site costs one refused connect per
 /// back-off, not one per request.
 /// </summary>
@@ -127,7 +125,7 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
             }, time, timeout.Token).ConfigureAwait(false);
             if (gateway.Site == 0)
             {
-                gateway.Site = await IdentifyAsync(client, gateway.Index + 1).ConfigureAwait(false);
+                gateway.Site = Identify(client);
                 LogSiteFound(logger, gateway.EndPoint, gateway.Site);
             }
 
@@ -145,22 +143,12 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
         }
     }
 
-    // The replica of shard 0 on the site the gateway is expected to be; one on another site refuses, naming its own.
-    private static async Task<int> IdentifyAsync(GrainClient client, int guess)
-    {
-        try
-        {
-            return (await ShardErrors.Typed(client.GetGrain<ILogShardGrain>(GrainKeys.Shard(0, guess)).GetStatus()).ConfigureAwait(false)).Site;
-        }
-        catch (UnknownShardException e) when (SiloSite().Match(e.Message) is { Success: true } m)
-        {
-            var site = int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
-            return (await ShardErrors.Typed(client.GetGrain<ILogShardGrain>(GrainKeys.Shard(0, site)).GetStatus()).ConfigureAwait(false)).Site;
-        }
-    }
-
-    [GeneratedRegex(@"this silo is site (\d+)")]
-    private static partial Regex SiloSite();
+    // A site's gateway names its site when it accepts the connection (SiloHost's ServerName): no guess, no probe call
+    // (which a gateway forwarding calls to other sites would answer for the site guessed, not its own).
+    private static int Identify(GrainClient client) =>
+        int.TryParse(client.ServerName, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var site) && site > 0
+            ? site
+            : throw new InvalidOperationException($"the gateway did not name its site (it said '{client.ServerName}'); is it an OrleansRep site's gateway?");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gateway {EndPoint} is site {Site}")]
     private static partial void LogSiteFound(ILogger logger, EndPoint endPoint, int site);

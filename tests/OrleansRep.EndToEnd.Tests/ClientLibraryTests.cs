@@ -47,6 +47,16 @@ public sealed class ClientLibraryTests(ITestOutputHelper output)
         }
 
         Assert.Equal(keys.Order(StringComparer.Ordinal), scanned);
+
+        // Gateways given without their sites, in another order: each names its own site when it accepts a client.
+        await using var plain = await OrleansRepClient.ConnectAsync(new OrleansRepClientOptions
+        {
+            Gateways = [.. cluster.SiteIds.Reverse().Select(s => cluster.Gateway(s).ToString())],
+            SecretFile = options.SecretFile,
+        });
+        var reports = (await plain.GetStatusAsync()).Sites;
+        Assert.Equal(cluster.SiteIds.Order(), reports.Select(r => r.Site).Order());
+        Assert.All(reports, r => Assert.Equal(cluster.Gateway(r.Site).ToString(), r.Gateway));
         cluster.Passed();
     }
 

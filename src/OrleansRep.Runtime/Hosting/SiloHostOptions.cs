@@ -86,6 +86,7 @@ public sealed class SiloHostOptions
     internal TransportServerOptions ServerOptionsAt(IPEndPoint endPoint) => new()
     {
         EndPoint = endPoint,
+        ServerName = SiteId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
         ClusterSecret = ClusterSecret,
         Credentials = Credentials,
         Certificate = Certificate,

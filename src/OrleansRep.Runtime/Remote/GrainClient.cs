@@ -20,6 +20,9 @@ public sealed class GrainClient : IGrainFactory, IAsyncDisposable
         _factory = new GrainFactory(new RemoteGrainCallInvoker(connection), manifest);
     }
 
+    /// <summary>What the gateway said it is when it accepted this client (a silo gives its site id, if it has one).</summary>
+    public string ServerName => _connection.ServerName;
+
     /// <summary>True once the connection has ended; later calls fail with <see cref="ConnectionClosedException"/>.</summary>
     public bool IsClosed => _connection.IsClosed;
 

@@ -121,7 +121,7 @@ internal sealed class ServerConnection : IDisposable
             return null;
         }
 
-        await _sender.SendAsync(FrameKind.HandshakeAccepted, 0, default, CancellationToken.None).ConfigureAwait(false);
+        await _sender.SendAsync(FrameKind.HandshakeAccepted, 0, System.Text.Encoding.UTF8.GetBytes(_options.ServerName), CancellationToken.None).ConfigureAwait(false);
         return new CallerIdentity(identity.ClientId, identity.Roles, _connection.ConnectionId);
     }
 

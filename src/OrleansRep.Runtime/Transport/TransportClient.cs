@@ -42,6 +42,9 @@ public sealed class TransportClient : IAsyncDisposable
         _sending = _sender.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>What the server said it is when it accepted this client (<see cref="TransportServerOptions.ServerName"/>).</summary>
+    public string ServerName { get; private set; } = "";
+
     /// <summary>True once the connection has ended; every later call throws <see cref="ConnectionClosedException"/>.</summary>
     public bool IsClosed => _closedBecause is not null;
 
@@ -317,11 +320,13 @@ public sealed class TransportClient : IAsyncDisposable
 
             byte[] answer = HandshakeProtocol.CreateResponse(options.ClusterSecret, nonce, options.ClientId, options.Roles);
             await _sender.SendAsync(FrameKind.HandshakeResponse, 0, answer, cancellationToken).ConfigureAwait(false);
-            (FrameHeader verdict, _) = await FrameReader.ReadOneAsync(_input, _limits.MaxFrameSize, cancellationToken).ConfigureAwait(false);
-            if (verdict.Kind != FrameKind.HandshakeAccepted)
+            (FrameHeader verdict, byte[] serverName) = await FrameReader.ReadOneAsync(_input, _limits.MaxFrameSize, cancellationToken).ConfigureAwait(false);
+            if (verdict.Kind != FrameKind.HandshakeAccepted || serverName.Length > HandshakeProtocol.MaxClientIdBytes)
             {
                 throw new HandshakeRejectedException($"expected the handshake to be accepted, got {verdict}");
             }
+
+            ServerName = System.Text.Encoding.UTF8.GetString(serverName);
         }
         catch (Exception e) when (e is ConnectionClosedException or IOException or FrameFormatException)
         {

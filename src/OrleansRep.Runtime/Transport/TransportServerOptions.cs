@@ -19,6 +19,12 @@ public sealed class TransportServerOptions
     /// </summary>
     public IReadOnlyList<ClientCredential> Credentials { get; init; } = [];
 
+    /// <summary>
+    /// What the server tells each client it accepted (up to 256 UTF-8 bytes, in the handshake's accept frame), so a
+    /// client learns which server it reached, e.g. a silo's site. Default empty.
+    /// </summary>
+    public string ServerName { get; init; } = "";
+
     /// <summary>The server's TLS certificate (with its private key). Default none: plain TCP, allowed on loopback only.</summary>
     public X509Certificate2? Certificate { get; init; }
 
@@ -44,6 +50,11 @@ public sealed class TransportServerOptions
         }
 
         ArgumentNullException.ThrowIfNull(Credentials, nameof(Credentials));
+        if (ServerName is null || System.Text.Encoding.UTF8.GetByteCount(ServerName) > HandshakeProtocol.MaxClientIdBytes)
+        {
+            throw new ArgumentException($"the server name must be at most {HandshakeProtocol.MaxClientIdBytes} UTF-8 bytes", nameof(ServerName));
+        }
+
         foreach (ClientCredential c in Credentials)
         {
             if (string.IsNullOrEmpty(c.ClientId) || System.Text.Encoding.UTF8.GetByteCount(c.ClientId) > HandshakeProtocol.MaxClientIdBytes

@@ -53,6 +53,17 @@ public sealed class TransportSecurityTests
     }
 
     [Fact]
+    public async Task The_server_names_itself_to_every_client_it_accepts()
+    {
+        await using TransportServer server = await TransportServer.StartAsync(
+            new TransportServerOptions { ClusterSecret = Secret, ServerName = "2" }, DelegateFrameHandler.Echo());
+        await using TransportClient client = await ConnectAsync(server);
+
+        Assert.Equal("2", client.ServerName);
+        Assert.Throws<ArgumentException>(() => new TransportServerOptions { ClusterSecret = Secret, ServerName = new string('x', 257) }.Validate());
+    }
+
+    [Fact]
     public void Bad_credentials_are_refused_when_the_server_options_are_validated()
     {
         byte[] good = new byte[16];
