@@ -67,6 +67,28 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
         }
     }
 
+    /// <summary>
+    /// A heartbeat with a lease time (<paramref name="masterTime"/> &gt; 0) asks for a fresh grant, as a re-sent PERM
+    /// record does in Berkeley DB: grant for the durable max PERM LSN. That includes a record this client had before its
+    /// master was elected and never acknowledged to it (a new master whose shard has not been written since): the first
+    /// such ack goes out here. A grant below <paramref name="masterMaxPerm"/> would not count, so none is repeated.
+    /// </summary>
+    public void RefreshLease(long masterTime, Lsn masterMaxPerm)
+    {
+        if (masterTime <= 0)
+        {
+            return;
+        }
+
+        PermReceived(masterTime);
+        var acknowledged = MaxPermLsn;
+        Durable(_ctx.Store.Durable);
+        if (MaxPermLsn == acknowledged && !acknowledged.IsZero && acknowledged >= masterMaxPerm)
+        {
+            Repeat(masterTime);
+        }
+    }
+
     /// <summary>A new master: what was acknowledged to the old one does not count with it.</summary>
     public void Reset()
     {

@@ -90,21 +90,10 @@ internal sealed class ClientApplier
     {
         OnMasterProgress(heartbeat.Lsn);
 
-        // A heartbeat with a lease time asks for a fresh grant, as a re-sent PERM record does in Berkeley DB. A client
-        // in step with its master (startup done, not syncing) grants for its durable max PERM LSN. That includes a
-        // record it had before this master was elected and never acknowledged to it (a new master whose shard has
-        // not been written since): the first such ack goes out here. One that is behind grants when it catches up.
-        if (heartbeat.LeaseTime <= 0 || !StartupComplete || !Accepting)
+        // Only a client in step with its master (startup done, not syncing) may grant for what its log holds.
+        if (StartupComplete && Accepting)
         {
-            return;
-        }
-
-        _acks.PermReceived(heartbeat.LeaseTime);
-        var acknowledged = _acks.MaxPermLsn;
-        _acks.Durable(_ctx.Store.Durable);
-        if (_acks.MaxPermLsn == acknowledged && !acknowledged.IsZero && acknowledged >= heartbeat.Lsn)
-        {
-            _acks.Repeat(heartbeat.LeaseTime);
+            _acks.RefreshLease(heartbeat.LeaseTime, heartbeat.Lsn);
         }
     }
 

@@ -269,7 +269,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
             else
             {
                 peers = LivePeers(state);
-                state.Merge(new MembershipView(0, [new MembershipEntry(state.Self, SiloStatus.Dead)]));
+                state.DeclareSelfDead();
                 goodbye = MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, state.View));
                 MembershipLog.Leaving(_logger, state.Self, peers.Count);
             }
@@ -597,7 +597,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         lock (_gate)
         {
             MembershipState state = _state!;
-            state.Merge(new MembershipView(0, [new MembershipEntry(state.Self, SiloStatus.Dead)]));
+            state.DeclareSelfDead();
         }
 
         Publish();

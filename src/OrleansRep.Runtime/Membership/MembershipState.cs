@@ -75,6 +75,9 @@ public sealed class MembershipState
         return Replace(merged);
     }
 
+    /// <summary>Records this incarnation as dead (told so by a peer, or leaving): final, the view says so from now on.</summary>
+    public void DeclareSelfDead() => Merge(new MembershipView(0, [new MembershipEntry(Self, SiloStatus.Dead)]));
+
     /// <summary>
     /// The peers this silo probes: its <see cref="MembershipOptions.NumProbedSilos"/> successors on the ring of active
     /// silos (sorted by address). Spreading probes over the ring means every silo is watched by several others.
