@@ -236,6 +236,23 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the log durable to its present end without blocking the caller: the engine's flusher thread writes and
+    /// fsyncs (group commit with whatever else waits), and the result is the durable point then (feed it back as
+    /// <see cref="LogDurable"/>). Appends may go on meanwhile. A pending move to a new file is recorded synchronously
+    /// (rare: once per log file).
+    /// </summary>
+    public async ValueTask<Lsn> FlushAsync()
+    {
+        if (_startedFile != 0)
+        {
+            return Flush();
+        }
+
+        await Environment.Replica.WaitDurableAsync(Environment.LogEnd).ConfigureAwait(true);
+        return Durable;
+    }
+
     private Lsn Flush()
     {
         Environment.Flush();

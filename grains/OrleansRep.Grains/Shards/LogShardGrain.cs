@@ -41,6 +41,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private long _noMasterSince;
     private long _lastProbe;
     private bool _flushWanted;
+    private bool _flushing;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicationNode Node => _node ?? throw _unusable!;
@@ -148,6 +149,13 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private void Run(RepInput input)
     {
         var actions = Node.Step(input);
+        if (actions.Any(a => a is FlushLog))
+        {
+            // Flushes are carried out off the turn (FlushIfWanted): the step's other actions do not depend on one.
+            _flushWanted = true;
+            actions = [.. actions.Where(a => a is not FlushLog)];
+        }
+
         CarryOutcome outcome;
         try
         {
@@ -200,24 +208,59 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             Run(completed);
         }
 
-        if (outcome.Flushed is { } durable)
-        {
-            Run(new LogDurable(durable));
-        }
-
         // Wake reads waiting for a commit to arrive.
         var progress = _progress;
         _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
         progress.TrySetResult();
     }
 
-    /// <summary>Group commit: one flush for all the PERM records appended since the last one.</summary>
+    /// <summary>
+    /// Group commit, pipelined: one flush at a time, on the engine's flusher thread, for everything appended before it
+    /// started; the replica goes on taking writes and deliveries meanwhile, and what they append waits for the next
+    /// flush, which starts as soon as this one is done. The durable point is fed back to the machine on this
+    /// activation's turn (acks from clients, commits on the master).
+    /// </summary>
     private void FlushIfWanted()
     {
-        if (_flushWanted && _node is not null)
+        if (_flushWanted && !_flushing && _node is not null)
         {
             _flushWanted = false;
-            Run(new LogDurable(Store.Carry([new FlushLog()]).Flushed ?? Store.Durable));
+            _flushing = true;
+            _ = FlushAsync(Store);
+        }
+    }
+
+    private async Task FlushAsync(EngineReplicaStore store)
+    {
+        Lsn durable;
+        try
+        {
+            durable = await store.FlushAsync().ConfigureAwait(true);
+        }
+#pragma warning disable CA1031 // A failed write or fsync leaves the engine refusing everything: reopen it (recovery).
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (!ReferenceEquals(store, _store))
+            {
+                return; // closed meanwhile (deactivation)
+            }
+
+            ShardLog.StorageFailed(_log, _shard, _site, e);
+            _unusable = new ShardUnavailableException($"shard {_shard} on site {_site} failed to write its log; it reopens", e);
+            _node = null;
+            DeactivateOnIdle();
+            return;
+        }
+        finally
+        {
+            _flushing = false;
+        }
+
+        if (_node is not null && ReferenceEquals(store, _store))
+        {
+            Run(new LogDurable(durable));
+            FlushIfWanted();
         }
     }
 
