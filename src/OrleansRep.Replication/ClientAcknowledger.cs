@@ -19,6 +19,7 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
 {
     private readonly NodeContext _ctx = ctx;
     private long _latestLeaseTime = -1;
+    private SiteId _leaseHolder = SiteId.None;
 
     /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
     public Lsn MaxPermLsn { get; private set; }
@@ -89,6 +90,20 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
         }
     }
 
+    /// <summary>
+    /// The process of <paramref name="peer"/> is gone (the host was refused a connection to it: nothing listens on its
+    /// address). A lease granted to it can serve no read any more, so when it holds this client's grants they bind no
+    /// longer and the client may vote at once, rather than wait out the lease (a killed master is replaced as fast as
+    /// with leases off; a hung or cut-off one still only after its lease).
+    /// </summary>
+    public void VoidLeaseGrant(SiteId peer)
+    {
+        if (_leaseHolder == peer && !peer.IsNone)
+        {
+            LeaseHeldUntil = 0;
+        }
+    }
+
     /// <summary>A new master: what was acknowledged to the old one does not count with it.</summary>
     public void Reset()
     {
@@ -114,6 +129,7 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
             _ctx.Send(master, RepMessageType.LeaseGrant, MaxPermLsn, new LeasePayload(leaseTime));
             var until = _ctx.Now + (long)(NodeContext.Micros(_ctx.Options.LeaseTimeout) * _ctx.Options.ClockSkew);
             LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
+            _leaseHolder = _ctx.Master; // every binding grant is to it: a new master needed this client's vote
         }
     }
 

@@ -75,6 +75,9 @@ internal sealed class ClientApplier
     /// not vote before then. 0 when it never granted one.</summary>
     public long LeaseHeldUntil => _acks.LeaseHeldUntil;
 
+    /// <summary>See <see cref="ClientAcknowledger.VoidLeaseGrant"/>.</summary>
+    public void VoidLeaseGrant(SiteId peer) => _acks.VoidLeaseGrant(peer);
+
     /// <summary>Records received that this site already had.</summary>
     public long Duplicates { get; private set; }
 

@@ -95,11 +95,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             SeekMaster(); // if the election could not start (a lease grant), try again later
         }
 
-        if (_deferred is { } deferred && !_roles.Applier.HoldsLeaseGrant)
-        {
-            _deferred = null;
-            Start(deferred.Nsites, deferred.Nvotes, deferred.Fast);
-        }
+        StartDeferredIfFree();
 
         if (_round is { } round)
         {
@@ -167,6 +163,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     {
         if (_ctx.Role != RepRole.Client || _ctx.Master.IsNone || _ctx.Master != peer)
         {
+            StartDeferredIfFree(); // the grant that held an election back may have been voided (a gone master)
             return;
         }
 
@@ -175,6 +172,16 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             Start(0, 0, fast: true); // the lost master will not vote
             SeekMaster(); // if the election could not start (a lease grant), try again later
+        }
+    }
+
+    /// <summary>An election deferred while this client held a lease grant starts once the grant binds no more.</summary>
+    private void StartDeferredIfFree()
+    {
+        if (_deferred is { } deferred && !_roles.Applier.HoldsLeaseGrant)
+        {
+            _deferred = null;
+            Start(deferred.Nsites, deferred.Nvotes, deferred.Fast);
         }
     }
 

@@ -115,6 +115,11 @@ public sealed class ReplicationNode
             case PeerDisconnected disconnected:
                 if (disconnected.Peer != _ctx.Self && !disconnected.Peer.IsNone)
                 {
+                    if (disconnected.ProcessGone)
+                    {
+                        Roles.Applier.VoidLeaseGrant(disconnected.Peer);
+                    }
+
                     Elector.OnPeerDisconnected(disconnected.Peer);
                 }
 

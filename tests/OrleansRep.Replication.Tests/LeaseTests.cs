@@ -109,6 +109,57 @@ public sealed class LeaseTests
         Assert.False(master.Node.HoldsLease);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_master_whose_process_is_gone_is_replaced_without_waiting_out_its_lease_and_a_cut_off_one_only_after_it(bool processGone)
+    {
+        var options = Leases with { LeaseTimeout = TimeSpan.FromSeconds(2), HeartbeatSend = TimeSpan.FromMilliseconds(100) };
+        var group = new TestGroup(3, _ => options, _ => StoreWithOneCommit());
+        group.StartAll(RepStartRole.Election);
+        group.Run(TimeSpan.FromSeconds(5));
+        var old = Assert.Single(group.Masters);
+        Assert.True(old.Node.HoldsLease, group.Describe());
+        var survivors = group.Sites.Where(s => s != old).ToList();
+        Assert.All(survivors, s => Assert.True(s.Node.Applier.HoldsLeaseGrant, group.Describe()));
+
+        // The master dies (or is cut off); each survivor's host tells it so: refused (gone) or just lost.
+        group.Down.Add(old.Id);
+        foreach (var survivor in survivors)
+        {
+            survivor.Step(new PeerDisconnected(old.Id, processGone));
+            group.Pump();
+        }
+
+        group.Run(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(10));
+        if (processGone)
+        {
+            var elected = Assert.Single(group.Masters);
+            Assert.NotEqual(old.Id, elected.Id);
+        }
+        else
+        {
+            Assert.Empty(group.Masters); // the grants bind the survivors for 2 s x 1.25: no vote before then
+            group.Run(TimeSpan.FromSeconds(5));
+            Assert.NotEqual(old.Id, Assert.Single(group.Masters).Id);
+        }
+    }
+
+    [Fact]
+    public void A_gone_peer_that_holds_no_grant_of_this_client_voids_nothing()
+    {
+        var group = new TestGroup(3, _ => Leases with { HeartbeatSend = TimeSpan.FromMilliseconds(100) }, _ => StoreWithOneCommit());
+        group.StartAll(RepStartRole.Election);
+        group.Run(TimeSpan.FromSeconds(5));
+        var master = Assert.Single(group.Masters);
+        var client = group.Sites.First(s => s != master);
+        var other = group.Sites.First(s => s != master && s != client);
+
+        client.Step(new PeerDisconnected(other.Id, ProcessGone: true));
+
+        Assert.True(client.Node.Applier.HoldsLeaseGrant);
+    }
+
     [Fact]
     public void Grants_that_do_not_cover_the_max_PERM_LSN_do_not_count()
     {
@@ -145,5 +196,14 @@ public sealed class LeaseTests
         master.Receive(Grant(S3, commit.Lsn, 0));
 
         Assert.False(master.Node.HoldsLease);
+    }
+
+    /// <summary>A log that ends with a commit every site shares: heartbeats then ask for grants (no write needed).</summary>
+    private static MemoryReplicaStore StoreWithOneCommit()
+    {
+        var store = new MemoryReplicaStore();
+        store.AppendLocal(RecordKind.Commit, new byte[32]);
+        store.Carry([new Actions.FlushLog()]);
+        return store;
     }
 }

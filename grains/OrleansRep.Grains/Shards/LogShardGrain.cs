@@ -127,7 +127,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             // context: the link's calls are the replica's own, not part of whatever call activated it.
             using (ExecutionContext.SuppressFlow())
             {
-                _ = Task.Factory.StartNew(() => link.RunAsync(batch => target.Deliver(site, batch), up => OnPeerChanged(peer, up)), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
+                _ = Task.Factory.StartNew(() => link.RunAsync(batch => target.Deliver(site, batch), (up, gone) => OnPeerChanged(peer, up, gone)), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
             }
         }
 
@@ -304,15 +304,15 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         return Task.CompletedTask;
     }
 
-    private void OnPeerChanged(SiteId peer, bool up)
+    private void OnPeerChanged(SiteId peer, bool up, bool gone)
     {
         if (_node is null)
         {
             return;
         }
 
-        ShardLog.Peer(_log, _shard, _site, peer.Value, up ? "reachable" : "unreachable");
-        Run(up ? new PeerConnected(peer) : new PeerDisconnected(peer));
+        ShardLog.Peer(_log, _shard, _site, peer.Value, up ? "reachable" : gone ? "gone (connection refused)" : "unreachable");
+        Run(up ? new PeerConnected(peer) : new PeerDisconnected(peer, gone));
         FlushIfWanted();
     }
 

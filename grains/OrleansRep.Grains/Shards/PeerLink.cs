@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using OrleansRep.Replication;
 using OrleansRep.Replication.Messages;
@@ -10,7 +11,9 @@ namespace OrleansRep.Grains.Shards;
 /// many as fit <see cref="SiteStorageOptions.MaxDeliveryBytes"/> per call. A full queue drops new messages (counted):
 /// the protocol re-requests what is missing, and a step never waits for the network. A failed call drops its batch
 /// and reports the peer down; the next call that goes through reports it up (the machine's PeerDisconnected and
-/// PeerConnected: a lost master is noticed at once, a returning peer is asked for its master).
+/// PeerConnected: a lost master is noticed at once, a returning peer is asked for its master). A call refused a
+/// connection reports the peer's process gone, once per time down: nothing listens on its address, so it serves no
+/// read under a lease any more (a timeout proves nothing of the kind).
 /// </summary>
 internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
 {
@@ -27,6 +30,8 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
     /// <summary>Null until the first call ended; then whether it went through.</summary>
     public bool? Up { get; private set; }
 
+    private bool _goneReported;
+
     public void Enqueue(RepMessage message, SendOptions flags)
     {
         if (!_queue.Writer.TryWrite((message, flags)))
@@ -41,8 +46,8 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
 
     public void Complete() => _queue.Writer.TryComplete();
 
-    /// <summary>Sends until <see cref="Complete"/>; <paramref name="changed"/> hears each up/down change.</summary>
-    public async Task RunAsync(Func<byte[], Task> deliver, Action<bool> changed)
+    /// <summary>Sends until <see cref="Complete"/>; <paramref name="changed"/> hears each up/down change (up, gone).</summary>
+    public async Task RunAsync(Func<byte[], Task> deliver, Action<bool, bool> changed)
     {
         var batch = new ArrayBufferWriter<byte>(4096);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(true))
@@ -56,24 +61,40 @@ internal sealed class PeerLink(SiteId peer, int capacity, int maxBatchBytes)
                 }
             }
 
-            bool up;
+            bool up, gone = false;
             try
             {
                 await deliver(batch.WrittenSpan.ToArray()).ConfigureAwait(true);
                 up = true;
             }
 #pragma warning disable CA1031 // Any failure of a call to a peer means the same here: the peer is not reachable now.
-            catch (Exception)
+            catch (Exception e)
 #pragma warning restore CA1031
             {
                 up = false;
+                gone = IsRefused(e);
             }
 
-            if (Up != up)
+            var newlyGone = gone && !_goneReported;
+            if (Up != up || newlyGone)
             {
                 Up = up;
-                changed(up);
+                _goneReported = !up && (gone || _goneReported);
+                changed(up, newlyGone);
             }
         }
+    }
+
+    private static bool IsRefused(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

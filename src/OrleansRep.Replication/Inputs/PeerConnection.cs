@@ -18,5 +18,8 @@ public sealed record PeerConnected(SiteId Peer) : RepInput;
 /// starts a fast election at once (the lost master will not vote), as repmgr does. A master that loses a client does
 /// nothing protocol-visible (Berkeley DB only holds log archiving briefly, which this machine does not own); a client
 /// that loses another client does nothing either.
+/// <para><see cref="ProcessGone"/>: the host knows the peer's process is gone, not just unreachable (a connection to its
+/// address was refused). Lease grants this client gave it are void then, so an election need not wait them out. A
+/// host must not say so on a timeout or a dropped packet: a cut-off master may still read under its lease.</para>
 /// </summary>
-public sealed record PeerDisconnected(SiteId Peer) : RepInput;
+public sealed record PeerDisconnected(SiteId Peer, bool ProcessGone = false) : RepInput;

@@ -328,7 +328,8 @@ public sealed class SimCluster : ISiteDirectory
     /// Recomputes the connections after a crash, a restart or a change of cut links and tells each site that is up
     /// about each of its connections that changed (<see cref="PeerConnected"/> / <see cref="PeerDisconnected"/>), as a
     /// Replication Manager host sees them (a crashed site is told nothing; its restarted node starts unconnected and is
-    /// told of every peer it reaches). A connection is up when both sites are up and neither direction is cut.
+    /// told of every peer it reaches). A connection is up when both sites are up and neither direction is cut. A peer
+    /// that crashed is reported gone (its address refuses connections), one cut off only disconnected.
     /// </summary>
     public void UpdateConnections()
     {
@@ -339,7 +340,7 @@ public sealed class SimCluster : ISiteDirectory
             {
                 if (_sites[self].IsUp)
                 {
-                    StepSite(_sites[self], up ? new PeerConnected(peer) : new PeerDisconnected(peer));
+                    StepSite(_sites[self], up ? new PeerConnected(peer) : new PeerDisconnected(peer, ProcessGone: !_sites[peer].IsUp));
                 }
             }
         }

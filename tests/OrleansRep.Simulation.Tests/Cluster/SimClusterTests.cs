@@ -125,7 +125,7 @@ public sealed class SimClusterTests
         cluster.RunUntil(100_000);
 
         Assert.All(steps, s => Assert.Equal(S1, s.Site));
-        Assert.Equal(new PeerDisconnected(S2), steps[0].Input); // the crash broke the connection
+        Assert.Equal(new PeerDisconnected(S2, ProcessGone: true), steps[0].Input); // the crash broke the connection, and its address refuses
         Assert.Equal(10, steps.Skip(1).Count(s => s.Input is Tick));
         Assert.Equal(11, steps.Count);
         Assert.Equal(1, cluster.LostToDownSites);
