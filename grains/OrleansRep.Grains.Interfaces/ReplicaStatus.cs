@@ -17,4 +17,8 @@ public sealed record ReplicaStatus(
     ulong LogEnd,
     long LagMs,
     bool HoldsLease,
-    IReadOnlyList<string> RecentEvents);
+    IReadOnlyList<string> RecentEvents)
+{
+    /// <summary>The replica's counters (null from a site that does not report them).</summary>
+    public ReplicaCounters? Counters { get; init; }
+}

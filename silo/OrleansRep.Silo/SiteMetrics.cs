@@ -83,6 +83,27 @@ public sealed class SiteMetrics : IAsyncObserver<SiteEvent>, IDisposable
                     Sample(name, $",shard=\"{shard.Shard}\"", value(shard));
                 }
             }
+
+            var counters = new (string Name, string Type, string Help, Func<ReplicaCounters, double> Value)[]
+            {
+                ("orep_shard_commits_total", "counter", "Writes this replica committed as master (ack policy met).", c => c.Commits),
+                ("orep_shard_perm_failed_total", "counter", "Writes this replica committed as master whose ack policy was not met in time.", c => c.PermFailed),
+                ("orep_shard_acks_received_total", "counter", "Acknowledgements this replica received from its clients as master.", c => c.AcksReceived),
+                ("orep_shard_records_applied_total", "counter", "Log records this replica applied as client.", c => c.RecordsApplied),
+                ("orep_shard_log_bytes_written_total", "counter", "Bytes this replica wrote to its log.", c => c.LogBytesWritten),
+                ("orep_shard_fsyncs_total", "counter", "Fsyncs of this replica's log.", c => c.Fsyncs),
+                ("orep_shard_fsync_p50_us", "gauge", "Median fsync latency of this replica's log, microseconds.", c => c.FsyncP50Us),
+                ("orep_shard_fsync_p99_us", "gauge", "99th percentile fsync latency of this replica's log, microseconds.", c => c.FsyncP99Us),
+                ("orep_shard_fsync_max_us", "gauge", "Slowest fsync of this replica's log, microseconds.", c => c.FsyncMaxUs),
+            };
+            foreach (var (name, type, help, value) in counters)
+            {
+                Family(name, type, help);
+                foreach (var shard in status.Shards.Where(s => s.Counters is not null))
+                {
+                    Sample(name, $",shard=\"{shard.Shard}\"", value(shard.Counters!));
+                }
+            }
         }
 
         return text.ToString();

@@ -74,7 +74,7 @@ public sealed partial class SiteHttpTests : IAsyncLifetime, IDisposable
             if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
             {
                 family = line.Split(' ')[2];
-                Assert.Matches("^# TYPE [a-z_]+ (counter|gauge)$", line);
+                Assert.Matches("^# TYPE [a-z_][a-z0-9_]* (counter|gauge)$", line);
                 continue;
             }
 
@@ -142,6 +142,28 @@ public sealed partial class SiteHttpTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Metrics_count_each_shards_commits_and_fsyncs()
+    {
+        await WaitUntilReadyAsync();
+        await using var writer = await GrainClient.ConnectAsync(Site.Site.Host.GatewayEndPoint!, new GrainClientOptions { ClusterSecret = Encoding.UTF8.GetBytes(Secret), Roles = ClientRoles.Read | ClientRoles.Write });
+        var keys = Enumerable.Range(0, 40).Select(i => Encoding.UTF8.GetBytes($"m{i}")).Where(k => new ShardMap(2).ShardOf(k) == 1).Take(3).ToList();
+        foreach (var key in keys)
+        {
+            await writer.GetGrain<ILogShardGrain>(GrainKeys.Shard(1, 1)).Put(key, "v"u8.ToArray(), AckPolicy.Quorum);
+        }
+
+        var lines = (await _http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
+        double Value(string name, int shard) => double.Parse(lines.Single(l => l.StartsWith($"{name}{{site=\"1\",shard=\"{shard}\"}} ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(3, Value("orep_shard_commits_total", 1));
+        Assert.Equal(0, Value("orep_shard_commits_total", 0));
+        Assert.Equal(0, Value("orep_shard_perm_failed_total", 1));
+        Assert.True(Value("orep_shard_fsyncs_total", 1) >= 1);
+        Assert.True(Value("orep_shard_log_bytes_written_total", 1) > 0);
+        Assert.True(Value("orep_shard_fsync_max_us", 1) > 0);
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_a_configuration_error_naming_the_endpoint()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
@@ -170,6 +192,6 @@ public sealed partial class SiteHttpTests : IAsyncLifetime, IDisposable
         async () => (await _http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
         () => "site 1 never became ready");
 
-    [GeneratedRegex("""^[a-z_]+\{([a-z]+="[^"]*",?)+\} -?[0-9]+(\.[0-9]+)?(E[+-]?[0-9]+)?$""")]
+    [GeneratedRegex("""^[a-z_][a-z0-9_]*\{([a-z]+="[^"]*",?)+\} -?[0-9]+(\.[0-9]+)?(E[+-]?[0-9]+)?$""")]
     private static partial Regex SampleLine();
 }

@@ -42,6 +42,10 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private long _lastProbe;
     private bool _flushWanted;
     private bool _flushing;
+    private long _commits;
+    private long _permFailed;
+    private long _acksReceived;
+    private long _recordsApplied;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ReplicationNode Node => _node ?? throw _unusable!;
@@ -186,10 +190,13 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
                     }
 
                     break;
-                case AppendRecords append when append.Records.Any(r => r.IsPerm):
-                    _flushWanted = true;
+                case AppendRecords append:
+                    _recordsApplied += append.Records.Count;
+                    _flushWanted |= append.Records.Any(r => r.IsPerm);
                     break;
                 case ReplyProposal reply:
+                    _commits += reply.Outcome is Committed ? 1 : 0;
+                    _permFailed += reply.Outcome is AckPolicyNotMet ? 1 : 0;
                     if (_proposals.Remove(reply.ProposalId, out var waiting))
                     {
                         waiting.TrySetResult(reply.Outcome);
@@ -491,6 +498,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         foreach (var (message, flags) in batch)
         {
+            _acksReceived += message.Type == Replication.Messages.RepMessageType.Ack ? 1 : 0;
             Run(new MessageReceived(message, flags));
             if (message.From == node.Master)
             {
@@ -506,7 +514,9 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     {
         var node = Node;
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
-        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent));
+        var log = Store.Environment.GetStats(walkTrees: false);
+        var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
+        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters });
     }
 
     public Task CallElection()
