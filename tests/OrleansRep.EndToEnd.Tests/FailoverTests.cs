@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using OrleansRep.Client;
+using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
 using Xunit.Abstractions;
 
@@ -149,10 +150,18 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var started = Stopwatch.StartNew();
         await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (write, cancellationToken) =>
         {
-            var value = await reader.GetAsync(Encoding.UTF8.GetBytes(write.Key), how(write), cancellationToken);
-            if (value is null || Encoding.UTF8.GetString(value) != write.Value)
+            try
             {
-                wrong.Add($"{write.Key} (token {write.Token}): {(value is null ? "missing" : $"'{Encoding.UTF8.GetString(value)}'")}");
+                var value = await reader.GetAsync(Encoding.UTF8.GetBytes(write.Key), how(write), cancellationToken);
+                if (value is null || Encoding.UTF8.GetString(value) != write.Value)
+                {
+                    wrong.Add($"{write.Key} (token {write.Token}): {(value is null ? "missing" : $"'{Encoding.UTF8.GetString(value)}'")}");
+                }
+            }
+            catch (ShardException e)
+            {
+                // E.g. CommitTokenLostException: the site says the acknowledged commit was rolled back.
+                wrong.Add($"{write.Key} (token {write.Token}): {e.GetType().Name}: {e.Message}");
             }
         });
         output.WriteLine($"{writes.Count} acknowledged writes read back ({what}) in {started.Elapsed.TotalSeconds:0.0} s");
