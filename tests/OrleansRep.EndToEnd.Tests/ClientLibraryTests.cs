@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text;
 using OrleansRep.Client;
+using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
 using Xunit.Abstractions;
 
@@ -103,6 +105,77 @@ public sealed class ClientLibraryTests(ITestOutputHelper output)
         Assert.All(status.Sites, s => Assert.True(s.Healthy, $"site {s.Site}: {s.Error}"));
         Assert.Equal("fine", Encoding.UTF8.GetString(await client.GetAsync(B("after-garbage"), ReadOptions.AnyReplica(TimeSpan.FromMinutes(1))) ?? []));
         cluster.Passed();
+    }
+
+    [Fact]
+    public async Task Ten_thousand_quorum_writes_are_read_back_on_every_site_with_their_tokens()
+    {
+        const int Keys = 10_000;
+        const int Writers = 32;
+        await using var cluster = new SiloCluster(output);
+        await cluster.StartAllAsync();
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.ClientOptions());
+
+        var tokens = new CommitToken[Keys];
+        var next = -1;
+        var unacknowledged = 0;
+        var written = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < Keys; i = Interlocked.Increment(ref next))
+            {
+                tokens[i] = await PutUntilAcknowledgedAsync(client, Key(i), Value(i), () => Interlocked.Increment(ref unacknowledged));
+            }
+        })));
+        output.WriteLine($"{Keys} quorum puts from {Writers} tasks: {written.Elapsed.TotalSeconds:0.0} s ({Keys / written.Elapsed.TotalSeconds:0} puts/s); {unacknowledged} answered DurabilityNotMet and were put again");
+
+        // A client given one site's gateway knows only that site, so its AtLeast reads are served by that site's replicas.
+        foreach (var site in cluster.SiteIds)
+        {
+            await using var reader = await OrleansRepClient.ConnectAsync(cluster.ClientOptions(site));
+            Assert.Equal([site], reader.Sites);
+            var read = Stopwatch.StartNew();
+            var wrong = new System.Collections.Concurrent.ConcurrentBag<string>();
+            next = -1;
+            await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(async () =>
+            {
+                for (var i = Interlocked.Increment(ref next); i < Keys; i = Interlocked.Increment(ref next))
+                {
+                    var value = await reader.GetAsync(B(Key(i)), ReadOptions.AtLeast(tokens[i]));
+                    if (value is null || Encoding.UTF8.GetString(value) != Value(i))
+                    {
+                        wrong.Add($"{Key(i)} (token {tokens[i]}): {(value is null ? "missing" : $"'{Encoding.UTF8.GetString(value)}'")}");
+                    }
+                }
+            })));
+            output.WriteLine($"site {site}: {Keys} AtLeast reads in {read.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(wrong.IsEmpty, $"site {site} read {wrong.Count} of {Keys} keys wrong, e.g. {string.Join("; ", wrong.Take(5))} (data in {cluster.DataRoot})");
+        }
+
+        cluster.Passed();
+
+        static string Key(int i) => $"key-{i:D5}";
+
+        static string Value(int i) => $"value of key {i}";
+    }
+
+    // A put under Quorum, put again while it is answered DurabilityNotMet (committed on the master, but the one peer ack
+    // a quorum of three needs did not come within the sites' 500 ms ack timeout: it happens when the loaded machine
+    // stalls a site). The data is the same either way; the token kept is that of a write the quorum acknowledged.
+    private static async Task<CommitToken> PutUntilAcknowledgedAsync(OrleansRepClient client, string key, string value, Action notAcknowledged)
+    {
+        const int Attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await client.PutAsync(B(key), B(value), new WriteOptions(AckPolicy.Quorum));
+            }
+            catch (DurabilityNotMetException) when (attempt < Attempts)
+            {
+                notAcknowledged();
+            }
+        }
     }
 
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);

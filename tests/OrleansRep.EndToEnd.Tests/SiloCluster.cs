@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using OrleansRep.Client;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Runtime.Remote;
 using OrleansRep.Runtime.Transport;
@@ -13,9 +14,9 @@ using Xunit.Abstractions;
 namespace OrleansRep.EndToEnd.Tests;
 
 /// <summary>
-/// A cluster of real silo processes for one test: site-to-site ports picked free here (every site must know them up
-/// front), gateway and HTTP on port 0 (read back from each site's start line), a fresh data directory with a cluster
-/// secret file. Every process is killed when the test ends; unless the test called <see cref="Passed"/>, each site's
+/// A cluster of real silo processes for one test: site-to-site and gateway ports picked free here (every site must know
+/// the first up front; both stay a site's across restarts), HTTP on port 0 (read back from each site's start line), a
+/// fresh data directory with a cluster secret file. Every process is killed when the test ends; unless the test called <see cref="Passed"/>, each site's
 /// log goes to the test output and the data directory is kept, with its path printed.
 /// </summary>
 internal sealed class SiloCluster : IAsyncDisposable
@@ -26,6 +27,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private readonly Dictionary<int, SiloProcess> _sites = [];
     private readonly List<SiloProcess> _dead = [];
     private readonly int[] _ports;
+    private readonly int[] _gatewayPorts;
     private bool _passed;
 
     public SiloCluster(ITestOutputHelper output, int sites = 3, int shards = 2)
@@ -35,6 +37,8 @@ internal sealed class SiloCluster : IAsyncDisposable
         DataRoot = Directory.CreateTempSubdirectory("orep-e2e-").FullName;
         File.WriteAllText(Path.Combine(DataRoot, "cluster.secret"), Convert.ToHexString(Guid.NewGuid().ToByteArray()));
         _ports = [.. Enumerable.Range(0, sites).Select(_ => FreePort())];
+        // Gateways keep their port across a restart, as a deployment's do: a client configured once finds a restarted site.
+        _gatewayPorts = [.. Enumerable.Range(0, sites).Select(_ => FreePort())];
     }
 
     public string DataRoot { get; }
@@ -65,7 +69,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         var sites = string.Join(',', SiteIds.Select(s => $"{s}=127.0.0.1:{_ports[s - 1]}"));
         var process = new SiloProcess(site, [
             "--site-id", site.ToString(CultureInfo.InvariantCulture), "--data", DataRoot, "--sites", sites,
-            "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", "127.0.0.1:0", "--http-endpoint", "127.0.0.1:0",
+            "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", $"127.0.0.1:{_gatewayPorts[site - 1]}", "--http-endpoint", "127.0.0.1:0",
             "--shards", Shards.ToString(CultureInfo.InvariantCulture),
             // Lenient failure detection: the suite runs beside other test assemblies on 2 cores.
             "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
@@ -112,6 +116,14 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public Task<GrainClient> ConnectAsync(int site) =>
         GrainClient.ConnectAsync(Gateway(site), new GrainClientOptions { ClusterSecret = Secret, ClientId = "e2e", Roles = ClientRoles.Read | ClientRoles.Write });
+
+    /// <summary>What a newcomer's client is given: the gateways of <paramref name="sites"/> (default all) as
+    /// "SITE=HOST:PORT" and the cluster's secret file. A client given one site's gateway reads from that site only.</summary>
+    public OrleansRepClientOptions ClientOptions(params int[] sites) => new()
+    {
+        Gateways = [.. (sites.Length == 0 ? SiteIds : sites).Select(s => $"{s}=127.0.0.1:{_gatewayPorts[s - 1]}")],
+        SecretFile = Path.Combine(DataRoot, "cluster.secret"),
+    };
 
     public async Task<JsonElement> StatusAsync(int site)
     {
