@@ -26,6 +26,8 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
     private readonly HashSet<SiloAddress> _probing = [];
     // A peer with an exchange in flight; the value says the view changed meanwhile and the exchange must run again.
     private readonly Dictionary<SiloAddress, bool> _pushing = [];
+    private readonly HashSet<EndPoint> _reaching = [];
+    private List<EndPoint> _seeds = [];
     private readonly CancellationTokenSource _stopping = new();
     private MembershipState? _state;
     private ITimer? _probeTimer;
@@ -109,6 +111,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         List<EndPoint> seedList = [.. seeds];
         lock (_gate)
         {
+            _seeds = seedList;
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_state is not null)
             {
@@ -382,6 +385,79 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
         {
             ExchangeWith(peer);
         }
+
+        ReachOrphanSeed();
+    }
+
+    /// <summary>
+    /// Gossips once with a seed that has no live silo in this view. Views can split: a silo that restarted while the
+    /// others had each other marked dead may join through one of them and be unknown to, or dead for, another, and
+    /// two silos that hold each other dead never talk again. A seed is where a live silo should be, so it is asked
+    /// every gossip round until it answers with a view (merged here, and ours there) or this silo learns it is dead.
+    /// </summary>
+    private void ReachOrphanSeed()
+    {
+        EndPoint? seed;
+        MembershipState state;
+        lock (_gate)
+        {
+            state = _state!;
+            HashSet<EndPoint> live = [.. state.View.Entries.Where(e => e.Status != SiloStatus.Dead).Select(e => e.Silo.EndPoint)];
+            List<EndPoint> orphans = [.. _seeds.Where(s => !s.Equals(state.Self.EndPoint) && !live.Contains(s) && !_reaching.Contains(s))];
+            seed = orphans.Count == 0 ? null : orphans[Random.Shared.Next(orphans.Count)];
+            if (seed is null || _disposed)
+            {
+                return;
+            }
+
+            _reaching.Add(seed);
+        }
+
+        _work.Run(async () =>
+        {
+            try
+            {
+                await using var connection = new PeerConnection(seed, _clientOptions, _time);
+                MembershipView view;
+                lock (_gate)
+                {
+                    view = state.View;
+                }
+
+                byte[] answer = await connection.CallAsync(MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false);
+                MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
+                if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
+                {
+                    MarkSelfDead();
+                }
+                else if (reply.View is { } theirs)
+                {
+                    bool changed;
+                    lock (_gate)
+                    {
+                        changed = state.Merge(theirs);
+                    }
+
+                    if (changed)
+                    {
+                        OnViewChanged();
+                    }
+                }
+            }
+#pragma warning disable CA1031 // A seed that does not answer is asked again next round; it may be down for good.
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                MembershipLog.SeedUnanswered(_logger, state.Self, seed, e.Message);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _reaching.Remove(seed);
+                }
+            }
+        });
     }
 
     private async Task ProbeAsync(SiloAddress target)

@@ -30,6 +30,9 @@ internal static partial class MembershipLog
     [LoggerMessage(EventId = 108, Level = LogLevel.Debug, Message = "Gossip from {Silo} to {Peer} failed")]
     public static partial void GossipFailed(ILogger logger, SiloAddress silo, SiloAddress peer, Exception exception);
 
+    [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "Seed {Seed}, with no live silo in the view of {Silo}, did not answer: {Reason}")]
+    public static partial void SeedUnanswered(ILogger logger, SiloAddress silo, EndPoint seed, string reason);
+
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "A MembershipChanged handler on {Silo} threw")]
     public static partial void SubscriberFailed(ILogger logger, SiloAddress silo, Exception exception);
 
