@@ -42,6 +42,12 @@ public sealed class OrleansRepClientOptions
     /// <summary>Longest wait for one call's answer (an AtLeast read waits up to the site's 5 s inside it). Default 10 s.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Longest wait for one attempt of a request to a shard's master (a write or a linearizable read) before
+    /// the client tries elsewhere. A hung master (stopped, not dead: its connections stay open) never answers, and the
+    /// other sites elect a new one within a second; a master that answers late still applied the write, and the retry
+    /// puts the same data again. Default 1 s (a write waits at most its site's ack timeout, 500 ms, for acks).</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a request keeps retrying through elections, redirects and lost sites before it fails with
     /// <see cref="ShardUnavailableException"/>. Default 15 s (an election takes well under a second by default).</summary>
     public TimeSpan RetryDeadline { get; set; } = TimeSpan.FromSeconds(15);
@@ -79,7 +85,7 @@ public sealed class OrleansRepClientOptions
         }
 
         ArgumentException.ThrowIfNullOrEmpty(ClientId, nameof(ClientId));
-        foreach (var (value, name) in new[] { (ConnectTimeout, nameof(ConnectTimeout)), (CallTimeout, nameof(CallTimeout)), (RetryDeadline, nameof(RetryDeadline)), (InitialBackoff, nameof(InitialBackoff)), (MaxBackoff, nameof(MaxBackoff)), (EventPollInterval, nameof(EventPollInterval)) })
+        foreach (var (value, name) in new[] { (ConnectTimeout, nameof(ConnectTimeout)), (CallTimeout, nameof(CallTimeout)), (RetryDeadline, nameof(RetryDeadline)), (AttemptTimeout, nameof(AttemptTimeout)), (InitialBackoff, nameof(InitialBackoff)), (MaxBackoff, nameof(MaxBackoff)), (EventPollInterval, nameof(EventPollInterval)) })
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, name);
         }

@@ -54,7 +54,16 @@ internal sealed partial class ShardRouter(ISiteGateways gateways, OrleansRepClie
             {
                 try
                 {
-                    var result = await ShardErrors.Typed(call(factory.GetGrain<ILogShardGrain>(GrainKeys.Shard(shard, site)))).ConfigureAwait(false);
+                    var attempt = call(factory.GetGrain<ILogShardGrain>(GrainKeys.Shard(shard, site)));
+                    if (onMaster)
+                    {
+                        // A hung master never answers: give up on it after the attempt timeout (TimeoutException,
+                        // below: the site is treated as lost) and observe whatever the abandoned call ends with.
+                        _ = attempt.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        attempt = attempt.WaitAsync(options.AttemptTimeout, time, cancellationToken);
+                    }
+
+                    var result = await ShardErrors.Typed(attempt).ConfigureAwait(false);
                     if (onMaster)
                     {
                         Volatile.Write(ref _masters[shard], site);

@@ -53,8 +53,11 @@ public sealed class SiteOptions
     /// <summary>How long a write waits for its acks before PERM_FAILED (<c>--ack-timeout</c>). Default 500 ms.</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Master lease (<c>--lease-timeout</c>) for linearizable reads; zero turns leases off. Default 1 s.</summary>
-    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Master lease (<c>--lease-timeout</c>) for linearizable reads; zero turns leases off. Default 500 ms: a hung
+    /// master (stopped, its connections open) is replaced once its clients' grants end and they have missed its
+    /// heartbeats (5 × 100 ms), well within a second; a killed one at once (its address refuses connections, which voids
+    /// the grants).</summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long a membership probe of another site may take before it counts as missed (<c>--probe-timeout</c>).
     /// Default 200 ms: a killed site is declared dead in well under a second on a LAN.</summary>

@@ -70,6 +70,27 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task A_hung_master_is_given_up_after_the_attempt_timeout_and_the_write_lands_on_the_new_one()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+        var key = KeyOf(cluster, 0);
+        await client.PutAsync(B(key), B("one"));
+        var hung = client.MasterOf(0);
+        cluster.Hung[hung] = true;
+        var winner = hung % 3 + 1;
+        cluster.Elect(0, winner);
+
+        // The first attempt hangs on the stopped master (its connection stays open); past the attempt timeout the
+        // client asks elsewhere, is redirected to the winner, and the write lands there.
+        var put = await client.PutAsync(B(key), B("two"));
+
+        Assert.Equal(winner, put.Master.Value);
+        Assert.Contains(cluster.Calls, c => c.Site == hung && c.Method == "hung");
+        Assert.Equal("two", cluster.Value(winner, key));
+    }
+
+    [Fact]
     public async Task Past_the_retry_deadline_the_caller_gets_ShardUnavailableException()
     {
         var cluster = new FakeCluster();

@@ -50,6 +50,7 @@ internal sealed class FakeCluster : ISiteGateways
         Down = new bool[sites + 1];
         Stale = new bool[sites + 1];
         HeldBack = new bool[sites + 1];
+        Hung = new bool[sites + 1];
     }
 
     public ShardMap Map { get; }
@@ -58,6 +59,9 @@ internal sealed class FakeCluster : ISiteGateways
 
     /// <summary>Sites whose process is gone: connections break, reconnects fail.</summary>
     public bool[] Down { get; }
+
+    /// <summary>Sites whose process is stopped (SIGSTOP): calls to them never answer.</summary>
+    public bool[] Hung { get; }
 
     /// <summary>Sites that have not heard from their masters lately: bounded AnyReplica reads are refused.</summary>
     public bool[] Stale { get; }

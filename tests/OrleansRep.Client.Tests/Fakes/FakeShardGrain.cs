@@ -42,8 +42,14 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
 
     public Task Deliver(int fromSite, byte[] messages) => throw new NotSupportedException();
 
-    private static Task<T> Run<T>(Func<T> call)
+    private Task<T> Run<T>(Func<T> call)
     {
+        if (cluster.Hung[site])
+        {
+            cluster.Calls.Enqueue((site, "hung"));
+            return new TaskCompletionSource<T>().Task; // a stopped process: the connection stays open, nothing answers
+        }
+
         try
         {
             return Task.FromResult(call());
