@@ -260,7 +260,7 @@ public sealed class StorageEnvironment : IDisposable
 
     /// <summary>Logs and publishes a transaction, then lets the next writer in. Returns the commit record's LSN and
     /// the log position the commit's durability must reach (Zero, Zero for a transaction that changed nothing).</summary>
-    internal (Lsn CommitLsn, Lsn End) CommitCore(WriteTransaction txn)
+    internal (Lsn CommitLsn, Lsn End) CommitCore(WriteTransaction txn, List<LogRecord>? capture = null)
     {
         if (!txn.HasOps)
         {
@@ -277,7 +277,7 @@ public sealed class StorageEnvironment : IDisposable
             // record left ahead of a Commit that could not be appended would be applied with the next commit), and
             // nothing else may land between them.
             var ops = txn.Ops;
-            commitLsn = _log.AppendChain(LogRecordType.Commit, (ulong)txn.Version, ops.ChunkCount, ops.ChunkAccessor);
+            commitLsn = _log.AppendChain(LogRecordType.Commit, (ulong)txn.Version, ops.ChunkCount, ops.ChunkAccessor, capture);
             var last = ops.Chunk(ops.ChunkCount - 1);
             end = new Lsn(commitLsn.File, commitLsn.Offset + (uint)(LogFormat.RecordHeaderSize + last.Length));
         }
@@ -294,9 +294,9 @@ public sealed class StorageEnvironment : IDisposable
         return (commitLsn, end);
     }
 
-    internal Lsn CommitBlocking(WriteTransaction txn, Durability durability)
+    internal Lsn CommitBlocking(WriteTransaction txn, Durability durability, List<LogRecord>? capture = null)
     {
-        var (commitLsn, end) = CommitCore(txn);
+        var (commitLsn, end) = CommitCore(txn, capture);
         if (!end.IsZero)
         {
             if (durability != Durability.Buffered || _log.OverBufferLimit)

@@ -150,6 +150,17 @@ public sealed class WriteTransaction : ReadTransaction
         EndAsNested() ? Lsn.Zero : Env.CommitBlocking(this, durability ?? Env.Options.DefaultDurability);
 
     /// <summary>
+    /// <see cref="Commit"/>, also adding to <paramref name="records"/> the log records it wrote, as stored (what a
+    /// replication master ships; no read of the log back, which would write the log buffer out first). A nested batch
+    /// writes none (its parent's commit does).
+    /// </summary>
+    public Lsn Commit(Durability durability, List<LogRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return EndAsNested() ? Lsn.Zero : Env.CommitBlocking(this, durability, records);
+    }
+
+    /// <summary>
     /// <see cref="Commit"/> without blocking. <paramref name="cancellationToken"/> is checked before the commit starts
     /// (the transaction then stays open, to abort or retry); a commit under way completes, since it is visible to
     /// readers at once and on its way to the log.

@@ -287,7 +287,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         return undone;
     }
 
-    private static LogRecordView? View(LogRecord? record) => record is null ? null : new LogRecordView(record.Lsn, KindOf(record.Type), record.Frame);
+    /// <summary>The machine's view of an engine log record (the master's own commits, as <see cref="StorageEnvironment"/>
+    /// captured them).</summary>
+    internal static LogRecordView? View(LogRecord? record) => record is null ? null : new LogRecordView(record.Lsn, KindOf(record.Type), record.Frame);
 
     /// <summary>The kind the machine needs of a record of the engine's log.</summary>
     public static RecordKind KindOf(LogRecordType type) => type switch

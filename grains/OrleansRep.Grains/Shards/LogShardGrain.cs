@@ -366,8 +366,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         ShardData.Check(operations, Store.Environment.Options, _map, _shard);
         var end = Store.LogEnd;
-        ShardData.Apply(Store.Environment, operations);
-        var records = Store.ReadRange(end, Store.LogEnd);
+        var records = ShardData.Apply(Store.Environment, operations).Select(r => EngineReplicaStore.View(r)!).ToList();
         if (records[0].Lsn.File > end.File)
         {
             Run(new LocalNewFile(end));

@@ -1,5 +1,6 @@
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Storage;
+using OrleansRep.Storage.Log;
 using KeyTooLargeException = OrleansRep.Grains.Interfaces.KeyTooLargeException;
 using ValueTooLargeException = OrleansRep.Grains.Interfaces.ValueTooLargeException;
 
@@ -51,7 +52,9 @@ internal static class ShardData
 
     /// <summary>Applies <paramref name="operations"/> as one transaction, logged without fsync (the caller's group
     /// commit makes it durable).</summary>
-    public static void Apply(StorageEnvironment environment, IReadOnlyList<BatchOperation> operations)
+    /// <summary>Applies the batch as one transaction (not flushed) and returns the log records it wrote, for the
+    /// master to ship.</summary>
+    public static List<LogRecord> Apply(StorageEnvironment environment, IReadOnlyList<BatchOperation> operations)
     {
         using var txn = environment.BeginWrite();
         var db = txn.OpenDatabase(Database, create: true);
@@ -67,7 +70,9 @@ internal static class ShardData
             }
         }
 
-        txn.Commit(Durability.NoSync);
+        List<LogRecord> records = [];
+        txn.Commit(Durability.NoSync, records);
+        return records;
     }
 
     public static byte[]? Get(StorageEnvironment environment, byte[] key)

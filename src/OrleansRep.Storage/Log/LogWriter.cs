@@ -132,7 +132,10 @@ internal sealed class LogWriter : IDisposable
     public string PathOf(uint fileNo) => Path.Combine(_dir, LogFormat.FileName(fileNo));
 
     /// <summary>Frames a new record and queues it; returns its LSN.</summary>
-    public Lsn Append(LogRecordType type, byte flags, ulong txnId, Lsn prevLsn, ReadOnlySpan<byte> payload)
+    public Lsn Append(LogRecordType type, byte flags, ulong txnId, Lsn prevLsn, ReadOnlySpan<byte> payload) =>
+        Append(type, flags, txnId, prevLsn, payload, capture: null);
+
+    private Lsn Append(LogRecordType type, byte flags, ulong txnId, Lsn prevLsn, ReadOnlySpan<byte> payload, List<LogRecord>? capture)
     {
         var length = LogFormat.RecordHeaderSize + payload.Length;
         if (length > LogFormat.MaxRecordSize)
@@ -151,7 +154,9 @@ internal sealed class LogWriter : IDisposable
             var dest = Reserve(length);
             payload.CopyTo(dest[LogFormat.RecordHeaderSize..]);
             LogFormat.SealRecord(dest, _lastLength, type, flags, txnId, prevLsn);
-            return Advance(length);
+            var lsn = Advance(length);
+            capture?.Add(new LogRecord(lsn, dest.ToArray()));
+            return lsn;
         }
     }
 
@@ -160,7 +165,7 @@ internal sealed class LogWriter : IDisposable
     /// LSN, and the last as <paramref name="lastType"/>. Nothing else (a checkpoint record) can land between them.
     /// Returns the LSN of the last record.
     /// </summary>
-    public Lsn AppendChain(LogRecordType lastType, ulong txnId, int count, Func<int, ReadOnlyMemory<byte>> payload)
+    public Lsn AppendChain(LogRecordType lastType, ulong txnId, int count, Func<int, ReadOnlyMemory<byte>> payload, List<LogRecord>? capture = null)
     {
         for (var i = 0; i < count; i++)
         {
@@ -175,7 +180,7 @@ internal sealed class LogWriter : IDisposable
             var prev = Lsn.Zero;
             for (var i = 0; i < count; i++)
             {
-                prev = Append(i == count - 1 ? lastType : LogRecordType.Ops, 0, txnId, prev, payload(i).Span);
+                prev = Append(i == count - 1 ? lastType : LogRecordType.Ops, 0, txnId, prev, payload(i).Span, capture);
             }
 
             return prev;
