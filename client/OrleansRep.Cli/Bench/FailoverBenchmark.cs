@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using OrleansRep.Cli.LocalSites;
+using OrleansRep.Client;
+using OrleansRep.Replication;
+using OrleansRep.Runtime.Transport;
+
+namespace OrleansRep.Cli.Bench;
+
+/// <summary>
+/// <c>orep bench failover</c>: on a cluster of silo processes it starts itself, with <see cref="FailoverWriters"/>
+/// putting to shard 0 the whole time, each trial takes down shard 0's master (the site that acknowledged the latest
+/// write), measures from just before the signal to the first write acknowledged by another master, then brings the site
+/// back and waits until it is a client of shard 0 again. At the end every acknowledged write is read back
+/// linearizably; a missing or different value is a lost acknowledged write.
+/// </summary>
+internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter progress)
+{
+    /// <summary>Concurrent reads when checking the acknowledged writes.</summary>
+    private const int ReadBackCallers = 16;
+
+    public async Task<FailoverReport> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var cluster = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { Shards = options.Shards }, progress, cancellationToken).ConfigureAwait(false);
+        var clientOptions = new OrleansRepClientOptions
+        {
+            Gateways = cluster.Gateways,
+            SecretFile = cluster.SecretFile,
+            ClientId = "orep-bench",
+            Roles = ClientRoles.All,
+            CallTimeout = options.CallTimeout,
+            RetryDeadline = options.FailoverDeadline,
+        };
+        await using var client = await OrleansRepClient.ConnectAsync(clientOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var writers = new FailoverWriters(client, options.Writers, progress);
+        var samples = new List<double>();
+        writers.Start();
+        try
+        {
+            for (var trial = 1; trial <= options.Trials; trial++)
+            {
+                samples.Add(await TrialAsync(trial, cluster, client, writers, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        finally
+        {
+            await writers.DisposeAsync().ConfigureAwait(false);
+        }
+
+        progress.WriteLine($"reading back {writers.Acked.Count} acknowledged writes (linearizable)");
+        var lost = await CountLostAsync(client, [.. writers.Acked], cancellationToken).ConfigureAwait(false);
+        var sorted = samples.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        return new FailoverReport(options.Trials, options.Kill == FailoverKill.Kill9 ? "9" : "stop", Math.Round(median, 1), sorted[^1], samples, lost)
+        {
+            AckedWrites = writers.Acked.Count,
+            PermFailed = writers.PermFailed,
+            Errors = writers.Errors,
+        };
+    }
+
+    /// <summary>One master failure; returns the failover time in milliseconds.</summary>
+    private async Task<double> TrialAsync(int trial, LocalSiteCluster cluster, OrleansRepClient client, FailoverWriters writers, CancellationToken cancellationToken)
+    {
+        // The master is whoever acknowledges writes now (a status report could be a moment behind an election).
+        var (token, _) = await writers.WaitForAckAsync(0, Stopwatch.GetTimestamp(), options.FailoverDeadline, cancellationToken).ConfigureAwait(false);
+        var master = token.Master.Value;
+        var process = cluster.Process(master);
+
+        // Taken before the signal (so the time includes sending it), and the watch set before the signal too.
+        var killedAt = Stopwatch.GetTimestamp();
+        var failover = writers.WaitForAckAsync(master, killedAt, options.FailoverDeadline, cancellationToken);
+        if (options.Kill == FailoverKill.Kill9)
+        {
+            cluster.Kill(master);
+        }
+        else
+        {
+            await process.SignalAsync("STOP").ConfigureAwait(false);
+        }
+
+        var (newToken, completed) = await failover.ConfigureAwait(false);
+        var ms = Math.Round(Stopwatch.GetElapsedTime(killedAt, completed).TotalMilliseconds, 1);
+
+        var recovery = Stopwatch.StartNew();
+        var how = "restarted";
+        if (options.Kill == FailoverKill.Stop)
+        {
+            // Resumed, it learns it was declared dead and exits with code 3; one that does not is killed.
+            await process.SignalAsync("CONT").ConfigureAwait(false);
+            how = await process.WaitForExitAsync(options.RecoveryDeadline).ConfigureAwait(false)
+                ? $"resumed, exited with code {process.ExitCode}, restarted"
+                : "resumed, did not exit, killed and restarted";
+        }
+
+        await cluster.RestartAsync(master, cancellationToken).ConfigureAwait(false);
+        await WaitUntilClientAsync(cluster, client, master, cancellationToken).ConfigureAwait(false);
+        progress.WriteLine($"trial {trial}: site {master} (master of shard 0, gen {token.Gen}) {(options.Kill == FailoverKill.Kill9 ? "kill -9" : "kill -STOP")}: " +
+            $"site {newToken.Master.Value} acknowledged a write after {ms:F1} ms (gen {newToken.Gen}); site {master} {how}, a client again after {recovery.Elapsed.TotalSeconds:F1} s");
+        return ms;
+    }
+
+    /// <summary>Waits until every site is ready and <paramref name="site"/> reports itself a client of shard 0 that knows its master.</summary>
+    private async Task WaitUntilClientAsync(LocalSiteCluster cluster, OrleansRepClient client, int site, CancellationToken cancellationToken)
+    {
+        await cluster.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+        var deadline = Stopwatch.StartNew();
+        var seen = "no status yet";
+        while (deadline.Elapsed < options.RecoveryDeadline)
+        {
+            var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            var report = status.Sites.FirstOrDefault(s => s.Site == site);
+            var replica = report?.Status?.Shards.FirstOrDefault(r => r.Shard == 0);
+            if (replica is { Role: RepRole.Client, Master: > 0 } && replica.Master != site)
+            {
+                return;
+            }
+
+            seen = replica is null ? $"site {site}: {report?.Error ?? "not reported"}" : $"site {site} shard 0: role {replica.Role}, master {replica.Master}";
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"site {site} was not a client of shard 0 again within {options.RecoveryDeadline.TotalSeconds:0} s (last seen: {seen}); data in {cluster.DataRoot}");
+    }
+
+    /// <summary>Reads every acknowledged key back linearizably; counts those missing or with another value (a read that
+    /// keeps failing counts as lost too: the write cannot be shown to be there).</summary>
+    private async Task<long> CountLostAsync(OrleansRepClient client, byte[][] keys, CancellationToken cancellationToken)
+    {
+        long lost = 0, next = -1;
+        async Task ReaderAsync()
+        {
+            for (var i = Interlocked.Increment(ref next); i < keys.Length; i = Interlocked.Increment(ref next))
+            {
+                var key = keys[i];
+                string? problem = null;
+                for (var attempt = 1; attempt <= 3; attempt++)
+                {
+                    try
+                    {
+                        var value = await client.GetAsync(key, ReadOptions.Linearizable, cancellationToken).ConfigureAwait(false);
+                        problem = value is null ? "missing" : value.AsSpan().SequenceEqual(ClusterBenchKeys.ValueOf(key)) ? null : "another value";
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        problem = $"unreadable ({e.GetType().Name}: {e.Message})";
+                    }
+                }
+
+                if (problem is not null && Interlocked.Increment(ref lost) <= 10)
+                {
+                    progress.WriteLine($"  lost acknowledged write: key {Convert.ToHexStringLower(key)}: {problem}");
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, ReadBackCallers).Select(_ => Task.Run(ReaderAsync, cancellationToken))).ConfigureAwait(false);
+        return lost;
+    }
+}
