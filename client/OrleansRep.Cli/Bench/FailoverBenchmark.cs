@@ -18,6 +18,11 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
     /// <summary>Concurrent reads when checking the acknowledged writes.</summary>
     private const int ReadBackCallers = 16;
 
+    /// <summary>How often a restarted site may exit again before the trial fails.</summary>
+    private const int MaxRestarts = 5;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     public async Task<FailoverReport> RunAsync(CancellationToken cancellationToken)
     {
         await using var cluster = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { Shards = options.Shards }, progress, cancellationToken).ConfigureAwait(false);
@@ -81,45 +86,93 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         var (newToken, completed) = await failover.ConfigureAwait(false);
         var ms = Math.Round(Stopwatch.GetElapsedTime(killedAt, completed).TotalMilliseconds, 1);
 
+        progress.WriteLine($"trial {trial}: site {master} (master of shard 0, gen {token.Gen}) {(options.Kill == FailoverKill.Kill9 ? "kill -9" : "kill -STOP")}: " +
+            $"site {newToken.Master.Value} acknowledged a write after {ms:F1} ms (gen {newToken.Gen})");
         var recovery = Stopwatch.StartNew();
-        var how = "restarted";
         if (options.Kill == FailoverKill.Stop)
         {
-            // Resumed, it learns it was declared dead and exits with code 3; one that does not is killed.
+            // Resumed, it learns it was declared dead and exits with code 3; one that does not is killed on restart.
             await process.SignalAsync("CONT").ConfigureAwait(false);
-            how = await process.WaitForExitAsync(options.RecoveryDeadline).ConfigureAwait(false)
-                ? $"resumed, exited with code {process.ExitCode}, restarted"
-                : "resumed, did not exit, killed and restarted";
+            var exited = await process.WaitForExitAsync(options.RecoveryDeadline).ConfigureAwait(false);
+            progress.WriteLine($"  site {master} resumed: {(exited ? $"exited with code {process.ExitCode}" : "did not exit; killing it")}");
         }
 
-        await cluster.RestartAsync(master, cancellationToken).ConfigureAwait(false);
-        await WaitUntilClientAsync(cluster, client, master, cancellationToken).ConfigureAwait(false);
-        progress.WriteLine($"trial {trial}: site {master} (master of shard 0, gen {token.Gen}) {(options.Kill == FailoverKill.Kill9 ? "kill -9" : "kill -STOP")}: " +
-            $"site {newToken.Master.Value} acknowledged a write after {ms:F1} ms (gen {newToken.Gen}); site {master} {how}, a client again after {recovery.Elapsed.TotalSeconds:F1} s");
+        await BringBackAsync(cluster, client, master, cancellationToken).ConfigureAwait(false);
+        progress.WriteLine($"  site {master} restarted, a client of shard 0 again after {recovery.Elapsed.TotalSeconds:F1} s");
         return ms;
     }
 
-    /// <summary>Waits until every site is ready and <paramref name="site"/> reports itself a client of shard 0 that knows its master.</summary>
-    private async Task WaitUntilClientAsync(LocalSiteCluster cluster, OrleansRepClient client, int site, CancellationToken cancellationToken)
+    /// <summary>
+    /// Restarts <paramref name="site"/> once every other site has seen it fail (a new incarnation at the old address
+    /// before that could be taken for the old one), then waits until it is a client of shard 0 that knows the master
+    /// and every site is ready. A restarted site that exits again (declared dead in a race with its old incarnation) is
+    /// restarted, as the local cluster's supervisor would, up to <see cref="MaxRestarts"/> times.
+    /// </summary>
+    private async Task BringBackAsync(LocalSiteCluster cluster, OrleansRepClient client, int site, CancellationToken cancellationToken)
     {
-        await cluster.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
         var deadline = Stopwatch.StartNew();
-        var seen = "no status yet";
-        while (deadline.Elapsed < options.RecoveryDeadline)
+        foreach (var other in cluster.RunningSites.Where(s => s != site).ToList())
         {
+            while (await cluster.ReportsHealthyAsync(other, site, cancellationToken).ConfigureAwait(false))
+            {
+                Check(deadline, $"site {other} still reports site {site} healthy");
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await RestartAsync(cluster, site, cancellationToken).ConfigureAwait(false);
+        var restarts = 1;
+        var seen = "no status yet";
+        while (true)
+        {
+            Check(deadline, $"site {site} is not a client of shard 0 again (last seen: {seen}); data in {cluster.DataRoot}");
+            var process = cluster.Process(site);
+            if (process.HasExited)
+            {
+                if (restarts++ == MaxRestarts)
+                {
+                    throw new InvalidOperationException($"site {site} exited with code {process.ExitCode} after {MaxRestarts} restarts; its last output:\n{process.LogTail(20)}");
+                }
+
+                progress.WriteLine($"  site {site} exited with code {process.ExitCode} after its restart; restarting it again");
+                await RestartAsync(cluster, site, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
             var report = status.Sites.FirstOrDefault(s => s.Site == site);
             var replica = report?.Status?.Shards.FirstOrDefault(r => r.Shard == 0);
             if (replica is { Role: RepRole.Client, Master: > 0 } && replica.Master != site)
             {
-                return;
+                break;
             }
 
-            seen = replica is null ? $"site {site}: {report?.Error ?? "not reported"}" : $"site {site} shard 0: role {replica.Role}, master {replica.Master}";
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            seen = replica is null ? report?.Error ?? "not reported" : $"shard 0 role {replica.Role}, master {replica.Master}";
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"site {site} was not a client of shard 0 again within {options.RecoveryDeadline.TotalSeconds:0} s (last seen: {seen}); data in {cluster.DataRoot}");
+        await cluster.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Restarts the site; one that exits before it has started is left for the caller to see and restart.</summary>
+    private async Task RestartAsync(LocalSiteCluster cluster, int site, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cluster.RestartAsync(site, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e) when (cluster.Process(site).HasExited)
+        {
+            progress.WriteLine($"  site {site}: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private void Check(Stopwatch waited, string what)
+    {
+        if (waited.Elapsed > options.RecoveryDeadline)
+        {
+            throw new TimeoutException($"{what} after {options.RecoveryDeadline.TotalSeconds:0} s");
+        }
     }
 
     /// <summary>Reads every acknowledged key back linearizably; counts those missing or with another value (a read that

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace OrleansRep.Cli.LocalSites;
 
@@ -79,6 +80,19 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
             await WaitForAsync(site, "/readyz", cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether running site <paramref name="site"/> reports site <paramref name="about"/> healthy in its
+    /// /api/status (its failure detector's view).</summary>
+    public async Task<bool> ReportsHealthyAsync(int site, int about, CancellationToken cancellationToken)
+    {
+        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_ports[site - 1].Http}/api/status"));
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, cancellationToken).ConfigureAwait(false));
+        return document.RootElement.GetProperty("sites").EnumerateArray()
+            .Any(s => s.GetProperty("id").GetInt32() == about && s.GetProperty("healthy").GetBoolean());
+    }
+
+    /// <summary>The sites running now (not killed, not exited).</summary>
+    public IEnumerable<int> RunningSites => _running.Where(p => !p.Value.HasExited).Select(p => p.Key).Order();
 
     /// <summary>kill -9 of <paramref name="site"/>; returns once the process is gone.</summary>
     public void Kill(int site)
