@@ -15,16 +15,21 @@ namespace OrleansRep.Cli.LocalSites;
 /// </summary>
 internal sealed class LocalSiteCluster : IAsyncDisposable
 {
+    /// <summary>How often a site is started before its exits while starting are taken as a failure.</summary>
+    private const int MaxStartAttempts = 3;
+
     private readonly LocalSiteClusterOptions _options;
     private readonly TextWriter _progress;
     private readonly (int Site, int Gateway, int Http)[] _ports;
     private readonly Dictionary<int, LocalSiteProcess> _running = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly CancellationToken _interrupted;
 
-    private LocalSiteCluster(LocalSiteClusterOptions options, TextWriter progress)
+    private LocalSiteCluster(LocalSiteClusterOptions options, TextWriter progress, CancellationToken interrupted)
     {
         _options = options;
         _progress = progress;
+        _interrupted = interrupted;
         DataRoot = Directory.CreateTempSubdirectory("orep-bench-").FullName;
         SecretFile = Path.Combine(DataRoot, "cluster.secret");
         // Hex text, as the local cluster writes it: the silos and the client read the same file the same way.
@@ -43,13 +48,16 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
     /// <summary>Every site's client gateway, "127.0.0.1:PORT".</summary>
     public IList<string> Gateways => [.. SiteIds.Select(s => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{_ports[s - 1].Gateway}"))];
 
-    /// <summary>Starts the cluster and waits until every site is ready; on any failure stops what was started.</summary>
+    /// <summary>Starts the cluster and waits until every site is ready; on any failure stops what was started. Once
+    /// <paramref name="cancellationToken"/> is cancelled (Ctrl-C), disposing kills the sites instead of stopping them
+    /// gracefully: the command line allows an interrupted command only a moment to clean up, and the data is thrown
+    /// away anyway.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="TimeoutException">A site did not start or become ready in time (the message has its output).</exception>
     public static async Task<LocalSiteCluster> StartAsync(LocalSiteClusterOptions options, TextWriter progress, CancellationToken cancellationToken)
     {
         options.Validate();
-        var cluster = new LocalSiteCluster(options, progress);
+        var cluster = new LocalSiteCluster(options, progress, cancellationToken);
         try
         {
             progress.WriteLine($"starting {options.Sites} silo processes ({options.Shards} shards) in {cluster.DataRoot}");
@@ -104,20 +112,22 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="site"/> again (after <see cref="Kill"/> or after it exited) at the same addresses and data.</summary>
-    public async Task RestartAsync(int site, CancellationToken cancellationToken)
-    {
-        if (_running.Remove(site, out var old))
-        {
-            old.Dispose();
-        }
-
-        await StartSiteAsync(site, cancellationToken).ConfigureAwait(false);
-    }
+    public Task RestartAsync(int site, CancellationToken cancellationToken) => StartSiteAsync(site, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        // In parallel: on Ctrl-C the command line gives the cleanup only a couple of seconds before it terminates.
-        await Task.WhenAll(_running.Values.Select(p => p.StopAsync(_options.StopTimeout))).ConfigureAwait(false);
+        if (_interrupted.IsCancellationRequested)
+        {
+            foreach (var process in _running.Values)
+            {
+                process.Kill();
+            }
+        }
+        else
+        {
+            await Task.WhenAll(_running.Values.Select(p => p.StopAsync(_options.StopTimeout))).ConfigureAwait(false);
+        }
+
         foreach (var process in _running.Values)
         {
             process.Dispose();
@@ -135,8 +145,37 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the site and waits for its start line. A site that exits before then (declared dead by the others
+    /// while it was still starting, on a loaded machine) is started again, as the local cluster's supervisor would, up
+    /// to <see cref="MaxStartAttempts"/> times.</summary>
     private async Task StartSiteAsync(int site, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            var process = Launch(site);
+            try
+            {
+                await process.Started.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"site {site} printed no start line within {_options.StartTimeout.TotalSeconds:0} s; its last output:\n{process.LogTail(20)}");
+            }
+            catch (InvalidOperationException) when (process.HasExited && attempt < MaxStartAttempts)
+            {
+                _progress.WriteLine($"site {site} exited with code {process.ExitCode} while starting; starting it again");
+            }
+        }
+    }
+
+    private LocalSiteProcess Launch(int site)
+    {
+        if (_running.Remove(site, out var old))
+        {
+            old.Dispose();
+        }
+
         var sites = string.Join(',', SiteIds.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s}=127.0.0.1:{_ports[s - 1].Site}")));
         var (sitePort, gatewayPort, httpPort) = _ports[site - 1];
         string[] args = [
@@ -145,14 +184,7 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
             "--shards", _options.Shards.ToString(CultureInfo.InvariantCulture), .. _options.ExtraSiloArguments];
         var process = new LocalSiteProcess(site, _options.SiloDll, args);
         _running[site] = process;
-        try
-        {
-            await process.Started.WaitAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"site {site} printed no start line within {_options.StartTimeout.TotalSeconds:0} s; its last output:\n{process.LogTail(20)}");
-        }
+        return process;
     }
 
     /// <summary>Polls the site's <paramref name="path"/> every 100 ms until it answers with success (a refused or failed
@@ -162,12 +194,20 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
         var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_ports[site - 1].Http}{path}"));
         var deadline = DateTime.UtcNow + _options.StartTimeout;
         string last = "no answer yet";
+        var restarts = 0;
         while (DateTime.UtcNow < deadline)
         {
             var process = Process(site);
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"site {site} exited with code {process.ExitCode} while starting; its last output:\n{process.LogTail(20)}");
+                if (++restarts == MaxStartAttempts)
+                {
+                    throw new InvalidOperationException($"site {site} exited with code {process.ExitCode} while starting, {MaxStartAttempts} times; its last output:\n{process.LogTail(20)}");
+                }
+
+                _progress.WriteLine($"site {site} exited with code {process.ExitCode} before it was ready; starting it again");
+                await StartSiteAsync(site, cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
             try
