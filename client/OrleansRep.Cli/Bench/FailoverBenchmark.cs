@@ -113,7 +113,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         var deadline = Stopwatch.StartNew();
         foreach (var other in cluster.RunningSites.Where(s => s != site).ToList())
         {
-            while (await cluster.ReportsHealthyAsync(other, site, cancellationToken).ConfigureAwait(false))
+            while (!await ReportsFailedAsync(cluster, other, site, cancellationToken).ConfigureAwait(false))
             {
                 Check(deadline, $"site {other} still reports site {site} healthy");
                 await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
@@ -139,7 +139,19 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
                 continue;
             }
 
-            var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            ClusterStatus status;
+            try
+            {
+                status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A site still starting (or just declared dead) may drop the connection in the handshake: not yet.
+                seen = $"status failed: {e.Message}";
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var report = status.Sites.FirstOrDefault(s => s.Site == site);
             var replica = report?.Status?.Shards.FirstOrDefault(r => r.Shard == 0);
             if (replica is { Role: RepRole.Client, Master: > 0 } && replica.Master != site)
@@ -152,6 +164,25 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         }
 
         await cluster.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="observer"/> reports <paramref name="site"/> unhealthy, or is gone itself (then
+    /// its view does not matter); one that does not answer now has not reported it yet.</summary>
+    private static async Task<bool> ReportsFailedAsync(LocalSiteCluster cluster, int observer, int site, CancellationToken cancellationToken)
+    {
+        if (!cluster.RunningSites.Contains(observer))
+        {
+            return true;
+        }
+
+        try
+        {
+            return !await cluster.ReportsHealthyAsync(observer, site, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
     }
 
     /// <summary>Restarts the site; one that exits before it has started is left for the caller to see and restart.</summary>

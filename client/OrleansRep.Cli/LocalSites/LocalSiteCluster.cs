@@ -16,7 +16,7 @@ namespace OrleansRep.Cli.LocalSites;
 internal sealed class LocalSiteCluster : IAsyncDisposable
 {
     /// <summary>How often a site is started before its exits while starting are taken as a failure.</summary>
-    private const int MaxStartAttempts = 3;
+    private const int MaxStartAttempts = 5;
 
     private readonly LocalSiteClusterOptions _options;
     private readonly TextWriter _progress;
