@@ -25,7 +25,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
     public async Task<FailoverReport> RunAsync(CancellationToken cancellationToken)
     {
-        await using var cluster = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { Shards = options.Shards }, progress, cancellationToken).ConfigureAwait(false);
+        await using var cluster = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { Shards = options.Shards, ExtraSiloArguments = LocalSiteClusterOptions.LenientFailureDetection }, progress, cancellationToken).ConfigureAwait(false);
         var clientOptions = new OrleansRepClientOptions
         {
             Gateways = cluster.Gateways,
@@ -43,7 +43,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         {
             for (var trial = 1; trial <= options.Trials; trial++)
             {
-                samples.Add(await TrialAsync(trial, cluster, client, writers, cancellationToken).ConfigureAwait(false));
+                samples.Add(await TrialAsync(trial, cluster, writers, cancellationToken).ConfigureAwait(false));
             }
         }
         finally
@@ -64,7 +64,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
     }
 
     /// <summary>One master failure; returns the failover time in milliseconds.</summary>
-    private async Task<double> TrialAsync(int trial, LocalSiteCluster cluster, OrleansRepClient client, FailoverWriters writers, CancellationToken cancellationToken)
+    private async Task<double> TrialAsync(int trial, LocalSiteCluster cluster, FailoverWriters writers, CancellationToken cancellationToken)
     {
         // The master is whoever acknowledges writes now (a status report could be a moment behind an election).
         var (token, _) = await writers.WaitForAckAsync(0, Stopwatch.GetTimestamp(), options.FailoverDeadline, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
             progress.WriteLine($"  site {master} resumed: {(exited ? $"exited with code {process.ExitCode}" : "did not exit; killing it")}");
         }
 
-        await BringBackAsync(cluster, client, master, cancellationToken).ConfigureAwait(false);
+        await BringBackAsync(cluster, master, cancellationToken).ConfigureAwait(false);
         progress.WriteLine($"  site {master} restarted, a client of shard 0 again after {recovery.Elapsed.TotalSeconds:F1} s");
         return ms;
     }
@@ -108,7 +108,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
     /// and every site is ready. A restarted site that exits again (declared dead in a race with its old incarnation) is
     /// restarted, as the local cluster's supervisor would, up to <see cref="MaxRestarts"/> times.
     /// </summary>
-    private async Task BringBackAsync(LocalSiteCluster cluster, OrleansRepClient client, int site, CancellationToken cancellationToken)
+    private async Task BringBackAsync(LocalSiteCluster cluster, int site, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         foreach (var other in cluster.RunningSites.Where(s => s != site).ToList())
@@ -139,27 +139,23 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
                 continue;
             }
 
-            ClusterStatus status;
             try
             {
-                status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                var (role, knownMaster) = await cluster.ReplicaAsync(site, 0, cancellationToken).ConfigureAwait(false);
+                if (role == nameof(RepRole.Client) && knownMaster > 0 && knownMaster != site)
+                {
+                    break;
+                }
+
+                seen = $"shard 0 role {role}, master {knownMaster}";
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException
+                || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                // A site still starting (or just declared dead) may drop the connection in the handshake: not yet.
-                seen = $"status failed: {e.Message}";
-                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-                continue;
+                // Still starting: no HTTP yet, or no status of shard 0 yet.
+                seen = $"status: {e.Message}";
             }
 
-            var report = status.Sites.FirstOrDefault(s => s.Site == site);
-            var replica = report?.Status?.Shards.FirstOrDefault(r => r.Shard == 0);
-            if (replica is { Role: RepRole.Client, Master: > 0 } && replica.Master != site)
-            {
-                break;
-            }
-
-            seen = replica is null ? report?.Error ?? "not reported" : $"shard 0 role {replica.Role}, master {replica.Master}";
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
 

@@ -18,13 +18,6 @@ namespace OrleansRep.Cli.Commands;
 /// </summary>
 internal static class BenchClusterCommand
 {
-    /// <summary>
-    /// The local cluster's sites suspect each other only after 5 missed probes of 1 s (the silo's defaults are 3 of
-    /// 200 ms): this benchmark measures throughput, not failure detection, and 64 callers on a shared 2-core machine can
-    /// delay a probe answer long enough to have a healthy site declared dead mid-phase.
-    /// </summary>
-    private static readonly string[] LenientFailureDetection = ["--probe-timeout", "00:00:01", "--missed-probes", "5"];
-
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster")
@@ -94,7 +87,7 @@ internal static class BenchClusterCommand
         {
             if (gateways is null)
             {
-                local = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { ExtraSiloArguments = LenientFailureDetection }, progress, cancellationToken).ConfigureAwait(false);
+                local = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { ExtraSiloArguments = LocalSiteClusterOptions.LenientFailureDetection }, progress, cancellationToken).ConfigureAwait(false);
             }
 
             var clientOptions = new OrleansRepClientOptions

@@ -99,6 +99,16 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
             .Any(s => s.GetProperty("id").GetInt32() == about && s.GetProperty("healthy").GetBoolean());
     }
 
+    /// <summary>Site <paramref name="site"/>'s own replica of <paramref name="shard"/> as its /api/status reports it:
+    /// role (None, Client, Master) and the master it knows (0: none).</summary>
+    public async Task<(string Role, int Master)> ReplicaAsync(int site, int shard, CancellationToken cancellationToken)
+    {
+        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_ports[site - 1].Http}/api/status"));
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(url, cancellationToken).ConfigureAwait(false));
+        var replica = document.RootElement.GetProperty("shards").EnumerateArray().First(s => s.GetProperty("shard").GetInt32() == shard);
+        return (replica.GetProperty("role").GetString() ?? "", replica.GetProperty("master").GetInt32());
+    }
+
     /// <summary>The sites running now (not killed, not exited).</summary>
     public IEnumerable<int> RunningSites => _running.Where(p => !p.Value.HasExited).Select(p => p.Key).Order();
 

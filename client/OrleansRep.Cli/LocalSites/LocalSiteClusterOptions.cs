@@ -3,6 +3,14 @@ namespace OrleansRep.Cli.LocalSites;
 /// <summary>How <see cref="LocalSiteCluster"/> starts its silo processes.</summary>
 internal sealed class LocalSiteClusterOptions
 {
+    /// <summary>
+    /// Silo arguments for failure detection that tolerates a loaded machine: a site is suspected after 5 missed probes
+    /// of 1 s (the silo's defaults are 3 of 200 ms), as the end-to-end tests run them. With the defaults, a shared
+    /// 2-core machine under load declares healthy or just-restarted sites dead, which a benchmark would report as
+    /// errors or failed restarts. A killed process's connections close at once, so kill -9 is still noticed quickly.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LenientFailureDetection = ["--probe-timeout", "00:00:01", "--missed-probes", "5"];
+
     /// <summary>Sites (silo processes), ids 1..Sites. Default 3, the smallest group with a quorum that survives a loss.</summary>
     public int Sites { get; init; } = 3;
 
