@@ -71,6 +71,22 @@ public sealed class BenchClusterCommandTests
     }
 
     [Fact]
+    public async Task Failover_with_SIGSTOP_resumes_the_hung_master_which_exits_declared_dead_and_loses_nothing()
+    {
+        using var orep = new ProcessFixture();
+        var run = await RunAsync(orep, "bench", "failover", "--trials", "1", "--kill", "stop", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout.Trim());
+        Assert.Equal("stop", json.RootElement.GetProperty("kill").GetString());
+        Assert.Single(json.RootElement.GetProperty("samples_ms").EnumerateArray());
+        Assert.Equal(0, json.RootElement.GetProperty("lost_acked_writes").GetInt64());
+        // Resumed only once the others declared it dead, the old master learns so and exits with code 3.
+        Assert.Matches(@"(?m)^  site [123] resumed: exited with code 3$", run.Stderr);
+        AssertCleanedUp(DataDirectoryIn(run.Stderr), run);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_a_phase_stops_every_silo_process_and_deletes_the_directory()
     {
         using var orep = new ProcessFixture();

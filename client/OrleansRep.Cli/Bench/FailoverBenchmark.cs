@@ -23,6 +23,9 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long a resumed (SIGCONT) site declared dead may take to notice and exit before it is killed.</summary>
+    private static readonly TimeSpan ResumedExitDeadline = TimeSpan.FromSeconds(30);
+
     public async Task<FailoverReport> RunAsync(CancellationToken cancellationToken)
     {
         await using var cluster = await LocalSiteCluster.StartAsync(new LocalSiteClusterOptions { Shards = options.Shards, ExtraSiloArguments = LocalSiteClusterOptions.LenientFailureDetection }, progress, cancellationToken).ConfigureAwait(false);
@@ -91,10 +94,15 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         var recovery = Stopwatch.StartNew();
         if (options.Kill == FailoverKill.Stop)
         {
-            // Resumed, it learns it was declared dead and exits with code 3; one that does not is killed on restart.
+            // Left stopped until the others have declared it dead; resumed, it learns so and exits with code 3.
+            await WaitUntilOthersSeeItFailedAsync(cluster, master, cancellationToken).ConfigureAwait(false);
             await process.SignalAsync("CONT").ConfigureAwait(false);
-            var exited = await process.WaitForExitAsync(options.RecoveryDeadline).ConfigureAwait(false);
-            progress.WriteLine($"  site {master} resumed: {(exited ? $"exited with code {process.ExitCode}" : "did not exit; killing it")}");
+            var exited = await process.WaitForExitAsync(ResumedExitDeadline).ConfigureAwait(false);
+            progress.WriteLine($"  site {master} resumed: {(exited ? $"exited with code {process.ExitCode}" : $"still running after {ResumedExitDeadline.TotalSeconds:0} s; killing it")}");
+            if (!exited)
+            {
+                cluster.Kill(master);
+            }
         }
 
         await BringBackAsync(cluster, master, cancellationToken).ConfigureAwait(false);
@@ -111,15 +119,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
     private async Task BringBackAsync(LocalSiteCluster cluster, int site, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
-        foreach (var other in cluster.RunningSites.Where(s => s != site).ToList())
-        {
-            while (!await ReportsFailedAsync(cluster, other, site, cancellationToken).ConfigureAwait(false))
-            {
-                Check(deadline, $"site {other} still reports site {site} healthy");
-                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        await WaitUntilOthersSeeItFailedAsync(cluster, site, cancellationToken).ConfigureAwait(false);
         await RestartAsync(cluster, site, cancellationToken).ConfigureAwait(false);
         var restarts = 1;
         var seen = "no status yet";
@@ -160,6 +160,20 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         }
 
         await cluster.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every other running site reports <paramref name="site"/> unhealthy.</summary>
+    private async Task WaitUntilOthersSeeItFailedAsync(LocalSiteCluster cluster, int site, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        foreach (var other in cluster.RunningSites.Where(s => s != site).ToList())
+        {
+            while (!await ReportsFailedAsync(cluster, other, site, cancellationToken).ConfigureAwait(false))
+            {
+                Check(deadline, $"site {other} still reports site {site} healthy");
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="observer"/> reports <paramref name="site"/> unhealthy, or is gone itself (then
