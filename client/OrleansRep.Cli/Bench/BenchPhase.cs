@@ -30,4 +30,21 @@ public sealed record BenchPhase(
     [JsonPropertyName("mb_per_sec")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? MbPerSec { get; init; }
+
+    /// <summary>The 99.9th percentile latency in microseconds, for phases that measure it (the cluster phases); absent for the others.</summary>
+    [JsonPropertyName("p999_us")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? P999Us { get; init; }
+
+    /// <summary>Writes committed on the master whose ack policy was not met in time (PERM_FAILED); not counted in
+    /// <see cref="Ops"/>. Absent for phases without replicated writes.</summary>
+    [JsonPropertyName("perm_failed")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PermFailed { get; init; }
+
+    /// <summary>Operations that failed otherwise (and, for reads of written keys, found nothing); not counted in
+    /// <see cref="Ops"/>. Absent for phases that cannot fail this way.</summary>
+    [JsonPropertyName("errors")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Errors { get; init; }
 }

@@ -7,9 +7,11 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "benchmarks (compare with deploy/bench/engine-vs-bdb.sh)");
+        var bench = new Command("bench", "benchmarks (compare with deploy/bench/engine-vs-bdb.sh and cluster-vs-bdb.sh)");
         bench.Subcommands.Add(BenchEngineCommand.Create());
         bench.Subcommands.Add(BenchRuntimeCommand.Create());
+        bench.Subcommands.Add(BenchClusterCommand.Create());
+        bench.Subcommands.Add(BenchFailoverCommand.Create());
         return bench;
     }
 }
