@@ -40,5 +40,31 @@ public sealed class CommitTests : IDisposable
         Assert.DoesNotContain(reader.Forward(Lsn.Zero), r => r.Type == LogRecordType.Ops);
     }
 
+    [Fact]
+    public void A_commit_hands_back_the_records_it_wrote_exactly_as_the_log_holds_them()
+    {
+        // A transaction of two Ops records and a Commit (chunks are bounded), then a small one: what each commit
+        // captured is, byte for byte and LSN for LSN, what a reader of the log finds.
+        var options = new StorageOptions { MaxValueSize = 8 << 20, CheckpointInterval = TimeSpan.Zero, CheckpointLogBytes = 0 };
+        using var env = StorageEnvironment.Open(_root.Path, options);
+        var db = env.OpenDatabase("d", create: true);
+        List<LogRecord> captured = [];
+        foreach (var size in new[] { 5 << 20, 10 })
+        {
+            using var txn = env.BeginWrite();
+            txn.Put(db, B($"k{size}"), new byte[size]);
+            txn.Put(db, B($"j{size}"), new byte[size]);
+            var commit = txn.Commit(Durability.NoSync, captured);
+            Assert.Equal(commit, captured[^1].Lsn);
+        }
+
+        using var reader = env.OpenLogReader();
+        var logged = reader.Forward(captured[0].Lsn).ToList();
+        Assert.True(captured.Count >= 3, $"{captured.Count} records");
+        Assert.Equal(logged.Select(r => r.Lsn), captured.Select(r => r.Lsn));
+        Assert.All(logged.Zip(captured), pair => Assert.Equal(pair.First.Frame, pair.Second.Frame));
+        Assert.Equal(LogRecordType.Commit, captured[^1].Type);
+    }
+
     public void Dispose() => _root.Dispose();
 }
