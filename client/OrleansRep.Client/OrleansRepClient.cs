@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
 using OrleansRep.Runtime.Remote;
+using OrleansRep.Runtime.Transport;
 
 namespace OrleansRep.Client;
 
@@ -171,8 +172,9 @@ public sealed class OrleansRepClient : IAsyncDisposable
                     ?? throw new ClusterUnreachableException("unreachable");
                 return new SiteReport(site, _gateways.AddressOf(site), await ShardErrors.Typed(factory.GetGrain<ISiteGrain>(GrainKeys.Site(site)).GetStatus()).ConfigureAwait(false), null);
             }
-            catch (Exception e) when (ShardRouter.IsUnreachable(e) || e is ShardException or RemoteGrainException)
+            catch (Exception e) when (ShardRouter.IsUnreachable(e) || e is ShardException or RemoteGrainException or HandshakeRejectedException)
             {
+                // A gateway that closes the handshake is restarting (or has another secret): unhealthy, with the reason.
                 return new SiteReport(site, _gateways.AddressOf(site), null, e.Message);
             }
         })).ConfigureAwait(false);

@@ -86,7 +86,8 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
         Task<GrainClient?> connecting;
         lock (_lock)
         {
-            // A refused handshake stays (every caller gets it); a failed or closed connection is tried again.
+            // A refused first handshake stays (every caller gets it: a wrong secret or role); a failed or closed
+            // connection, or a refusal from a gateway that admitted this client before (restarting), is tried again.
             if (gateway.Connecting is { IsCompletedSuccessfully: true } done && (done.Result is null || done.Result.IsClosed))
             {
                 gateway.Connecting = null;
@@ -129,9 +130,10 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
                 LogSiteFound(logger, gateway.EndPoint, gateway.Site);
             }
 
+            gateway.Admitted = true;
             return client;
         }
-        catch (Exception e) when (e is not HandshakeRejectedException and not GrainAccessDeniedException)
+        catch (Exception e) when ((e is not HandshakeRejectedException || gateway.Admitted) && e is not GrainAccessDeniedException)
         {
             LogConnectFailed(logger, gateway.EndPoint, e.Message);
             if (client is not null)
@@ -170,5 +172,9 @@ internal sealed partial class SiteGateways(OrleansRepClientOptions options, Time
         public Task<GrainClient?>? Connecting { get; set; }
 
         public long RetryAfter { get; set; }
+
+        /// <summary>A handshake with this gateway once succeeded: the secret is right, so a later refusal is a gateway
+        /// starting or stopping, tried again like a failed connection.</summary>
+        public bool Admitted { get; set; }
     }
 }

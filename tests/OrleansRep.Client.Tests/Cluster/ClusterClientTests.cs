@@ -92,6 +92,7 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         }
 
         var oldMaster = client.MasterOf(1);
+        var deadGateway = (System.Net.IPEndPoint)sites.Cluster.Silo(oldMaster - 1).EndPoint;
         await sites.KillSiteAsync(oldMaster);
         var failover = Stopwatch.StartNew();
         foreach (var key in keys.Skip(10))
@@ -114,6 +115,29 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
 
         var status = await client.GetStatusAsync();
         Assert.False(status.Sites.Single(s => s.Site == oldMaster).Healthy);
+
+        // The dead site's address now behaves like a gateway still starting: it accepts and closes at once. The client
+        // was admitted there before, so that is no wrong secret: the site is reported unhealthy and retried later,
+        // and writes go on, instead of every later call failing with the refusal.
+        using var starting = new System.Net.Sockets.TcpListener(deadGateway);
+        starting.Start();
+        using var stop = new CancellationTokenSource();
+        var closer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var accepted = await starting.AcceptTcpClientAsync(stop.Token);
+            }
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            status = await client.GetStatusAsync();
+            Assert.False(status.Sites.Single(s => s.Site == oldMaster).Healthy);
+            await SiteCluster.PutAckedAsync(client, $"after-{i}", "x");
+        }
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => closer);
         sites.Passed();
     }
 }
