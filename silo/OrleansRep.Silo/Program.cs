@@ -45,6 +45,13 @@ catch (ArgumentException e)
     await Console.Error.WriteLineAsync($"orep-silo: bad configuration: {e.Message}").ConfigureAwait(false);
     return 2;
 }
+catch (Exception e) when (e.GetBaseException() is OrleansRep.Runtime.Membership.SiloDeclaredDeadException or OrleansRep.Runtime.Placement.SiloUnavailableException)
+{
+    // Declared dead while starting (its own site grain has no active silo in its own view): as when declared dead
+    // later, a new incarnation must start, so the supervisor is told to restart it.
+    await Console.Error.WriteLineAsync($"orep-silo: declared dead by the cluster while starting ({e.GetBaseException().Message}); exiting so that it restarts as a new incarnation").ConfigureAwait(false);
+    return 3;
+}
 #pragma warning disable CA1031 // The process's last word: what failed, without a stack trace for the user to read through.
 catch (Exception e)
 #pragma warning restore CA1031
