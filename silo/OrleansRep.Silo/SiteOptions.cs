@@ -60,8 +60,10 @@ public sealed class SiteOptions
     public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long a membership probe of another site may take before it counts as missed (<c>--probe-timeout</c>).
-    /// Default 200 ms: a killed site is declared dead in well under a second on a LAN.</summary>
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// Default 500 ms: a killed site is declared dead within about two seconds, and a site slowed by a busy machine
+    /// (JIT, recovery, a loaded CPU) is not declared dead by mistake, which restarts it. Replication does not wait for
+    /// this: a killed master is noticed at once (its address refuses connections), a hung one by its heartbeats.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Missed probes in a row before a site votes another dead (<c>--missed-probes</c>). Default 3.</summary>
     public int MissedProbes { get; set; } = 3;
