@@ -24,10 +24,17 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>An election asked for while this client holds a lease grant: it starts once the grant expires.</summary>
     private (int Nsites, int Nvotes, bool Fast)? _deferred;
 
+    /// <summary>GENERATIONS_EXHAUSTED was raised in this run.</summary>
+    private bool _exhaustedReported;
+
     /// <summary>When the round under way started (the full-election wait may shrink to the normal timeout).</summary>
     private long _roundStartedAt;
 
     public bool InElection => _round is not null;
+
+    /// <summary>The next election generation is past the last there is (<see cref="GenerationSpace"/>): this site can
+    /// hold or join no election any more.</summary>
+    public bool GenerationsExhausted => _ctx.State.Egen > Roles.MaxGeneration;
 
     /// <summary>The election generation this site votes in now: the round's, else the next one (persisted).</summary>
     public uint CurrentEgen => _round?.Egen ?? _ctx.State.Egen;
@@ -260,6 +267,12 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             round.Widen(sites, votes); // joining the election under way, as rep_elect does
             EndPhase1IfDone();
+            return;
+        }
+
+        if (GenerationsExhausted)
+        {
+            ReportGenerationsExhausted();
             return;
         }
 
@@ -523,6 +536,16 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         if (_ctx.Options.Elections)
         {
             _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);
+        }
+    }
+
+    /// <summary>GENERATIONS_EXHAUSTED, once per run: an election was wanted and none can be held.</summary>
+    private void ReportGenerationsExhausted()
+    {
+        if (!_exhaustedReported)
+        {
+            _exhaustedReported = true;
+            _ctx.Raise(RepEventKind.GenerationsExhausted, _ctx.Self);
         }
     }
 

@@ -62,4 +62,8 @@ public enum RepEventKind
 
     /// <summary>A checkpoint-first promotion failed (its checkpoint did not complete); the site stays a client.</summary>
     PromotionFailed,
+
+    /// <summary>This site cannot hold or join an election: its next election generation would pass
+    /// <see cref="GenerationSpace.Last"/> (see there). Raised once per run of the machine; the group gets no new master.</summary>
+    GenerationsExhausted,
 }

@@ -162,6 +162,11 @@ public sealed class ReplicationNode
                 Roles.Start(start.Role);
                 break;
             case CallElection elect:
+                if (Elector.GenerationsExhausted)
+                {
+                    throw new CommandRefusedException($"cannot call an election: egen {_ctx.State.Egen} is past the last generation there is ({GenerationSpace.Last})");
+                }
+
                 Elector.Start(elect.Nsites, elect.Nvotes);
                 break;
             case Promote promote:
@@ -188,6 +193,13 @@ public sealed class ReplicationNode
     {
         if (message.From == _ctx.Self || message.From.IsNone)
         {
+            Dropped++;
+            return;
+        }
+
+        if (!GenerationSpace.InRange(message))
+        {
+            // Malformed: dropped before anything changes (a half-taken message once wedged a shard; see GenerationSpace).
             Dropped++;
             return;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using OrleansRep.Replication.Actions;
 using OrleansRep.Replication.Inputs;
@@ -12,9 +13,8 @@ namespace OrleansRep.Replication;
 /// </summary>
 internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog masterLog, ClientSync sync)
 {
-    /// <summary>The highest gen or egen taken from the network: one more must still fit (egen = gen + 1), so a
-    /// forged value near the end of the range cannot wrap a site's generations around to zero.</summary>
-    public const uint MaxGeneration = uint.MaxValue - 2;
+    /// <summary>The highest gen or egen there is (<see cref="GenerationSpace.Last"/>, whose rules apply).</summary>
+    public const uint MaxGeneration = GenerationSpace.Last;
 
     private readonly NodeContext _ctx = ctx;
 
@@ -64,6 +64,10 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (role == RepStartRole.Master)
         {
             RefuseAppointedMasterUnderLeases("start as master");
+            if (!(_ctx.IsMaster && _masterThisRun))
+            {
+                RefusePastLastGeneration("start as master");
+            }
         }
 
         EnsureSelfIsMember();
@@ -111,7 +115,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             Master = _ctx.Self,
             Egen = Math.Max(s.Egen, gen + 1),
             GroupEstablished = true,
-            History = s.History.Count > 0 && s.History[^1].Gen >= gen ? s.History : s.History.Add(new GenerationStart(gen, _ctx.Self, start)),
+            History = WithGeneration(s.History, new GenerationStart(gen, _ctx.Self, start)),
             SyncedGen = gen,
         });
         _masterThisRun = true;
@@ -153,6 +157,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         }
 
         RefuseAppointedMasterUnderLeases("promote");
+        RefusePastLastGeneration("promote");
 
         var checkpoint = _ctx.NextActionId();
         if (mode == PromotionMode.Fast)
@@ -181,7 +186,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             return;
         }
 
-        if (!completed.Succeeded || _ctx.State.InitSnapshotId != 0 || _ctx.Role == RepRole.None)
+        if (!completed.Succeeded || _ctx.State.InitSnapshotId != 0 || _ctx.Role == RepRole.None || NextMasterGen > MaxGeneration)
         {
             _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
             return;
@@ -231,7 +236,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     public bool AcceptNewerGen(RepMessage message)
     {
         Debug.Assert(message.Gen > _ctx.Gen, "only asked about newer generations");
-        if (_ctx.Role == RepRole.None || Dormant || message.Gen > MaxGeneration)
+        Debug.Assert(message.Gen <= MaxGeneration, "ReplicationNode drops generations out of range");
+        if (_ctx.Role == RepRole.None || Dormant)
         {
             return false;
         }
@@ -252,6 +258,13 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             case RepMessageType.Alive:
             case RepMessageType.Vote1:
             case RepMessageType.Vote2:
+                if (!GenerationSpace.LeavesRoomForElection(message.Gen))
+                {
+                    // No election could follow it: adopting it would leave this site without a master for ever. A
+                    // master of the last generation announces itself with NEWMASTER, which is followed.
+                    return false;
+                }
+
                 _ctx.Persist(s => s with { Gen = message.Gen, Master = SiteId.None, Egen = Math.Max(s.Egen, message.Gen + 1) });
                 TheElector.OnNewerGeneration();
                 return true;
@@ -331,6 +344,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             throw new MalformedMessageException($"NEWMASTER from {message.From} carries {message.Payload.GetType().Name}");
         }
 
+        LsnHistory.Validate(payload?.Earlier, message.Gen, message.From);
+
         if (_ctx.IsMaster)
         {
             if (message.Gen <= _ctx.Gen)
@@ -363,6 +378,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
             // an election this site was drawn into is moot. Its LSN says whether this client still lacks log.
             TheElector.OnRoleSettled();
+            LearnEarlierGenerations(payload);
             Applier.OnMasterEnd(message.Lsn);
             return;
         }
@@ -375,7 +391,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             Master = message.From,
             Egen = Math.Max(s.Egen, message.Gen + 1),
             GroupEstablished = true,
-            History = s.History.Count > 0 && s.History[^1].Gen >= message.Gen ? s.History : s.History.Add(new GenerationStart(message.Gen, message.From, start)),
+            History = WithGeneration(LsnHistory.Merge(s.History, payload?.Earlier), new GenerationStart(message.Gen, message.From, start)),
         });
         var newGen = message.Gen > _newMasterEventGen;
         if (newGen)
@@ -396,6 +412,34 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
         Sync.Begin();
         Applier.OnMasterEnd(message.Lsn);
+    }
+
+    /// <summary>The gen this site would take as master now (<see cref="BecomeMaster"/>).</summary>
+    private ulong NextMasterGen => Math.Max((ulong)_ctx.Gen + 1, _ctx.State.Egen);
+
+    /// <summary>The history with <paramref name="entry"/> appended, unless it already reaches that generation.</summary>
+    private static ImmutableList<GenerationStart> WithGeneration(ImmutableList<GenerationStart> history, GenerationStart entry) =>
+        history.Count > 0 && history[^1].Gen >= entry.Gen ? history : history.Add(entry);
+
+    /// <summary>The master this site follows announced itself again: the LSN-history entries it sent that this site
+    /// lacks are kept (a site that restarted as a client of the same generation may have missed earlier ones).</summary>
+    private void LearnEarlierGenerations(NewMasterPayload? payload)
+    {
+        var merged = LsnHistory.Merge(_ctx.State.History, payload?.Earlier);
+        if (!ReferenceEquals(merged, _ctx.State.History))
+        {
+            _ctx.Persist(s => s with { History = merged });
+        }
+    }
+
+    /// <summary>Becoming master takes gen <c>max(gen + 1, egen)</c>; past <see cref="MaxGeneration"/> there is none
+    /// (<see cref="GenerationSpace"/>): the command is refused and changes nothing.</summary>
+    private void RefusePastLastGeneration(string what)
+    {
+        if (NextMasterGen > MaxGeneration)
+        {
+            throw new CommandRefusedException($"cannot {what}: generation {_ctx.Gen} is the last there is (egen {_ctx.State.Egen}); the group cannot have another master");
+        }
     }
 
     private void StartAsClient()
@@ -445,14 +489,17 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
 
     private void AnnounceMaster(Storage.Lsn generationStart)
     {
-        _ctx.Send(Destination.Broadcast, RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(generationStart)));
+        _ctx.Send(Destination.Broadcast, RepMessageType.NewMaster, _ctx.Store.LogEnd, Announcement(generationStart));
     }
 
     /// <summary>NEWMASTER to one site: the answer to MASTER_REQ, and a master's greeting on a new connection.</summary>
     public void AnnounceMasterTo(SiteId site)
     {
-        _ctx.Send(Destination.To(site), RepMessageType.NewMaster, _ctx.Store.LogEnd, new NewMasterPayload(CurrentGenerationStart(_ctx.Store.LogEnd)));
+        _ctx.Send(Destination.To(site), RepMessageType.NewMaster, _ctx.Store.LogEnd, Announcement(_ctx.Store.LogEnd));
     }
+
+    private NewMasterPayload Announcement(Storage.Lsn generationStart) =>
+        new(CurrentGenerationStart(generationStart), LsnHistory.EarlierThan(_ctx.State.History, _ctx.Gen));
 
     private Storage.Lsn CurrentGenerationStart(Storage.Lsn fallback)
     {

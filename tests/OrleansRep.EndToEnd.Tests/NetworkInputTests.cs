@@ -90,8 +90,7 @@ public sealed class NetworkInputTests(ITestOutputHelper output)
         cluster.Passed();
     }
 
-    [Fact(Skip = "bug: an ALIVE at the last generation (uint.MaxValue - 2, Roles.MaxGeneration) is adopted with egen past " +
-        "MaxGeneration, every vote is then refused and the shard has no master for ever (Gen and Egen are persisted; see the e2e report)")]
+    [Fact]
     public async Task An_ALIVE_at_the_last_generation_must_not_leave_the_shard_without_a_master()
     {
         await using var cluster = new SiloCluster(output);

@@ -111,7 +111,18 @@ internal static class RepMessageCodec
             case ChunkPayload p: w.Byte(10); w.Long(p.SnapshotId); w.Int(p.Index); w.Int(p.Count); w.Bytes(p.Data.Span); break;
             case ChunkRequestPayload p: w.Byte(11); w.Long(p.SnapshotId); w.Int(p.Index); break;
             case LeasePayload p: w.Byte(12); w.Long(p.MasterTime); break;
-            case NewMasterPayload p: w.Byte(13); w.Lsn(p.GenerationStart); break;
+            case NewMasterPayload p:
+                w.Byte(13);
+                w.Lsn(p.GenerationStart);
+                w.Int(p.Earlier?.Count ?? 0);
+                foreach (var g in p.Earlier ?? [])
+                {
+                    w.UInt(g.Gen);
+                    w.Int(g.Master.Value);
+                    w.Lsn(g.Start);
+                }
+
+                break;
             default: throw new NotSupportedException($"no wire form for {payload.GetType().Name}");
         }
     }
@@ -150,7 +161,15 @@ internal static class RepMessageCodec
             case 10: return new ChunkPayload(r.Long(), r.Int(), r.Int(), r.Bytes());
             case 11: return new ChunkRequestPayload(r.Long(), r.Int());
             case 12: return new LeasePayload(r.Long());
-            case 13: return new NewMasterPayload(r.Lsn());
+            case 13:
+                var generationStart = r.Lsn();
+                var earlier = new List<GenerationStart>(r.Count(16));
+                for (var i = earlier.Capacity; i > 0; i--)
+                {
+                    earlier.Add(new GenerationStart(r.UInt(), new SiteId(r.Int()), r.Lsn()));
+                }
+
+                return new NewMasterPayload(generationStart, earlier.Count == 0 ? null : earlier);
             default: throw new FormatException($"unknown payload tag {tag}");
         }
     }

@@ -56,5 +56,24 @@ public sealed record ChunkRequestPayload(long SnapshotId, int Index) : RepPayloa
 public sealed record LeasePayload(long MasterTime) : RepPayload;
 
 /// <summary>NEWMASTER: where the master's generation (the message's gen) began in its log, for the receivers' LSN
-/// history. The message LSN is the master's end of log, as Berkeley DB's.</summary>
-public sealed record NewMasterPayload(Lsn GenerationStart) : RepPayload;
+/// history. The message LSN is the master's end of log, as Berkeley DB's. <see cref="Earlier"/> is the master's LSN
+/// history before its generation (oldest first; null or empty: none sent): a client that was down while a generation
+/// ran never heard that generation's NEWMASTER, yet receives its records from a later master; without the entry it
+/// would judge every commit token of that generation lost (Berkeley DB replicates its LSN history database for the
+/// same reason). At most <see cref="MaxEarlier"/> entries, the newest.</summary>
+public sealed record NewMasterPayload(Lsn GenerationStart, IReadOnlyList<GenerationStart>? Earlier = null) : RepPayload
+{
+    /// <summary>How many earlier LSN-history entries a NEWMASTER carries at most (16 bytes each on the wire): a site
+    /// that missed more generations than this while it was down still lacks the older ones.</summary>
+    public const int MaxEarlier = 1024;
+
+    /// <summary>Value equality, the history compared entry by entry (null and empty alike).</summary>
+    public bool Equals(NewMasterPayload? other) =>
+        other is not null && GenerationStart == other.GenerationStart && (Earlier ?? []).SequenceEqual(other.Earlier ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(GenerationStart, Earlier?.Count ?? 0);
+
+    public override string ToString() => Earlier is not { Count: > 0 } earlier
+        ? $"NewMasterPayload {{ GenerationStart = {GenerationStart} }}"
+        : $"NewMasterPayload {{ GenerationStart = {GenerationStart}, Earlier = {string.Join(", ", earlier.Select(e => $"gen {e.Gen} {e.Master} {e.Start}"))} }}";
+}

@@ -25,6 +25,7 @@ public static class Simulator
         new AcknowledgedWritesChecker(),
         new LogAgreementChecker(),
         new EventSequenceChecker(),
+        new TokenJudgementChecker(),
     ];
 
     /// <summary>The <c>orep sim</c> command line that reproduces a run of <paramref name="options"/> exactly.</summary>

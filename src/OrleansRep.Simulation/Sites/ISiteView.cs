@@ -27,4 +27,7 @@ public interface ISiteView
     ReplicationOptions Options { get; }
 
     IReplicaStore Store { get; }
+
+    /// <summary>How this site judges a read-your-writes token now (<see cref="ReplicationNode.CheckApplied"/>).</summary>
+    TokenStatus CheckApplied(CommitToken token);
 }

@@ -76,6 +76,8 @@ public sealed class SimSite : ISiteView
 
     public bool HoldsLease => IsUp && _node.HoldsLease;
 
+    public TokenStatus CheckApplied(CommitToken token) => _node.CheckApplied(token);
+
     /// <summary>A flush is under way (group commit: later requests ride on the next one).</summary>
     public bool FlushInProgress { get; private set; }
 

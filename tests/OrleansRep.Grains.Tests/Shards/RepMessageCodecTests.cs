@@ -29,6 +29,7 @@ public sealed class RepMessageCodecTests
             new(RepMessageType.PageReq, From, 7, Lsn.Zero, Payload: new ChunkRequestPayload(77, 1)),
             new(RepMessageType.LeaseGrant, From, 7, Lsn.Zero, Payload: new LeasePayload(999)),
             new(RepMessageType.NewMaster, From, 7, new Lsn(4, 0), Payload: new NewMasterPayload(new Lsn(3, 28))),
+            new(RepMessageType.NewMaster, From, 7, new Lsn(4, 0), Payload: new NewMasterPayload(new Lsn(3, 28), [new GenerationStart(5, new SiteId(3), new Lsn(2, 40)), new GenerationStart(6, From, new Lsn(3, 12))])),
             new(RepMessageType.Heartbeat, From, 7, new Lsn(4, 0)),
         ];
     }

@@ -28,6 +28,9 @@ public sealed class SeedRegressionTests
                         // write the winner it had voted for lacked (acknowledged write lost; VotedEgen)
     [InlineData(2626, 3)] // the winner became master before its log was durable; a crash cut it back below writes
     [InlineData(4671, 3)] // acknowledged by the old master (as 2626)
+    [InlineData(91090, 3)] // TokenJudgementChecker: a site down for a whole generation judged its tokens lost (no LSN-
+                           // history entry); fixed by NEWMASTER carrying the master's history (MissedGenerationTokenTests)
+    [InlineData(91030, 5)] // as 91090
     public void A_seed_that_once_failed_passes_with_liveness(int seed, int sites)
     {
         var result = Simulator.Run(new SimulatorOptions { Seed = seed, Sites = sites });

@@ -32,6 +32,11 @@ internal sealed class FakeSite(int id) : ISiteView
 
     IReplicaStore ISiteView.Store => Store;
 
+    /// <summary>What <see cref="CheckApplied"/> answers (default: pending).</summary>
+    public Func<CommitToken, TokenStatus> Judge { get; set; } = _ => TokenStatus.Pending;
+
+    public TokenStatus CheckApplied(CommitToken token) => Judge(token);
+
     /// <summary>Appends a record whose bytes come from <paramref name="writer"/> and <paramref name="n"/>.</summary>
     public LogRecordView Append(RecordKind kind = RecordKind.Commit, int writer = 1, int n = 0) =>
         Store.AppendLocal(kind, RecordContent.Frame(new SiteId(writer), n, 0, kind, 40));
