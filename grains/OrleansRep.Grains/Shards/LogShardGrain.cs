@@ -73,6 +73,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         Open();
         RegisterGrainTimer(_ => OnTick(), options.TickInterval, options.TickInterval);
+        if (options.LogArchiveInterval > TimeSpan.Zero)
+        {
+            RegisterGrainTimer(_ => ArchiveLog(), options.LogArchiveInterval, options.LogArchiveInterval);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -115,7 +120,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         }
 
         var replication = options.Replication with { Priority = options.Sites[_site] };
-        _node = new ReplicationNode(new SiteId(_site), replication, _store, NoSnapshots.Instance, _store.State);
+        _node = new ReplicationNode(new SiteId(_site), replication, _store, _store.Snapshots, _store.State);
         ShardLog.Opened(_log, _shard, _site, _store.LogEnd.ToString(), _store.State.Role, _store.State.Gen);
         foreach (var peer in _store.State.Sites.Keys.Where(p => p.Value != _site))
         {
@@ -144,6 +149,18 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         FlushIfWanted();
     }
 
+    /// <summary>Removes log files recovery no longer needs (Berkeley DB's DB_LOG_AUTO_REMOVE); a client that still
+    /// needed them is brought back by internal init.</summary>
+    private Task ArchiveLog()
+    {
+        if (_store is { } store && _node is not null)
+        {
+            ShardLog.Archived(_log, _shard, _site, store.ArchiveLog().Count);
+        }
+
+        return Task.CompletedTask;
+    }
+
     // ---- the machine -------------------------------------------------------------------------------------------
 
     private void Run(RepInput input)
@@ -156,17 +173,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             actions = [.. actions.Where(a => a is not FlushLog)];
         }
 
-        CarryOutcome outcome;
-        try
-        {
-            outcome = Store.Carry(actions);
-        }
-        catch (NotSupportedException e)
-        {
-            // Internal init: refused before any action of the step ran (see grains/README, "Not yet").
-            ShardLog.StorageFailed(_log, _shard, _site, e);
-            return;
-        }
+        var outcome = Store.Carry(actions);
 
         foreach (var action in actions)
         {
