@@ -111,9 +111,11 @@ public sealed class InternalInitTests
         Assert.Equal(Contents(master), Contents(client));
 
         using (var reader = client.OpenLogReader())
+        using (var masterReader = master.OpenLogReader())
         {
             var forward = reader.Forward(Lsn.Zero).ToList();
             Assert.Equal(snapshot.ConsistentAt, forward[0].Lsn);
+            Assert.Equal(masterReader.Forward(snapshot.ConsistentAt).Select(r => Convert.ToHexString(r.Frame)), forward.Select(r => Convert.ToHexString(r.Frame))); // byte for byte, prev-lengths too
             Assert.Equal(forward.Select(r => r.Lsn).Reverse(), reader.Backward(client.LogEnd).Select(r => r.Lsn));
         }
 
@@ -283,6 +285,13 @@ public sealed class InternalInitTests
             {
                 client.Replica.Append(record.Lsn, record.Frame);
             }
+        }
+
+        using (var reader = client.OpenLogReader())
+        using (var masterReader = master.OpenLogReader())
+        {
+            var shipped = reader.Forward(Lsn.Zero).ToList();
+            Assert.Equal(masterReader.Forward(snapshot.ConsistentAt).Select(r => Convert.ToHexString(r.Frame)), shipped.Select(r => Convert.ToHexString(r.Frame)));
         }
 
         client.Checkpoint();
