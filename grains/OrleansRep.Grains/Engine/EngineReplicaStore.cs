@@ -328,6 +328,12 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     /// </summary>
     private void BeginInit(Lsn firstLsn)
     {
+        if (firstLsn.File == 0 || firstLsn.Offset < LogFormat.FileHeaderSize)
+        {
+            // Checked before the environment closes: a bad action leaves the replica as it was.
+            throw new LogPositionException($"internal init cannot restart the log at {firstLsn}");
+        }
+
         Snapshots.ReleaseAll();
         Environment.Dispose();
         Environment = StorageEnvironment.OpenForInit(_home, firstLsn, _options, _fileSystem, _time);
