@@ -120,6 +120,8 @@ public sealed class InternalInitTests
         }
 
         client.Dispose();
+        var report = OrleansRep.Storage.Tools.Verifier.Run(Client, fs);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
         using var reopened = StorageEnvironment.Open(Client, Quiet, fs);
         Assert.False(reopened.InitPending);
         Assert.Equal(master.LogEnd, reopened.LogEnd);
