@@ -109,8 +109,8 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         if (fresh)
         {
             // A new replica learns the group from the options, and writes the genesis transaction every site of a new
-            // group writes alike (same bytes at the same LSN): clients then hold a commit to verify from (internal init,
-            // which an empty client would otherwise need, is not done by the engine store yet; see grains/README).
+            // group writes alike (same bytes at the same LSN): clients then hold a commit to verify from without an
+            // internal init (which brings in a site that joins later, or whose log its master archived).
             // Genesis first: a crash before the state is written leaves a replica that is still "fresh" and whose
             // genesis database exists already, so nothing is written twice.
             _store.Environment.OpenDatabase(ShardData.Database, create: true);
@@ -153,9 +153,17 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     /// needed them is brought back by internal init.</summary>
     private Task ArchiveLog()
     {
-        if (_store is { } store && _node is not null)
+        try
         {
-            ShardLog.Archived(_log, _shard, _site, store.ArchiveLog().Count);
+            if (_store is { } store && _node is not null)
+            {
+                ShardLog.Archived(_log, _shard, _site, store.ArchiveLog().Count);
+            }
+        }
+        catch (StorageException e)
+        {
+            // The checkpoint failed: the environment now refuses writes, and the next flush reopens the replica.
+            ShardLog.StorageFailed(_log, _shard, _site, e);
         }
 
         return Task.CompletedTask;
@@ -417,6 +425,12 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private async Task Readable(ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
         var node = Node;
+        if (Store.Environment.InitPending)
+        {
+            // Mid internal init the data is partial (the log end already says the init's first LSN): serve nothing.
+            throw new ShardUnavailableException($"shard {_shard} on site {_site} is being initialised from its master; retry shortly");
+        }
+
         switch (consistency)
         {
             case ReadConsistency.Linearizable:
