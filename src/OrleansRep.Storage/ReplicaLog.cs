@@ -12,11 +12,27 @@ public sealed class ReplicaLog
 {
     private readonly StorageEnvironment _env;
     private readonly List<TxnOp> _pending = [];
+    private readonly Snapshot.SnapshotLoader _loader;
 
     internal ReplicaLog(StorageEnvironment env)
     {
         _env = env;
+        _loader = new Snapshot.SnapshotLoader(env);
     }
+
+    /// <summary>
+    /// Internal init: loads one chunk of a master's snapshot (<see cref="StorageEnvironment.CreateSnapshot"/>) into
+    /// this environment, which <see cref="StorageEnvironment.OpenForInit"/> emptied. Chunks load in any order; one
+    /// loaded twice changes nothing. A damaged or conflicting chunk throws <see cref="SnapshotChunkException"/> and
+    /// loads nothing; without an init under way, <see cref="InitNotUnderWayException"/>.
+    /// </summary>
+    public void LoadSnapshotChunk(ReadOnlyMemory<byte> chunk) => _loader.Load(chunk);
+
+    /// <summary>
+    /// Internal init: every chunk and the log the init needs are in. Makes the log and the loaded data durable (a
+    /// checkpoint), then removes the init marker: from here on the environment opens as any other.
+    /// </summary>
+    public void FinishInit() => _loader.Finish();
 
     /// <summary>Where the next record must go.</summary>
     public Lsn End => _env.LogEnd;

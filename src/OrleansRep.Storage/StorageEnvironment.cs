@@ -1,5 +1,6 @@
 using OrleansRep.Storage.IO;
 using OrleansRep.Storage.Log;
+using OrleansRep.Storage.Snapshot;
 using OrleansRep.Storage.Tree;
 using OrleansRep.Storage.Txn;
 
@@ -38,6 +39,7 @@ public sealed class StorageEnvironment : IDisposable
     private long _commitsAtCheckpoint;
     private int _checkpointRunning;
     private bool _disposed;
+    private volatile bool _initPending;
 
     private StorageEnvironment(string home, StorageOptions options, IFileSystem fs, TimeProvider time, IDisposable lockHandle, PageStore store, Recovery.Result recovered)
     {
@@ -57,6 +59,7 @@ public sealed class StorageEnvironment : IDisposable
         }
 
         RecoveryReport = recovered.Report;
+        _initPending = fs.Exists(Path.Combine(home, InitMarker.FileName));
         SuppressCheckpointRecords = !options.CheckpointRecords;
         _archive = new LogArchive(fs, home, () => _checkpointer.Meta.RedoLsn, () => _log.End);
         _evictor = new Evictor(store);
@@ -84,8 +87,30 @@ public sealed class StorageEnvironment : IDisposable
     /// </summary>
     public bool SuppressCheckpointRecords { get; set; }
 
-    /// <summary>Opens (creating if needed) the environment in <paramref name="home"/> and recovers it.</summary>
-    public static StorageEnvironment Open(string home, StorageOptions? options = null, IFileSystem? fileSystem = null, TimeProvider? time = null)
+    /// <summary>Opens (creating if needed) the environment in <paramref name="home"/> and recovers it. If an internal
+    /// init was under way there (<see cref="InitPending"/>), it is emptied again and stays pending.</summary>
+    public static StorageEnvironment Open(string home, StorageOptions? options = null, IFileSystem? fileSystem = null, TimeProvider? time = null) =>
+        OpenCore(home, options, fileSystem, time, initAt: null);
+
+    /// <summary>
+    /// Begins an internal init (the client's side; Berkeley DB's <c>__db.rep.init</c>): durably marks the home as
+    /// being initialised, empties it (every database and log file goes) and opens it with its log restarted at
+    /// <paramref name="firstLsn"/>: the next record appended goes there. Load the snapshot with
+    /// <see cref="ReplicaLog.LoadSnapshotChunk"/>, append the log from <paramref name="firstLsn"/> with
+    /// <see cref="ReplicaLog.Append"/>, then <see cref="ReplicaLog.FinishInit"/>. Until then <see cref="InitPending"/>
+    /// is true, and every open (after a crash) empties the environment again. The home must not be open.
+    /// </summary>
+    public static StorageEnvironment OpenForInit(string home, Lsn firstLsn, StorageOptions? options = null, IFileSystem? fileSystem = null, TimeProvider? time = null)
+    {
+        if (InitMarker.Check(firstLsn) is { } problem)
+        {
+            throw new LogPositionException(problem);
+        }
+
+        return OpenCore(home, options, fileSystem, time, firstLsn);
+    }
+
+    private static StorageEnvironment OpenCore(string home, StorageOptions? options, IFileSystem? fileSystem, TimeProvider? time, Lsn? initAt)
     {
         var fs = fileSystem ?? OsFileSystem.Instance;
         fs.CreateDirectory(home);
@@ -95,6 +120,12 @@ public sealed class StorageEnvironment : IDisposable
         PageStore? store = null;
         try
         {
+            if (initAt is { } first)
+            {
+                // The marker first: from here on every open (recovery) empties the home and restarts the log there.
+                InitMarker.Write(fs, home, first);
+            }
+
             var (s, recovered) = Recovery.Run(fs, home, opts);
             store = s;
             var env = new StorageEnvironment(home, opts, fs, time ?? TimeProvider.System, lockHandle, s, recovered);
@@ -167,6 +198,27 @@ public sealed class StorageEnvironment : IDisposable
         var writer = ResetTreeWriter(point.Version + 1);
         _opBuffer.Reset();
         return new WriteTransaction(this, point, _catalog, writer, _opBuffer);
+    }
+
+    /// <summary>True while an internal init is under way here (<see cref="OpenForInit"/> until
+    /// <see cref="ReplicaLog.FinishInit"/>): the data is partial and not durable.</summary>
+    public bool InitPending => _initPending;
+
+    internal void EndInit()
+    {
+        InitMarker.Remove(_fs, Home);
+        _initPending = false;
+    }
+
+    /// <summary>
+    /// Takes a consistent snapshot of every database as of the latest commit, for internal init: chunks of about
+    /// <paramref name="chunkBytes"/> (default 1 MiB) and the LSN it is consistent at. Writers go on meanwhile; the
+    /// snapshot holds a read transaction (and the versions it sees) until disposed.
+    /// </summary>
+    public EnvironmentSnapshot CreateSnapshot(int chunkBytes = EnvironmentSnapshot.DefaultChunkBytes)
+    {
+        ThrowIfDisposed();
+        return new EnvironmentSnapshot(this, chunkBytes);
     }
 
     /// <summary>The engine's side of replication: records shipped from a master, rollback of a diverged tail.</summary>

@@ -13,20 +13,28 @@ namespace OrleansRep.Grains.Engine;
 /// client unchanged) plus its local bookkeeping (<see cref="ReplicaBookkeeping"/>). <see cref="Carry"/> carries out
 /// a step's storage actions with the rules of the twin <see cref="MemoryReplicaStore"/>; the twin tests hold the two
 /// to the same answers, except where the engine makes more durable than it was asked to (grains/README.md lists
-/// where). Internal init is not supported yet. Not thread-safe: one step at a time, as the machine runs.
+/// where). Internal init: as a master it prepares snapshots (<see cref="Snapshots"/>, the machine's
+/// <see cref="ISnapshotSource"/>); as a client it empties its environment and restarts the log at the init's first LSN
+/// (<see cref="StorageEnvironment.OpenForInit"/>: a crash before <see cref="FinishInternalInit"/> reopens empty and still
+/// marked), loads the chunks, and finishes. Not thread-safe: one step at a time, as the machine runs.
 /// </summary>
 public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 {
     private readonly ReplicaBookkeeping _bookkeeping;
+    private readonly string _home;
+    private readonly StorageOptions _options;
+    private readonly IFileSystem? _fileSystem;
+    private readonly TimeProvider? _time;
 
     // A NEWFILE moved the log to the start of this file before any record landed there. The engine has no empty
     // files, so the move lives here (and in the bookkeeping once flushed) until the next record lands in it.
     private uint _startedFile;
 
-    private EngineReplicaStore(StorageEnvironment data, ReplicaBookkeeping bookkeeping)
+    private EngineReplicaStore(StorageEnvironment data, ReplicaBookkeeping bookkeeping, string home, StorageOptions options, IFileSystem? fileSystem, TimeProvider? time)
     {
         Environment = data;
         _bookkeeping = bookkeeping;
+        (_home, _options, _fileSystem, _time) = (home, options, fileSystem, time);
         data.Flush(); // what recovery found is on disk; this makes the engine say so (its durable point starts unset)
         if (bookkeeping.StartedFile.File != 0 && bookkeeping.StartedFile.After == data.LogEnd)
         {
@@ -39,8 +47,12 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     }
 
     /// <summary>The data environment: the master writes its transactions here, then reads their records back with
-    /// <see cref="ReadRange"/> for <see cref="LocalCommit"/>.</summary>
-    public StorageEnvironment Environment { get; }
+    /// <see cref="ReadRange"/> for <see cref="LocalCommit"/>. Internal init replaces it (<see cref="BeginInternalInit"/>):
+    /// read it anew each time rather than keep it.</summary>
+    public StorageEnvironment Environment { get; private set; }
+
+    /// <summary>The snapshots this replica prepared as a master, for the machine (<see cref="ISnapshotSource"/>).</summary>
+    public EngineSnapshotSource Snapshots { get; } = new();
 
     /// <summary>The state as of the last <see cref="PersistState"/> (what a restarted machine starts from).</summary>
     public RepPersistentState State => _bookkeeping.State;
@@ -72,8 +84,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         StorageEnvironment? data = null;
         try
         {
-            data = StorageEnvironment.Open(home, (options ?? new StorageOptions()) with { CheckpointRecords = false }, fileSystem, time);
-            return new EngineReplicaStore(data, bookkeeping);
+            var dataOptions = (options ?? new StorageOptions()) with { CheckpointRecords = false };
+            data = StorageEnvironment.Open(home, dataOptions, fileSystem, time);
+            return new EngineReplicaStore(data, bookkeeping, home, dataOptions, fileSystem, time);
         }
         catch
         {
@@ -155,19 +168,14 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     public LogRecordView? ParkedFrom(Lsn lsn) => _bookkeeping.Parked(lsn);
 
     /// <summary>
-    /// Carries out the storage actions among <paramref name="actions"/>, in order (the others are the caller's). An
-    /// action this store cannot carry out (internal init) is refused before any action runs. Bad input (a record that
-    /// does not go at the end of the log, a damaged frame, a cut that is not a record boundary) throws a
-    /// <see cref="StorageException"/> and changes nothing of that action.
+    /// Carries out the storage actions among <paramref name="actions"/>, in order (the others are the caller's). Bad
+    /// input (a record that does not go at the end of the log, a damaged frame, a cut that is not a record boundary)
+    /// throws a <see cref="StorageException"/> and changes nothing of that action. A snapshot chunk that does not load
+    /// (damaged in transit) is reported as a failed completion, which makes the machine ask for it again.
     /// </summary>
     public CarryOutcome Carry(IReadOnlyList<RepAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
-        if (actions.FirstOrDefault(a => a is BeginInternalInit or StoreSnapshotChunk or FinishInternalInit or PrepareSnapshot) is { } unsupported)
-        {
-            throw new NotSupportedException($"{unsupported.GetType().Name}: internal init is not supported by the engine replica store yet");
-        }
-
         Lsn? flushed = null;
         List<RolledBackTransaction> rolledBack = [];
         List<Completed> completions = [];
@@ -202,6 +210,22 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
                 case Checkpoint checkpoint:
                     Environment.Checkpoint();
                     completions.Add(new Completed(checkpoint.ActionId, Succeeded: true));
+                    break;
+                case PrepareSnapshot prepare:
+                    Snapshots.Prepare(prepare.SnapshotId, Environment);
+                    completions.Add(new Completed(prepare.ActionId, Succeeded: true));
+                    break;
+                case ReleaseSnapshot release:
+                    Snapshots.Release(release.SnapshotId);
+                    break;
+                case BeginInternalInit begin:
+                    BeginInit(begin.FirstLsn);
+                    break;
+                case StoreSnapshotChunk chunk:
+                    completions.Add(new Completed(chunk.ActionId, Succeeded: StoreChunk(chunk.Data)));
+                    break;
+                case FinishInternalInit:
+                    Environment.Replica.FinishInit();
                     break;
             }
         }
@@ -249,7 +273,17 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
             return Flush();
         }
 
-        await Environment.Replica.WaitDurableAsync(Environment.LogEnd).ConfigureAwait(true);
+        var environment = Environment;
+        try
+        {
+            await environment.Replica.WaitDurableAsync(environment.LogEnd).ConfigureAwait(true);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or StorageException && !ReferenceEquals(environment, Environment))
+        {
+            // Internal init replaced the environment meanwhile (closing the old one flushed it): the new log is durable
+            // to where it restarted, which is what the machine is told.
+        }
+
         return Durable;
     }
 
@@ -287,6 +321,56 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         return undone;
     }
 
+    /// <summary>
+    /// Empties the replica and restarts its log at <paramref name="firstLsn"/> (the machine persisted its own marker
+    /// first). The environment is closed and opened again for init; the engine's marker makes every open until
+    /// <see cref="FinishInternalInit"/> empty it again. Parked records and a pending move to a new file go too.
+    /// </summary>
+    private void BeginInit(Lsn firstLsn)
+    {
+        if (firstLsn.File == 0 || firstLsn.Offset < LogFormat.FileHeaderSize)
+        {
+            // Checked before the environment closes: a bad action leaves the replica as it was.
+            throw new LogPositionException($"internal init cannot restart the log at {firstLsn}");
+        }
+
+        Snapshots.ReleaseAll();
+        Environment.Dispose();
+        Environment = StorageEnvironment.OpenForInit(_home, firstLsn, _options, _fileSystem, _time);
+        Environment.Flush(); // the restarted log is durable to its start (nothing of it is unsynced)
+        _startedFile = 0;
+        if (_bookkeeping.StartedFile.File != 0)
+        {
+            _bookkeeping.PersistStartedFile(0, Lsn.Zero);
+        }
+
+        _bookkeeping.ClearParked();
+    }
+
+    private bool StoreChunk(ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            Environment.Replica.LoadSnapshotChunk(data);
+            return true;
+        }
+        catch (SnapshotChunkException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Log archiving (Berkeley DB's DB_LOG_AUTO_REMOVE): checkpoints, then removes the log files recovery no longer
+    /// needs. A client whose next record was in a removed file is brought back by internal init. Returns the names of
+    /// the files removed.
+    /// </summary>
+    public IReadOnlyList<string> ArchiveLog()
+    {
+        Environment.Checkpoint();
+        return Environment.RemoveArchivableLogFiles();
+    }
+
     /// <summary>The machine's view of an engine log record (the master's own commits, as <see cref="StorageEnvironment"/>
     /// captured them).</summary>
     internal static LogRecordView? View(LogRecord? record) => record is null ? null : new LogRecordView(record.Lsn, KindOf(record.Type), record.Frame);
@@ -303,6 +387,7 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     {
         try
         {
+            Snapshots.Dispose();
             Environment.Dispose();
         }
         finally

@@ -77,6 +77,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         Open();
         RegisterGrainTimer(_ => OnTick(), options.TickInterval, options.TickInterval);
+        if (options.LogArchiveInterval > TimeSpan.Zero)
+        {
+            RegisterGrainTimer(_ => ArchiveLog(), options.LogArchiveInterval, options.LogArchiveInterval);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -108,8 +113,8 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         if (fresh)
         {
             // A new replica learns the group from the options, and writes the genesis transaction every site of a new
-            // group writes alike (same bytes at the same LSN): clients then hold a commit to verify from (internal init,
-            // which an empty client would otherwise need, is not done by the engine store yet; see grains/README).
+            // group writes alike (same bytes at the same LSN): clients then hold a commit to verify from without an
+            // internal init (which brings in a site that joins later, or whose log its master archived).
             // Genesis first: a crash before the state is written leaves a replica that is still "fresh" and whose
             // genesis database exists already, so nothing is written twice.
             _store.Environment.OpenDatabase(ShardData.Database, create: true);
@@ -119,7 +124,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         }
 
         var replication = options.Replication with { Priority = options.Sites[_site] };
-        _node = new ReplicationNode(new SiteId(_site), replication, _store, NoSnapshots.Instance, _store.State);
+        _node = new ReplicationNode(new SiteId(_site), replication, _store, _store.Snapshots, _store.State);
         ShardLog.Opened(_log, _shard, _site, _store.LogEnd.ToString(), _store.State.Role, _store.State.Gen);
         foreach (var peer in _store.State.Sites.Keys.Where(p => p.Value != _site))
         {
@@ -148,6 +153,26 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         FlushIfWanted();
     }
 
+    /// <summary>Removes log files recovery no longer needs (Berkeley DB's DB_LOG_AUTO_REMOVE); a client that still
+    /// needed them is brought back by internal init.</summary>
+    private Task ArchiveLog()
+    {
+        try
+        {
+            if (_store is { } store && _node is not null)
+            {
+                ShardLog.Archived(_log, _shard, _site, store.ArchiveLog().Count);
+            }
+        }
+        catch (StorageException e)
+        {
+            // The checkpoint failed: the environment now refuses writes, and the next flush reopens the replica.
+            ShardLog.StorageFailed(_log, _shard, _site, e);
+        }
+
+        return Task.CompletedTask;
+    }
+
     // ---- the machine -------------------------------------------------------------------------------------------
 
     private void Run(RepInput input)
@@ -160,17 +185,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             actions = [.. actions.Where(a => a is not FlushLog)];
         }
 
-        CarryOutcome outcome;
-        try
-        {
-            outcome = Store.Carry(actions);
-        }
-        catch (NotSupportedException e)
-        {
-            // Internal init: refused before any action of the step ran (see grains/README, "Not yet").
-            ShardLog.StorageFailed(_log, _shard, _site, e);
-            return;
-        }
+        var outcome = Store.Carry(actions);
 
         foreach (var action in actions)
         {
@@ -416,6 +431,12 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     private async Task Readable(ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
         var node = Node;
+        if (Store.Environment.InitPending)
+        {
+            // Mid internal init the data is partial (the log end already says the init's first LSN): serve nothing.
+            throw new ShardUnavailableException($"shard {_shard} on site {_site} is being initialised from its master; retry shortly");
+        }
+
         switch (consistency)
         {
             case ReadConsistency.Linearizable:

@@ -23,4 +23,7 @@ internal static partial class ShardLog
 
     [LoggerMessage(6, LogLevel.Warning, "shard {Shard} on site {Site}: {Dropped} messages to site {Peer} dropped (queue full)")]
     public static partial void Dropped(ILogger logger, int shard, int site, int peer, long dropped);
+
+    [LoggerMessage(7, LogLevel.Debug, "shard {Shard} on site {Site}: log archived, {Removed} files removed")]
+    public static partial void Archived(ILogger logger, int shard, int site, int removed);
 }

@@ -63,6 +63,11 @@ public sealed class SiteStorageOptions
     /// <summary>Most keys one scan page returns. Default 1,000.</summary>
     public int MaxScanPage { get; set; } = 1_000;
 
+    /// <summary>How often each replica checkpoints and removes the log files recovery no longer needs (Berkeley DB's
+    /// DB_LOG_AUTO_REMOVE). A client whose log is behind the files removed is brought back by internal init. Default
+    /// 5 minutes; <see cref="TimeSpan.Zero"/> keeps every log file.</summary>
+    public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public void Validate()
     {
@@ -85,6 +90,7 @@ public sealed class SiteStorageOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDeliveryBytes, 1024, nameof(MaxDeliveryBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecentEvents, 1, nameof(MaxRecentEvents));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxScanPage, 1, nameof(MaxScanPage));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LogArchiveInterval, TimeSpan.Zero, nameof(LogArchiveInterval));
         Replication.Validate();
     }
 }

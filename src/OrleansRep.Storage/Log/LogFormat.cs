@@ -7,7 +7,8 @@ namespace OrleansRep.Storage.Log;
 /// Each starts with a 32-byte file header, then records back to back:
 /// <code>
 /// file header:  0 u64 magic "ORPLOG01" | 8 u32 format version | 12 u32 file number | 16 u32 file size option
-///               20 u32 reserved | 24 u32 reserved | 28 u32 crc32c of bytes 0..28
+///               20 u32 offset of the file's first record (0 = right after the header; set only in the first file of a
+///               log restarted at a given LSN by internal init) | 24 u32 reserved | 28 u32 crc32c of bytes 0..28
 /// record:       0 u32 length (header + payload) | 4 u32 crc32c of bytes 8..length | 8 u32 length of the previous
 ///               record in this file (0 for the first; lets readers walk backwards) | 12 u8 type | 13 u8 flags
 ///               14 u16 reserved | 16 u64 transaction id | 24 u64 previous LSN of the same transaction | 32 payload
@@ -35,13 +36,14 @@ public static class LogFormat
         return name.Length == 14 && name.StartsWith("log.", StringComparison.Ordinal) && uint.TryParse(name.AsSpan(4), out fileNo) && fileNo > 0;
     }
 
-    public static void WriteFileHeader(Span<byte> dest, uint fileNo, int fileSize)
+    public static void WriteFileHeader(Span<byte> dest, uint fileNo, int fileSize, uint firstRecord = 0)
     {
         dest[..FileHeaderSize].Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(dest, FileMagic);
         BinaryPrimitives.WriteUInt32LittleEndian(dest[8..], FormatVersion);
         BinaryPrimitives.WriteUInt32LittleEndian(dest[12..], fileNo);
         BinaryPrimitives.WriteInt32LittleEndian(dest[16..], fileSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[20..], firstRecord <= FileHeaderSize ? 0 : firstRecord);
         BinaryPrimitives.WriteUInt32LittleEndian(dest[28..], Checksum.Crc32C(dest[..28]));
     }
 
@@ -69,7 +71,21 @@ public static class LogFormat
         }
 
         var stored = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
-        return stored != fileNo ? $"header says file {stored}" : null;
+        if (stored != fileNo)
+        {
+            return $"header says file {stored}";
+        }
+
+        var first = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
+        return first is not 0 and < FileHeaderSize ? $"first record offset {first} is inside the header" : null;
+    }
+
+    /// <summary>Where the first record of a file with a sound <paramref name="header"/> goes: right after the header,
+    /// except in the first file of a log that internal init restarted at an LSN inside that file.</summary>
+    public static uint FirstRecordOffset(ReadOnlySpan<byte> header)
+    {
+        var first = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
+        return first == 0 ? FileHeaderSize : first;
     }
 
     /// <summary>Writes a record header and stamps the CRC over header tail and payload (which must already be in place).</summary>

@@ -13,6 +13,10 @@ public sealed class LogReader : IDisposable
     private IStorageFile? _file;
     private uint _fileNo;
 
+    // Where the open file's first record is: after its header, or later in the first file of a log that internal
+    // init restarted at an LSN inside it (nothing of the log lies before that).
+    private uint _fileStart;
+
     public LogReader(IFileSystem fs, string dir)
     {
         _fs = fs;
@@ -52,7 +56,11 @@ public sealed class LogReader : IDisposable
                 return null;
             }
 
-            lsn = new Lsn(files[0], LogFormat.FileHeaderSize);
+            lsn = new Lsn(files[0], StartOf(files[0]));
+        }
+        else if (OpenFile(lsn.File) && lsn.Offset < _fileStart)
+        {
+            lsn = new Lsn(lsn.File, _fileStart);
         }
 
         var record = ReadAt(lsn);
@@ -62,8 +70,12 @@ public sealed class LogReader : IDisposable
         }
 
         // End of this file: continue with the next one if it exists.
-        return OpenFile(lsn.File + 1) ? ReadAt(new Lsn(lsn.File + 1, LogFormat.FileHeaderSize)) : null;
+        return OpenFile(lsn.File + 1) ? ReadAt(new Lsn(lsn.File + 1, _fileStart)) : null;
     }
+
+    /// <summary>Where the first record of log file <paramref name="fileNo"/> is (after its header, unless internal init
+    /// restarted the log inside that file); the header size if the file does not exist.</summary>
+    public uint StartOf(uint fileNo) => OpenFile(fileNo) ? _fileStart : LogFormat.FileHeaderSize;
 
     /// <summary>The record after <paramref name="record"/>, or null at the end of the log.</summary>
     public LogRecord? Next(LogRecord record) => ReadFrom(record.End);
@@ -71,7 +83,8 @@ public sealed class LogReader : IDisposable
     /// <summary>The record just before <paramref name="lsn"/> (walking back into earlier files); null at the start.</summary>
     public LogRecord? Prev(Lsn lsn)
     {
-        if (lsn.Offset > LogFormat.FileHeaderSize)
+        var start = StartOf(lsn.File);
+        if (lsn.Offset > start)
         {
             // lsn is a record start or an end position: find the record ending there. A sound record at lsn says how
             // long its predecessor is; anything else there (the end of the written part, or a torn tail that recovery
@@ -83,7 +96,9 @@ public sealed class LogReader : IDisposable
             }
 
             var prevLength = LogFormat.PrevLength(at!.Frame);
-            return prevLength == 0 ? null : ReadAt(new Lsn(lsn.File, lsn.Offset - (uint)prevLength));
+            // A record shipped from a master keeps the master's prev-length; before the start of a restarted log there
+            // is nothing of ours.
+            return prevLength == 0 || lsn.Offset - (uint)prevLength < start ? null : ReadAt(new Lsn(lsn.File, lsn.Offset - (uint)prevLength));
         }
 
         for (var f = lsn.File - 1; f >= 1; f--)
@@ -125,7 +140,7 @@ public sealed class LogReader : IDisposable
     private LogRecord? LastRecordOf(uint fileNo, uint limit)
     {
         LogRecord? last = null;
-        for (var pos = new Lsn(fileNo, LogFormat.FileHeaderSize); pos.Offset < limit;)
+        for (var pos = new Lsn(fileNo, StartOf(fileNo)); pos.Offset < limit;)
         {
             var r = ReadAt(pos);
             if (r == null)
@@ -153,6 +168,11 @@ public sealed class LogReader : IDisposable
         if (lsn.Offset < LogFormat.FileHeaderSize)
         {
             return (LogReadStatus.Corrupt, null, "offset inside the file header");
+        }
+
+        if (lsn.Offset < _fileStart)
+        {
+            return (LogReadStatus.Corrupt, null, $"offset before the file's first record at {_fileStart} (the log was restarted there)");
         }
 
         if (lsn.Offset + (long)LogFormat.RecordHeaderSize > fileLength)
@@ -264,8 +284,12 @@ public sealed class LogReader : IDisposable
         var problem = LogFormat.CheckFileHeader(header[..n], fileNo);
         if (problem != null)
         {
+            _file.Dispose();
+            _file = null;
             throw new CorruptionException(path, 0, problem);
         }
+
+        _fileStart = LogFormat.FirstRecordOffset(header);
 
         return true;
     }

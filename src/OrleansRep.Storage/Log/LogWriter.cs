@@ -53,6 +53,10 @@ internal sealed class LogWriter : IDisposable
     private bool _stopping;
     private WriteFailedException? _failure;
 
+    // Where the log restarted, if internal init restarted it inside a file: nothing of ours is before it, so a record
+    // shipped to that spot keeps the prev-length it has on the master (Zero: the log started at a file's start).
+    private Lsn _restartedAt;
+
     // File being written (touched only by whoever is flushing).
     private IStorageFile? _file;
     private uint _fileOpenNo;
@@ -73,6 +77,7 @@ internal sealed class LogWriter : IDisposable
         {
             _file = fs.Open(PathOf(_fileNo), create: false);
             _fileOpenNo = _fileNo;
+            _restartedAt = RestartPoint(_file, _fileNo);
 
             // What recovery read from this file may be only in the page cache (the process that wrote it died before
             // its fsync), so none of it counts as durable before the first fsync - not even its header, nor the file
@@ -130,6 +135,15 @@ internal sealed class LogWriter : IDisposable
     }
 
     public string PathOf(uint fileNo) => Path.Combine(_dir, LogFormat.FileName(fileNo));
+
+    /// <summary>Where internal init restarted the log in <paramref name="file"/>, or Zero if it did not.</summary>
+    private static Lsn RestartPoint(IStorageFile file, uint fileNo)
+    {
+        Span<byte> header = stackalloc byte[LogFormat.FileHeaderSize];
+        return file.Read(0, header) == header.Length && LogFormat.CheckFileHeader(header, fileNo) == null && LogFormat.FirstRecordOffset(header) > LogFormat.FileHeaderSize
+            ? new Lsn(fileNo, LogFormat.FirstRecordOffset(header))
+            : Lsn.Zero;
+    }
 
     /// <summary>Frames a new record and queues it; returns its LSN.</summary>
     public Lsn Append(LogRecordType type, byte flags, ulong txnId, Lsn prevLsn, ReadOnlySpan<byte> payload) =>
@@ -212,7 +226,7 @@ internal sealed class LogWriter : IDisposable
 
             var dest = Reserve(frame.Length);
             frame.CopyTo(dest);
-            if (LogFormat.PrevLength(dest) != _lastLength)
+            if (LogFormat.PrevLength(dest) != _lastLength && at != _restartedAt)
             {
                 LogFormat.SetPrevLength(dest, _lastLength);
             }
@@ -323,6 +337,7 @@ internal sealed class LogWriter : IDisposable
             }
 
             var file = _file!;
+            _restartedAt = RestartPoint(file, to.File);
             var zeros = new byte[1 << 20];
             for (long pos = to.Offset; pos < file.Length; pos += zeros.Length)
             {

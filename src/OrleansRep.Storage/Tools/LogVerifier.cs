@@ -42,13 +42,13 @@ internal sealed class LogVerifier(IFileSystem fs, string home, VerifyFindings fi
             return;
         }
 
-        findings.LogStart = new Lsn(files[0], LogFormat.FileHeaderSize);
+        using var reader = new LogReader(fs, home);
+        findings.LogStart = new Lsn(files[0], StartOf(reader, files[0]));
         findings.LogEnd = findings.LogStart;
 
         // With no checkpoint yet (redo LSN zero) recovery replays from the very first record, which is in log file 1.
         _start = redo is { } known ? (known.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : known) : null;
         CheckFilesPresent(files);
-        using var reader = new LogReader(fs, home);
         for (var i = 0; i < files.Count; i++)
         {
             if (i > 0 && files[i] != files[i - 1] + 1)
@@ -96,6 +96,19 @@ internal sealed class LogVerifier(IFileSystem fs, string home, VerifyFindings fi
         }
     }
 
+    /// <summary>Where the first record of <paramref name="fileNo"/> is; a damaged header is reported by the scan.</summary>
+    private static uint StartOf(LogReader reader, uint fileNo)
+    {
+        try
+        {
+            return reader.StartOf(fileNo);
+        }
+        catch (CorruptionException)
+        {
+            return LogFormat.FileHeaderSize;
+        }
+    }
+
     private void ScanFile(LogReader reader, uint fileNo, bool last)
     {
         var path = PathOf(fileNo);
@@ -119,7 +132,10 @@ internal sealed class LogVerifier(IFileSystem fs, string home, VerifyFindings fi
             return;
         }
 
-        var (stoppedAt, status) = ScanFrom(reader, new Lsn(fileNo, LogFormat.FileHeaderSize), 0, last);
+        // A log that internal init restarted begins inside its first file (the header says where).
+        // Its first record keeps the prev-length it has on the master, which nothing here can check (-1).
+        var first = LogFormat.FirstRecordOffset(header);
+        var (stoppedAt, status) = ScanFrom(reader, new Lsn(fileNo, first), first > LogFormat.FileHeaderSize ? -1 : 0, last);
         if (_start is { } start && start.File == fileNo && !_startReached)
         {
             if (status != LogReadStatus.End && start > stoppedAt)

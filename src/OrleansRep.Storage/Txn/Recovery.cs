@@ -22,6 +22,13 @@ internal static class Recovery
 
     public static (PageStore Store, Result Result) Run(IFileSystem fs, string home, StorageOptions options)
     {
+        if (InitMarker.TryRead(fs, home) is { } initAt)
+        {
+            // An internal init began here and did not finish (or is beginning now): whatever it loaded is not to be
+            // trusted, so start it over from an empty environment whose log restarts at the init's first LSN.
+            InitMarker.Reset(fs, home, options, initAt);
+        }
+
         var dataPath = Path.Combine(home, PageStore.FileName);
         var created = !fs.Exists(dataPath);
         var file = fs.Open(dataPath, create: true);
@@ -194,7 +201,7 @@ internal static class Recovery
         using var reader = new LogReader(fs, home);
         var pos = start;
         var lastLength = 0;
-        if (start.Offset > LogFormat.FileHeaderSize)
+        if (start.Offset > reader.StartOf(start.File))
         {
             lastLength = LengthOfRecordBefore(reader, start, home);
         }
@@ -365,7 +372,7 @@ internal static class Recovery
             return LogFormat.PrevLength(at!.Frame);
         }
 
-        var pos = new Lsn(end.File, LogFormat.FileHeaderSize);
+        var pos = new Lsn(end.File, reader.StartOf(end.File));
         var length = 0;
         while (pos < end)
         {

@@ -176,7 +176,10 @@ public sealed class EngineReplicaStoreTests : IDisposable
         Assert.Throws<CorruptionException>(() => store.Carry([new AppendRecords([next, master.Records[4] with { Frame = damaged }])]));
         Assert.Throws<CorruptionException>(() => store.Carry([new AppendRecords([next with { Kind = RecordKind.Data }])]));
         Assert.Throws<LogPositionException>(() => store.Carry([new TruncateLog(new Lsn(end.File, end.Offset + 1), [])]));
-        Assert.Throws<NotSupportedException>(() => store.Carry([new PersistState(RandomRepState.Next(new Random(1))), new BeginInternalInit(1, end)]));
+        Assert.Throws<LogPositionException>(() => store.Carry([new BeginInternalInit(1, new Lsn(0, 100))]));
+        Assert.Throws<LogPositionException>(() => store.Carry([new BeginInternalInit(1, new Lsn(2, 4))]));
+        Assert.Throws<InitNotUnderWayException>(() => store.Carry([new StoreSnapshotChunk(1, 1, 0, new byte[64])]));
+        Assert.Throws<InitNotUnderWayException>(() => store.Carry([new FinishInternalInit(1)]));
 
         Assert.Equal(end, store.LogEnd);
         Assert.Equal(RepStateCodec.Encode(new RepPersistentState()), RepStateCodec.Encode(store.State));

@@ -87,6 +87,57 @@ public sealed class EngineReplicationTests
     }
 
     [Fact]
+    public void A_client_behind_the_log_its_master_archived_is_brought_back_by_internal_init_and_survives_a_power_loss()
+    {
+        using var group = new EngineGroup(3);
+        group.Command(1, new StartReplication(RepStartRole.Master));
+        group.Command(2, new StartReplication(RepStartRole.Client));
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        var random = new Random(4);
+        for (var p = 1; p <= 30; p++)
+        {
+            Put(group[1], p, random);
+            group.Pump();
+        }
+
+        group.Down.Add(group[3].Id);
+        group[3].Restart(seed: 4);
+        for (var p = 31; p <= 250; p++)
+        {
+            Put(group[1], p, random);
+            group.Pump();
+        }
+
+        Assert.NotEmpty(group[1].Store.ArchiveLog());
+        Assert.True(group[1].Store.First > group[3].Store.LogEnd, $"the master's log starts at {group[1].Store.First}, site 3's ends at {group[3].Store.LogEnd}");
+
+        group.Down.Remove(group[3].Id);
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        group.Run(TimeSpan.FromSeconds(10));
+        Assert.Contains(group[3].Log, a => a is EmitEvent { Event.Kind: RepEventKind.InitDone });
+        Assert.Equal(0, group[3].Store.State.InitSnapshotId);
+        Assert.Equal(1, group[1].Store.Snapshots.Count);
+        group.Run(new ReplicationOptions().SnapshotIdleTimeout + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, group[1].Store.Snapshots.Count); // released once nobody asked for it for the idle timeout
+        Put(group[1], 251, random);
+        group.Pump();
+        Assert.Equal(Contents(group[1]), Contents(group[3]));
+        Assert.Equal(group[1].Store.LogEnd, group[3].Store.LogEnd);
+
+        // What the init loaded is durable: a power loss keeps it.
+        group.Down.Add(group[3].Id);
+        group[3].Restart(seed: 5);
+        Assert.False(group[3].Store.Environment.InitPending);
+        group.Down.Remove(group[3].Id);
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        group.Run(TimeSpan.FromSeconds(5));
+        Put(group[1], 252, random);
+        group.Pump();
+        Assert.Equal(Contents(group[1]), Contents(group[3]));
+        Assert.Equal(252, Outcomes(group[1]).Count(o => o is Committed));
+    }
+
+    [Fact]
     public void An_old_master_comes_back_as_a_client_and_its_diverged_tail_is_rolled_back()
     {
         using var group = new EngineGroup(3);

@@ -29,8 +29,8 @@ internal sealed class EngineSite : IDisposable
         Store.Carry([new PersistState(provisioned)]);
 
         // The genesis transaction every site of a new group writes alike (the same bytes at the same LSN): a client's
-        // log then holds a commit to verify from. Without one, an empty client needs internal init, which the engine
-        // store does not do yet.
+        // log then holds a commit to verify from, as LogShardGrain does. (Without one, an empty client is brought in
+        // by internal init.)
         Store.Environment.OpenDatabase("data", create: true);
         Store.Environment.Flush();
         Node = NewNode();
@@ -96,16 +96,7 @@ internal sealed class EngineSite : IDisposable
         Node = NewNode();
     }
 
-    private ReplicationNode NewNode() => new(Id, _options, Store, NoSnapshots.Instance, Store.State);
+    private ReplicationNode NewNode() => new(Id, _options, Store, Store.Snapshots, Store.State);
 
     public void Dispose() => Store.Dispose();
-
-    private sealed class NoSnapshots : ISnapshotSource
-    {
-        public static readonly NoSnapshots Instance = new();
-
-        public int ChunkCount(long snapshotId) => -1;
-
-        public ReadOnlyMemory<byte> ReadChunk(long snapshotId, int index) => throw new InvalidOperationException("no snapshots");
-    }
 }

@@ -69,6 +69,9 @@ internal sealed class MasterLogSource : IDisposable
         }
     }
 
+    /// <summary>A snapshot of the master's data as of now, for internal init (its first LSN is the end of the log).</summary>
+    public Storage.Snapshot.EnvironmentSnapshot Snapshot() => _env.CreateSnapshot(chunkBytes: 16 << 10);
+
     /// <summary>The master's data once the commit at <paramref name="commit"/> was applied (empty before the first).</summary>
     public ImmutableSortedDictionary<int, byte[]> StateAfter(Lsn commit) => _stateAfter.GetValueOrDefault(commit, ImmutableSortedDictionary<int, byte[]>.Empty);
 

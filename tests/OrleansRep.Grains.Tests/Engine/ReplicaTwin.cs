@@ -28,6 +28,59 @@ internal sealed class ReplicaTwin : IDisposable
 
     public MemoryReplicaStore Memory { get; } = new();
 
+    /// <summary>Where the log starts: file 1, or the first LSN of the last internal init.</summary>
+    public Lsn LogStart { get; private set; } = LogPositions.StartOfFile(1);
+
+    /// <summary>
+    /// Internal init on both, as the machine drives it on a client: the marker is persisted, the store emptied with
+    /// its log restarted at the snapshot's LSN, every chunk stored (in a seeded random order, one of them twice, each
+    /// reported completed), then the master's log after the snapshot appended up to <paramref name="upTo"/>, flushed,
+    /// and the init finished. With <paramref name="crashAfterChunks"/> the power goes after that many chunks: the
+    /// engine must come back empty at the first LSN and still marked, and the init is done again from the start.
+    /// </summary>
+    public void InternalInit(MasterLogSource master, long snapshotId, Random random, int upTo, int? crashAfterChunks, CrashMode mode, string context)
+    {
+        using var snapshot = master.Snapshot();
+        var first = snapshot.ConsistentAt;
+        for (var attempt = 0; ; attempt++)
+        {
+            Assert.Null(Carry([new PersistState(Memory.State with { InitSnapshotId = snapshotId }), new BeginInternalInit(snapshotId, first)], context + " begin init"));
+            LogStart = first;
+            Assert.True(Engine.Environment.InitPending, $"{context}: no init marker after BeginInternalInit");
+            var order = Enumerable.Range(0, snapshot.ChunkCount).OrderBy(_ => random.Next()).Append(random.Next(snapshot.ChunkCount)).ToList();
+            var stored = 0;
+            foreach (var index in order)
+            {
+                if (attempt == 0 && crashAfterChunks == stored)
+                {
+                    break;
+                }
+
+                var outcome = Engine.Carry([new StoreSnapshotChunk(index + 1_000, snapshotId, index, snapshot.ReadChunk(index))]);
+                Assert.Equal([new Replication.Inputs.Completed(index + 1_000, Succeeded: true)], outcome.Completions);
+                stored++;
+            }
+
+            if (attempt > 0 || crashAfterChunks is null)
+            {
+                break;
+            }
+
+            _fs.Crash(mode, seed: stored);
+            Engine = EngineReplicaStore.Open(Home, MasterLogSource.Options, fileSystem: _fs);
+            Assert.True(Engine.Environment.InitPending, $"{context}: a crash after {stored} chunks ({mode}) lost the init marker");
+            Assert.Equal(first, Engine.LogEnd);
+            using var read = Engine.Environment.BeginRead();
+            Assert.Empty(read.DatabaseNames());
+        }
+
+        var from = master.IndexFrom(first);
+        var records = master.Records.Skip(from).Take(Math.Max(0, upTo - from)).ToList();
+        List<RepAction> finish = [new AppendRecords(records), new FlushLog(), new FinishInternalInit(snapshotId), new PersistState(Memory.State with { InitSnapshotId = 0 })];
+        Assert.Null(Carry(records.Count > 0 ? finish : finish[1..], context + " finish init"));
+        Assert.False(Engine.Environment.InitPending, $"{context}: the init marker outlived FinishInternalInit");
+    }
+
     /// <summary>Carries out <paramref name="actions"/> on both. Returns the engine's exception when both refused
     /// them (the twin's may be of another type), null when both carried them out; fails when only one refused.</summary>
     public Exception? Carry(IReadOnlyList<RepAction> actions, string context)
@@ -143,7 +196,9 @@ internal sealed class ReplicaTwin : IDisposable
     /// left applied, not only the log.</summary>
     public void AssertSameData(MasterLogSource master, string context)
     {
-        var lastCommit = Memory.Records.LastOrDefault(r => r.Kind == RecordKind.Commit);
+        // After an internal init the data before the log's start came from the snapshot: the master's as of then.
+        var lastCommit = Memory.Records.LastOrDefault(r => r.Kind == RecordKind.Commit)
+            ?? master.Records.LastOrDefault(r => r.Kind == RecordKind.Commit && r.Lsn < LogStart);
         var expected = master.StateAfter(lastCommit?.Lsn ?? Lsn.Zero);
         using var read = Engine.Environment.BeginRead();
         var actual = read.TryOpenDatabase("data", out var db)
@@ -160,7 +215,7 @@ internal sealed class ReplicaTwin : IDisposable
     private static void SameRecord(LogRecordView? expected, LogRecordView? actual, string context, string what) =>
         Assert.True(
             expected is null ? actual is null : actual is not null && expected.Lsn == actual.Lsn && expected.Kind == actual.Kind && expected.SameBytes(actual),
-            $"{context}: {what}: twin {expected?.ToString() ?? "none"}, engine {actual?.ToString() ?? "none"}");
+            $"{context}: {what}: twin {expected?.ToString() ?? "none"}, engine {actual?.ToString() ?? "none"} {(expected is null || actual is null ? "" : "headers " + Convert.ToHexString(expected.Frame.Span[..32]) + " vs " + Convert.ToHexString(actual.Frame.Span[..32]))}");
 
     public void Dispose() => Engine.Dispose();
 }

@@ -36,13 +36,14 @@ internal sealed class ShardCluster : IAsyncDisposable
 
     public ShardMap Map { get; } = new(Shards);
 
-    public static async Task<ShardCluster> StartAsync(Func<ReplicationOptions, ReplicationOptions>? replication = null)
+    public static async Task<ShardCluster> StartAsync(Func<ReplicationOptions, ReplicationOptions>? replication = null, Action<SiteStorageOptions>? configure = null)
     {
         var data = new TemporaryDirectory("orep-shards-");
         var options = new SiteStorageOptions { DataRoot = data.Path, Shards = Shards };
         // A generous ack timeout: on a loaded 2-core machine a quorum write must not fail its durability by slowness.
         options.Replication = options.Replication with { AckTimeout = TimeSpan.FromSeconds(3) };
         options.Replication = replication?.Invoke(options.Replication) ?? options.Replication;
+        configure?.Invoke(options);
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             SiloCount = 3,
