@@ -32,6 +32,9 @@ public static class OrleansRepGrains
         builder.Services.AddSingleton<SiteEnvironment>();
         builder.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (sp, _) => new EngineGrainStorage(sp.GetRequiredService<SiteEnvironment>().Environment));
         builder.Services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        // A silo hands its placement's site table over by registering its own ISiteRegistry first; without one the grains
+        // keep a table of their own (addresses recorded in the group, but placement does not learn added sites).
+        builder.Services.TryAddSingleton<ISiteRegistry>(_ => new SiteDirectoryRegistry(new Runtime.Placement.SiteDirectory()));
         return builder
             .AddGrain<ILogShardGrain, LogShardGrain>()
             .AddGrain<IElectionGrain, ElectionGrain>()

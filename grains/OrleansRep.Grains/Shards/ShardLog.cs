@@ -23,4 +23,10 @@ internal static partial class ShardLog
 
     [LoggerMessage(6, LogLevel.Warning, "shard {Shard} on site {Site}: {Dropped} messages to site {Peer} dropped (queue full)")]
     public static partial void Dropped(ILogger logger, int shard, int site, int peer, long dropped);
+
+    [LoggerMessage(7, LogLevel.Warning, "shard {Shard} on site {Site}: member {Peer}'s endpoint {EndPoint} could not be registered: {Reason}")]
+    public static partial void RegistrationFailed(ILogger logger, int shard, int site, int peer, string endPoint, string reason);
+
+    [LoggerMessage(8, LogLevel.Warning, "shard {Shard} on site {Site}: this site was removed from the group (membership version {Version}); the replica takes no part any more")]
+    public static partial void Retired(ILogger logger, int shard, int site, long version);
 }
