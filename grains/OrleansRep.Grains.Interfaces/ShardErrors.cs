@@ -42,6 +42,20 @@ public static class ShardErrors
         }
     }
 
+    /// <summary>Awaits <paramref name="call"/>, rethrowing a remote service error as its typed exception.</summary>
+    public static async Task Typed(Task call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        catch (RemoteGrainException e)
+        {
+            throw Translate(e);
+        }
+    }
+
     internal static int ReadField(string message, string name) => (int)ReadLongField(message, name);
 
     internal static long ReadLongField(string message, string name)

@@ -14,7 +14,10 @@ namespace OrleansRep.Grains.Shards;
 internal sealed partial class LogShardGrain
 {
     private ReplicationNode? _retired;
-    private long _lastJoinRequest = long.MinValue;
+    private long? _lastJoinRequest;
+
+    /// <summary>The machine, also of a retired replica (whose status still answers).</summary>
+    private ReplicationNode StatusNode => _node ?? _retired ?? throw _unusable!;
 
     /// <summary>Created by a joining site (<see cref="SiteStorageOptions.Join"/>) and not had the group's list from a
     /// master yet: it calls no election (it is not a member until the group says so) and asks its master for the list.</summary>

@@ -478,7 +478,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
     }
 
     private long LagMs() =>
-        Node.Role == RepRole.Master ? 0 : _lastFromMaster < 0 ? -1 : (Now - _lastFromMaster) / 1000;
+        StatusNode.Role == RepRole.Master ? 0 : _lastFromMaster < 0 ? -1 : (Now - _lastFromMaster) / 1000;
 
     // ---- site to site, status, elections -----------------------------------------------------------------------
 
@@ -516,7 +516,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
 
     public Task<ReplicaStatus> GetStatus()
     {
-        var node = _node ?? _retired ?? throw _unusable!;
+        var node = StatusNode;
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);

@@ -18,7 +18,7 @@ internal sealed class SiteGrain : Grain, ISiteGrain
     private readonly ISiteRegistry _registry;
     private readonly TimeProvider _time;
     private readonly IPersistentState<SiteMembershipState> _membership;
-    private readonly SemaphoreSlim _recording = new(1, 1); // reentrant: one state write at a time (ETags)
+    private bool _recording; // reentrant: one state write at a time (ETags); a change seen meanwhile is recorded next time
     private int _site;
 
     public SiteGrain(SiteStorageOptions options, SiteEventLog events, ISiteRegistry registry, TimeProvider time)
@@ -105,19 +105,19 @@ internal sealed class SiteGrain : Grain, ISiteGrain
             return _membership.State.Members;
         }
 
-        await _recording.WaitAsync();
-        try
+        if (!_recording && !newest.SequenceEqual(_membership.State.Members))
         {
-            if (!newest.SequenceEqual(_membership.State.Members))
+            _recording = true;
+            try
             {
                 _membership.State.Members.Clear();
                 _membership.State.Members.AddRange(newest);
                 await _membership.WriteStateAsync();
             }
-        }
-        finally
-        {
-            _recording.Release();
+            finally
+            {
+                _recording = false;
+            }
         }
 
         return newest;
