@@ -485,6 +485,13 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
     public Task Deliver(int fromSite, byte[] messages)
     {
         var node = Node;
+        if (_links.HasDeparted(new SiteId(fromSite)))
+        {
+            // A removed site that has not heard yet: taken and dropped, so its link stays up (a refusal would make it
+            // forget its master, and then drop the list that tells it of its removal).
+            return Task.CompletedTask;
+        }
+
         List<(Replication.Messages.RepMessage Message, SendOptions Flags)> batch;
         try
         {

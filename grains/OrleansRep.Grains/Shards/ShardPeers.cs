@@ -11,6 +11,7 @@ namespace OrleansRep.Grains.Shards;
 internal sealed class ShardPeers(SiteId self, ISiteRegistry registry, Func<SiteId, PeerLink> open)
 {
     private readonly Dictionary<SiteId, PeerLink> _links = [];
+    private readonly HashSet<SiteId> _departed = [];
 
     public IEnumerable<PeerLink> Values => _links.Values;
 
@@ -19,6 +20,9 @@ internal sealed class ShardPeers(SiteId self, ISiteRegistry registry, Func<SiteI
     public bool ContainsKey(SiteId site) => _links.ContainsKey(site);
 
     public bool TryGetValue(SiteId site, out PeerLink link) => _links.TryGetValue(site, out link!);
+
+    /// <summary>Whether <paramref name="site"/> was a peer until a membership change removed it (in this activation).</summary>
+    public bool HasDeparted(SiteId site) => _departed.Contains(site) && !_links.ContainsKey(site);
 
     /// <summary>Opens links to the members of <paramref name="sites"/> that have none and returns them (the host tells
     /// its machine each is connected); registers each new member's endpoint when it has a real one.</summary>
@@ -57,6 +61,7 @@ internal sealed class ShardPeers(SiteId self, ISiteRegistry registry, Func<SiteI
         {
             _links.Remove(site, out var link);
             link!.Complete();
+            _departed.Add(site);
         }
 
         return removed;
