@@ -195,6 +195,42 @@ public sealed class OrleansRepClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Adds site <paramref name="site"/>, whose silo listens for its peers at <paramref name="endPoint"/> ("ip:port", its
+    /// site-to-site endpoint), to every shard's group with election <paramref name="priority"/> (0: never master);
+    /// returns once every shard's master committed it. Start the new site's silo with <c>--join</c> (before or after):
+    /// it then syncs every shard and serves reads. Asked of the first site that answers; needs the Admin role.
+    /// </summary>
+    /// <exception cref="SiteChangeRejectedException">Bad input, or the id is a member at another endpoint; nothing changed.</exception>
+    /// <exception cref="SiteChangeIncompleteException">Some shards did not commit it in time (retry: it is idempotent).</exception>
+    public async Task AddSiteAsync(int site, string endPoint, int priority = 100, CancellationToken cancellationToken = default)
+    {
+        var address = SiteEndPoint.Check(endPoint);
+        if (site < 1 || priority < 0)
+        {
+            throw new SiteChangeRejectedException($"cannot add site {site} with priority {priority}: the id must be positive and the priority 0 or more");
+        }
+
+        var grain = await AnySiteGrainAsync(cancellationToken).ConfigureAwait(false);
+        await ShardErrors.Typed(grain.AddSite(site, address, priority).WaitAsync(cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes site <paramref name="site"/> from every shard's group (its replicas stop serving). Refused while it
+    /// is any shard's master: hand the shard over first. Needs the Admin role.</summary>
+    /// <exception cref="SiteChangeRejectedException">Not a member, or a shard's master; nothing changed.</exception>
+    /// <exception cref="SiteChangeIncompleteException">Some shards did not commit it in time (retry: it is idempotent).</exception>
+    public async Task RemoveSiteAsync(int site, CancellationToken cancellationToken = default)
+    {
+        var grain = await AnySiteGrainAsync(cancellationToken).ConfigureAwait(false);
+        await ShardErrors.Typed(grain.RemoveSite(site).WaitAsync(cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task<ISiteGrain> AnySiteGrainAsync(CancellationToken cancellationToken)
+    {
+        var (site, factory) = await _router.NextSiteAsync(cancellationToken).ConfigureAwait(false);
+        return factory?.GetGrain<ISiteGrain>(GrainKeys.Site(site)) ?? throw new ClusterUnreachableException("no site can be reached");
+    }
+
+    /// <summary>
     /// The sites' events (NEWMASTER, ELECTED, PERM_FAILED, STARTUPDONE, ...) as they happen, until cancelled. Clients
     /// cannot subscribe to the cluster's event streams yet, so each site's recent events are polled every
     /// <see cref="OrleansRepClientOptions.EventPollInterval"/> and the new ones passed on (a burst larger than a site's

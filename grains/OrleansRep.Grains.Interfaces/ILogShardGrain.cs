@@ -52,6 +52,19 @@ public interface ILogShardGrain : IGrainWithStringKey
     [RequiresRole(ClientRoles.Admin)]
     Task CallElection();
 
+    /// <summary>Master: adds <paramref name="site"/> to this shard's group (<see cref="ISiteGrain.AddSite"/> calls it on
+    /// every shard's master); returns the membership version that holds it, committed.</summary>
+    /// <exception cref="NotMasterException">This replica is not the master (go to <see cref="NotMasterException.Master"/>).</exception>
+    /// <exception cref="SiteChangeRejectedException">Bad input or a conflicting member; nothing changed.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<long> AddSite(int site, string endPoint, int priority);
+
+    /// <summary>Master: removes <paramref name="site"/> from this shard's group; returns the committed membership version.</summary>
+    /// <exception cref="NotMasterException">This replica is not the master.</exception>
+    /// <exception cref="SiteChangeRejectedException">Not a member, or this master itself; nothing changed.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<long> RemoveSite(int site);
+
     /// <summary>Site to site: replication messages from <paramref name="fromSite"/>'s replica of this shard, as
     /// <c>RepMessageCodec</c> frames. A batch that does not decode is refused with <see cref="FormatException"/> and
     /// changes nothing. A short timeout: a peer that hangs must not hold the sender's queue for long (its batch is

@@ -19,6 +19,26 @@ public interface ISiteGrain : IGrainWithStringKey
     [RequiresRole(ClientRoles.Read)]
     Task<SiteStatus> GetStatus();
 
+    /// <summary>
+    /// Adds site <paramref name="site"/> at <paramref name="endPoint"/> (its site-to-site "ip:port") with election
+    /// <paramref name="priority"/> to every shard's group: each shard's master (wherever it is) commits the change and
+    /// broadcasts it, and the other sites learn the endpoint from it. Returns once every shard's master committed it.
+    /// Idempotent: adding a member again as it is changes nothing.
+    /// </summary>
+    /// <exception cref="SiteChangeRejectedException">Bad input, or the id is a member at another endpoint; nothing changed.</exception>
+    /// <exception cref="SiteChangeIncompleteException">Some shards did not commit it in time (listed).</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:01:00")]
+    Task AddSite(int site, string endPoint, int priority);
+
+    /// <summary>Removes site <paramref name="site"/> from every shard's group (its replicas stop taking part). Refused
+    /// while the site is any shard's master: hand the shard over first.</summary>
+    /// <exception cref="SiteChangeRejectedException">Not a member, or a shard's master; nothing changed.</exception>
+    /// <exception cref="SiteChangeIncompleteException">Some shards did not commit it in time (listed).</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:01:00")]
+    Task RemoveSite(int site);
+
     /// <summary>The newest events of this site's replicas (at most the retained window), oldest first.</summary>
     [RequiresRole(ClientRoles.Read)]
     Task<IReadOnlyList<SiteEvent>> RecentEvents();

@@ -21,4 +21,14 @@ public sealed record ReplicaStatus(
 {
     /// <summary>The replica's counters (null from a site that does not report them).</summary>
     public ReplicaCounters? Counters { get; init; }
+
+    /// <summary>The group as this replica's state machine holds it (empty from a site that does not report it).</summary>
+    public IReadOnlyList<SiteMember> Members { get; init; } = [];
+
+    /// <summary>The version of <see cref="Members"/> (bumped by every committed change; 0: a joining replica that has
+    /// not had the group's list from a master yet).</summary>
+    public long MembershipVersion { get; init; }
+
+    /// <summary>This replica's site was removed from the group: it takes no part and serves nothing.</summary>
+    public bool Removed { get; init; }
 }

@@ -19,6 +19,9 @@ public static class ShardErrors
         [typeof(ValueTooLargeException).FullName!] = m => new ValueTooLargeException(m),
         [typeof(UnknownShardException).FullName!] = m => new UnknownShardException(m),
         [typeof(CommitTokenLostException).FullName!] = m => new CommitTokenLostException(m),
+        [typeof(SiteChangeRejectedException).FullName!] = m => new SiteChangeRejectedException(m),
+        [typeof(SiteChangeIncompleteException).FullName!] = m => new SiteChangeIncompleteException(m),
+        [typeof(SiteRemovedException).FullName!] = m => new SiteRemovedException(m),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The typed error <paramref name="error"/> stands for, or <paramref name="error"/> itself.</summary>
@@ -32,6 +35,20 @@ public static class ShardErrors
         try
         {
             return await call.ConfigureAwait(false);
+        }
+        catch (RemoteGrainException e)
+        {
+            throw Translate(e);
+        }
+    }
+
+    /// <summary>Awaits <paramref name="call"/>, rethrowing a remote service error as its typed exception.</summary>
+    public static async Task Typed(Task call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            await call.ConfigureAwait(false);
         }
         catch (RemoteGrainException e)
         {

@@ -68,6 +68,7 @@ public sealed class RunningSite : IAsyncDisposable
             DataRoot = options.DataRoot,
             Shards = options.Shards,
             Sites = group.ToDictionary(s => s.Key, s => s.Value.Priority),
+            Join = options.Join,
             Replication = defaults.Replication with
             {
                 AckPolicy = options.AckPolicy,
@@ -81,7 +82,9 @@ public sealed class RunningSite : IAsyncDisposable
         };
         var builder = new SiloBuilder();
         builder.Services.AddSingleton(loggers);
-        builder.AddOrleansRepGrains(storage);
+        // The grains record real endpoints in the group and register the sites a membership change adds, so that
+        // placement finds them (existing sites learn a new one from the change, not from a restart).
+        builder.AddSiteRegistry(() => sites).AddOrleansRepGrains(storage);
         if (time is not null)
         {
             builder.UseTimeProvider(time);
@@ -97,8 +100,9 @@ public sealed class RunningSite : IAsyncDisposable
                 ClusterSecret = secret,
                 Credentials = options.ReadClientCredentials(),
                 Certificate = certificate,
-                // Every site is a seed (this one too, so the first to start may found the cluster).
-                Seeds = [.. group.Values.Where(s => s.EndPoint.Port != 0).Select(s => s.EndPoint)],
+                // Every site is a seed (this one too, so the first to start may found the cluster); a joining site
+                // joins through the others only: alone, it must not found a cluster of its own.
+                Seeds = [.. group.Where(s => s.Value.EndPoint.Port != 0 && !(options.Join && s.Key == id)).Select(s => s.Value.EndPoint)],
                 SiteId = id,
                 SiloName = $"site-{id}",
                 Membership = new MembershipOptions { ProbeTimeout = options.ProbeTimeout, MissedProbesLimit = options.MissedProbes },

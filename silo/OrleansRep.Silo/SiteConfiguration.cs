@@ -29,12 +29,17 @@ public static class SiteConfiguration
         ["--missed-probes"] = nameof(SiteOptions.MissedProbes),
         ["--certificate"] = nameof(SiteOptions.CertificatePath),
         ["--secret-file"] = nameof(SiteOptions.ClusterSecretFile),
+        ["--join"] = nameof(SiteOptions.Join),
     };
+
+    /// <summary>Switches that are flags: given alone they mean true (<c>--join</c>); <c>--join false</c> works too.</summary>
+    private static readonly string[] Flags = ["--join"];
 
     /// <summary>The configuration from all sources.</summary>
     /// <exception cref="ArgumentException">An argument is not an option.</exception>
     public static IConfigurationRoot Build(string[] args, string? settingsDirectory = null)
     {
+        args = ExpandFlags(args);
         var commandLine = new ConfigurationBuilder().AddCommandLine(args, Switches.ToDictionary()).Build();
         var known = typeof(SiteOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Append(nameof(SiteOptions.Clients)).Append("Logging");
         var unknown = commandLine.GetChildren().Select(c => c.Key).FirstOrDefault(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase));
@@ -48,6 +53,25 @@ public static class SiteConfiguration
             .AddEnvironmentVariables("OREP_")
             .AddCommandLine(args, Switches.ToDictionary())
             .Build();
+    }
+
+    // The command-line provider takes the next argument as a switch's value, so a flag followed by another option (or by
+    // nothing) is given its value here.
+    private static string[] ExpandFlags(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var expanded = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            expanded.Add(args[i]);
+            var last = i == args.Length - 1 || args[i + 1].StartsWith('-');
+            if (last && Flags.Contains(args[i], StringComparer.OrdinalIgnoreCase))
+            {
+                expanded.Add("true");
+            }
+        }
+
+        return [.. expanded];
     }
 
     /// <summary>Binds <see cref="SiteOptions"/> (not validated).</summary>

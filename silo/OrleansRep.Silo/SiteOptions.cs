@@ -35,6 +35,13 @@ public sealed class SiteOptions
     /// </summary>
     public string Sites { get; set; } = "1=127.0.0.1:11111,2=127.0.0.1:11112,3=127.0.0.1:11113";
 
+    /// <summary>Join a running group rather than found one (<c>--join</c>, a flag): for a site added while the cluster
+    /// runs (<c>orep sites add</c>). Its new replicas start as clients of the established group, call no election and
+    /// take the group's list from its masters; the silo joins the cluster through the other sites only (it never founds
+    /// one alone). <see cref="Sites"/> lists the existing sites and this one. Ignored by replicas that exist already.
+    /// Default false: the sites of <see cref="Sites"/> found the group together.</summary>
+    public bool Join { get; set; }
+
     /// <summary>This site's election priority (<c>--priority</c>; 0: never master). Default 100.</summary>
     public int Priority { get; set; } = 100;
 

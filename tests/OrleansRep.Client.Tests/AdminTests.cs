@@ -54,6 +54,26 @@ public sealed class AdminTests
         await feed.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Sites_are_added_and_removed_through_a_site_grain_and_bad_input_sends_nothing()
+    {
+        var cluster = new FakeCluster();
+        await using var client = ClientOn(cluster);
+
+        await client.AddSiteAsync(4, " 127.0.0.1:11114 ", 50);
+        await client.RemoveSiteAsync(4);
+        Assert.Contains(cluster.Calls, c => c.Method == "add-site 4 127.0.0.1:11114 50");
+        Assert.Contains(cluster.Calls, c => c.Method == "remove-site 4");
+
+        var before = cluster.Calls.Count;
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => client.AddSiteAsync(5, "localhost:11115"));
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => client.AddSiteAsync(5, "0.0.0.0:11115"));
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => client.AddSiteAsync(5, "127.0.0.1:0"));
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => client.AddSiteAsync(0, "127.0.0.1:11115"));
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => client.AddSiteAsync(5, "127.0.0.1:11115", -1));
+        Assert.Equal(before, cluster.Calls.Count);
+    }
+
     [Theory]
     [InlineData("localhost")]
     [InlineData("host:0")]

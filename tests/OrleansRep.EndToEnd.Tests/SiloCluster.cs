@@ -77,6 +77,24 @@ internal sealed class SiloCluster : IAsyncDisposable
         await process.Started.WaitAsync(Deadline);
     }
 
+    /// <summary>
+    /// Starts a new site <paramref name="site"/> on free ports that joins the running cluster (<c>--join</c>, its
+    /// <c>--sites</c> the existing sites and itself) and waits for its start line; returns its site-to-site endpoint
+    /// (what <c>orep sites add</c> is given). It is not a member until added.
+    /// </summary>
+    public async Task<IPEndPoint> StartJoiningAsync(int site)
+    {
+        var port = FreePort();
+        var sites = string.Join(',', SiteIds.Select(s => $"{s}=127.0.0.1:{_ports[s - 1]}").Append($"{site}=127.0.0.1:{port}"));
+        var process = new SiloProcess(site, [
+            "--site-id", site.ToString(CultureInfo.InvariantCulture), "--data", DataRoot, "--sites", sites, "--join",
+            "--site-endpoint", $"127.0.0.1:{port}", "--gateway-endpoint", $"127.0.0.1:{FreePort()}", "--http-endpoint", "127.0.0.1:0",
+            "--shards", Shards.ToString(CultureInfo.InvariantCulture), "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
+        _sites[site] = process;
+        await process.Started.WaitAsync(Deadline);
+        return new IPEndPoint(IPAddress.Loopback, port);
+    }
+
     /// <summary>kill -9 of site <paramref name="site"/>.</summary>
     public void Kill(int site)
     {

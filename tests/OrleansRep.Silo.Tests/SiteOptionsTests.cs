@@ -50,6 +50,19 @@ public sealed class SiteOptionsTests
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new[] { "--site-id", "4", "--join" }, true)]
+    [InlineData(new[] { "--join", "--site-id", "4" }, true)]
+    [InlineData(new[] { "--site-id", "4", "--join", "false" }, false)]
+    [InlineData(new[] { "--site-id", "4", "--JOIN", "true" }, true)]
+    [InlineData(new[] { "--site-id", "4" }, false)]
+    public void Join_is_a_flag_that_also_takes_a_value(string[] args, bool join)
+    {
+        var options = Bind(args);
+        Assert.Equal(join, options.Join);
+        Assert.Equal(4, options.SiteId);
+    }
+
     [Fact]
     public void A_site_id_that_is_not_a_number_names_the_option()
     {

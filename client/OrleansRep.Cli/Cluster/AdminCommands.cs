@@ -9,7 +9,8 @@ namespace OrleansRep.Cli.Cluster;
 /// <summary>
 /// The cluster admin commands: <c>status [--json]</c> (sites × shards: role, gen, LSN, lag), <c>watch [--recent]
 /// [--count N]</c> (events as they happen, one line each, until Ctrl-C), <c>elect --shard S [--site N]</c>,
-/// <c>sites list</c>. A status with unreachable sites still prints (they show as unhealthy) and exits 1.
+/// <c>sites list</c> (the group as the sites record it, added sites too), <c>sites add</c>/<c>remove</c>
+/// (<see cref="SiteCommands"/>). A status with unreachable sites still prints (they show as unhealthy) and exits 1.
 /// </summary>
 internal static class AdminCommands
 {
@@ -128,6 +129,6 @@ internal static class AdminCommands
             await using var client = await cluster.ConnectAsync(parse, ct).ConfigureAwait(false);
             return await SitesListAsync(client, Console.Out, ct).ConfigureAwait(false);
         });
-        return new Command("sites", "the cluster's sites") { list };
+        return new Command("sites", "the cluster's sites: list, add, remove") { list, SiteCommands.Add(), SiteCommands.Remove() };
     }
 }

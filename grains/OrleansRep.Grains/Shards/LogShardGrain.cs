@@ -23,13 +23,13 @@ namespace OrleansRep.Grains.Shards;
 /// Every step still runs to completion between awaits (one scheduler), so the machine sees one input at a time.</para>
 /// </summary>
 [Reentrant]
-internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails silo, TimeProvider time, SiteEventLog events, ILoggerFactory loggers)
+internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSiloDetails silo, TimeProvider time, SiteEventLog events, ISiteRegistry registry, ILoggerFactory loggers)
     : Grain, ILogShardGrain
 {
     private readonly ILogger _log = loggers.CreateLogger<LogShardGrain>();
     private readonly ShardMap _map = new(options.Shards);
     private readonly Dictionary<long, TaskCompletionSource<ProposalOutcome>> _proposals = [];
-    private readonly Dictionary<SiteId, PeerLink> _links = [];
+    private ShardPeers _links = null!; // set at activation, with the site (ShardPeers keeps them equal to the membership)
     private int _shard;
     private int _site;
     private Exception? _unusable;
@@ -60,6 +60,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         try
         {
             (_shard, _site) = GrainKeys.ParseShardKey(GrainId.Key);
+            _links = new ShardPeers(new SiteId(_site), registry, OpenLink);
             _map.CheckShard(_shard);
             var local = options.SiteId ?? silo.SiteId ?? 0;
             if (_site != local || !options.Sites.ContainsKey(_site))
@@ -87,11 +88,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        foreach (var link in _links.Values)
-        {
-            link.Complete();
-        }
-
+        _links?.CompleteAll();
         foreach (var waiting in _proposals.Values)
         {
             waiting.TrySetException(new ShardUnavailableException($"shard {_shard} on site {_site} is shutting down"));
@@ -119,32 +116,24 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             // genesis database exists already, so nothing is written twice.
             _store.Environment.OpenDatabase(ShardData.Database, create: true);
             _store.Environment.Flush();
-            var sites = options.Sites.Select(s => new SiteInfo(new SiteId(s.Key), $"site-{s.Key}", s.Value)).ToImmutableSortedDictionary(s => s.Id, s => s);
-            _store.Carry([new PersistState(new RepPersistentState { Sites = sites, MembershipVersion = 1 })]);
+            _store.Carry([new PersistState(InitialState())]);
         }
 
         var replication = options.Replication with { Priority = options.Sites[_site] };
         _node = new ReplicationNode(new SiteId(_site), replication, _store, _store.Snapshots, _store.State);
         ShardLog.Opened(_log, _shard, _site, _store.LogEnd.ToString(), _store.State.Role, _store.State.Gen);
-        foreach (var peer in _store.State.Sites.Keys.Where(p => p.Value != _site))
+        if (RetireIfRemoved())
         {
-            var link = new PeerLink(peer, options.MaxQueuedMessagesPerPeer, options.MaxDeliveryBytes);
-            _links[peer] = link;
-            var target = GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(_shard, peer.Value));
-            var site = _site;
-            // Started on this activation's scheduler (continuations come back to it), without the activating call's
-            // context: the link's calls are the replica's own, not part of whatever call activated it.
-            using (ExecutionContext.SuppressFlow())
-            {
-                _ = Task.Factory.StartNew(() => link.RunAsync(batch => target.Deliver(site, batch), (up, gone) => OnPeerChanged(peer, up, gone)), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
-            }
+            return;
         }
+
+        _links.AddMissing(_store.State.Sites.Values, RegistrationFailed);
 
         // A replica that has been in an established group rejoins as a client and asks for the master; a new group
         // elects its first master. (An election called by a rejoining site would make the others' votes end the
         // current master's generation.)
         _noMasterSince = Now;
-        Run(new Command(new StartReplication(_store.State.GroupEstablished ? RepStartRole.Client : RepStartRole.Election)));
+        Run(new Command(new StartReplication(_store.State.GroupEstablished || Joining ? RepStartRole.Client : RepStartRole.Election)));
         foreach (var peer in _links.Keys)
         {
             Run(new PeerConnected(peer));
@@ -177,6 +166,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
     private void Run(RepInput input)
     {
+        var sitesBefore = Node.State.Sites;
         var actions = Node.Step(input);
         if (actions.Any(a => a is FlushLog))
         {
@@ -187,6 +177,9 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         var outcome = Store.Carry(actions);
 
+        // A new member's link is there before the step's sends (the new list is broadcast to it too); a removed one's
+        // link completes after them (it is told of its removal).
+        var joined = ReferenceEquals(sitesBefore, Node.State.Sites) ? [] : _links.AddMissing(Node.State.Sites.Values, RegistrationFailed);
         foreach (var action in actions)
         {
             switch (action)
@@ -223,6 +216,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
                     events.Add(new SiteEvent(time.GetUtcNow(), _site, _shard, emit.Event.Kind, emit.Event.Gen, emit.Event.Site.Value, emit.Event.Lsn.ToUInt64()));
                     break;
             }
+        }
+
+        if (!ReferenceEquals(sitesBefore, Node.State.Sites) && !AfterMembershipChanged(joined))
+        {
+            return; // this site was removed: it takes no part any more
         }
 
         foreach (var completed in outcome.Completions)
@@ -295,6 +293,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
         Run(new Tick(Now));
         FlushIfWanted();
+        if (_node is null)
+        {
+            return Task.CompletedTask;
+        }
+
         if (Node.Role == RepRole.Client && _links.TryGetValue(Node.Master, out var toMaster) && Now - _lastProbe >= options.MasterProbeInterval.Ticks / TimeSpan.TicksPerMicrosecond)
         {
             _lastProbe = Now;
@@ -311,7 +314,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
         {
             // Nobody answered for a while (every site restarted as a client, or the election that would have found a
             // master failed): call one.
-            if (Now - _noMasterSince > 2 * options.Replication.ElectionRetry.Ticks / TimeSpan.TicksPerMicrosecond)
+            if (Now - _noMasterSince > 2 * options.Replication.ElectionRetry.Ticks / TimeSpan.TicksPerMicrosecond && !Joining)
             {
                 _noMasterSince = Now;
                 Run(new Command(new CallElection()));
@@ -323,6 +326,7 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
             _noMasterSince = Now;
         }
 
+        AskForGroupIfJoining();
         return Task.CompletedTask;
     }
 
@@ -494,13 +498,20 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
     }
 
     private long LagMs() =>
-        Node.Role == RepRole.Master ? 0 : _lastFromMaster < 0 ? -1 : (Now - _lastFromMaster) / 1000;
+        StatusNode.Role == RepRole.Master ? 0 : _lastFromMaster < 0 ? -1 : (Now - _lastFromMaster) / 1000;
 
     // ---- site to site, status, elections -----------------------------------------------------------------------
 
     public Task Deliver(int fromSite, byte[] messages)
     {
         var node = Node;
+        if (_links.HasDeparted(new SiteId(fromSite)))
+        {
+            // A removed site that has not heard yet: taken and dropped, so its link stays up (a refusal would make it
+            // forget its master, and then drop the list that tells it of its removal).
+            return Task.CompletedTask;
+        }
+
         List<(Replication.Messages.RepMessage Message, SendOptions Flags)> batch;
         try
         {
@@ -532,11 +543,11 @@ internal sealed class LogShardGrain(SiteStorageOptions options, LocalSiloDetails
 
     public Task<ReplicaStatus> GetStatus()
     {
-        var node = Node;
+        var node = StatusNode;
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
-        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters });
+        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null });
     }
 
     public Task CallElection()

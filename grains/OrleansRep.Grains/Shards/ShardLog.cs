@@ -26,4 +26,10 @@ internal static partial class ShardLog
 
     [LoggerMessage(7, LogLevel.Debug, "shard {Shard} on site {Site}: log archived, {Removed} files removed")]
     public static partial void Archived(ILogger logger, int shard, int site, int removed);
+
+    [LoggerMessage(8, LogLevel.Warning, "shard {Shard} on site {Site}: member {Peer}'s endpoint {EndPoint} could not be registered: {Reason}")]
+    public static partial void RegistrationFailed(ILogger logger, int shard, int site, int peer, string endPoint, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "shard {Shard} on site {Site}: this site was removed from the group (membership version {Version}); the replica takes no part any more")]
+    public static partial void Retired(ILogger logger, int shard, int site, long version);
 }

@@ -24,6 +24,16 @@ public sealed class SiteStorageOptions
     /// group has these sites; they are written into a replica's state the first time it opens.</summary>
     public IDictionary<int, int> Sites { get; init; } = new Dictionary<int, int> { [1] = 100, [2] = 100, [3] = 100 };
 
+    /// <summary>This site joins a running group instead of founding one (the silo's <c>--join</c>). Its new replicas
+    /// start as clients of the established group (no election: the site is not a member until an operator adds it,
+    /// <c>orep sites add</c>), and adopt the group's list from the first master that answers. Replicas that exist
+    /// already are unaffected. Default false: a new replica is one of a new group of <see cref="Sites"/>.</summary>
+    public bool Join { get; set; }
+
+    /// <summary>How long <c>ISiteGrain.AddSite</c>/<c>RemoveSite</c> keep trying to reach each shard's master (through
+    /// elections and redirects) before they report the shards that did not commit. Default 15 s.</summary>
+    public TimeSpan MembershipChangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The replication protocol's settings (ack policy default Quorum, timeouts). Default: Berkeley DB's
     /// defaults, with heartbeats (100 ms send, 500 ms monitor), 300 ms election timeout, 1 s election retry, 500 ms ack
     /// timeout and leases on (500 ms): a master reads linearizably under its lease, and a lost master is replaced in about
@@ -85,6 +95,7 @@ public sealed class SiteStorageOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TickInterval, TimeSpan.Zero, nameof(TickInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MasterProbeInterval, TimeSpan.Zero, nameof(MasterProbeInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MembershipChangeTimeout, TimeSpan.Zero, nameof(MembershipChangeTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReadWaitTimeout, TimeSpan.Zero, nameof(ReadWaitTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedMessagesPerPeer, 1, nameof(MaxQueuedMessagesPerPeer));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDeliveryBytes, 1024, nameof(MaxDeliveryBytes));

@@ -122,6 +122,26 @@ public sealed class ClusterCommandTests
     }
 
     [Fact]
+    public async Task Sites_add_and_remove_print_what_was_done_and_refuse_a_malformed_site()
+    {
+        var cluster = new FakeCluster(sites: 2, shards: 1);
+        await using var client = ClientOn(cluster);
+        var output = new StringWriter();
+
+        Assert.Equal(0, await SiteCommands.AddAsync(client, output, "4=127.0.0.1:11114", 50, default));
+        Assert.Equal(0, await SiteCommands.RemoveAsync(client, output, 4, default));
+        Assert.Equal("site 4 added at 127.0.0.1:11114 (priority 50) to every shard's group\nsite 4 removed from every shard's group\n", output.ToString());
+        Assert.Contains(cluster.Calls, c => c.Method == "add-site 4 127.0.0.1:11114 50");
+
+        Assert.Throws<UsageException>(() => SiteCommands.ParseSite("127.0.0.1:11114"));
+        Assert.Throws<UsageException>(() => SiteCommands.ParseSite("x=127.0.0.1:11114"));
+        Assert.Throws<UsageException>(() => SiteCommands.ParseSite("0=127.0.0.1:11114"));
+        Assert.Throws<UsageException>(() => SiteCommands.ParseSite("4="));
+        await Assert.ThrowsAsync<SiteChangeRejectedException>(() => SiteCommands.AddAsync(client, output, "4=nohost", 100, default));
+        Assert.Equal((4, "10.0.0.4:11114"), SiteCommands.ParseSite("4=10.0.0.4:11114"));
+    }
+
+    [Fact]
     public async Task Elect_watch_and_sites_list_print_one_line_per_thing()
     {
         var cluster = new FakeCluster(sites: 2, shards: 1);

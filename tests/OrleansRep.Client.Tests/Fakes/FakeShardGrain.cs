@@ -32,6 +32,11 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
         return true;
     });
 
+    // The client changes membership through the site grain only.
+    public Task<long> AddSite(int site, string endPoint, int priority) => throw new NotSupportedException("the client adds sites through ISiteGrain");
+
+    public Task<long> RemoveSite(int site) => throw new NotSupportedException("the client removes sites through ISiteGrain");
+
     public Task Elect() => election ? CallElection() : throw new InvalidOperationException("not an election grain");
 
     Task<ElectionStatus> IElectionGrain.GetStatus() => Run(() =>

@@ -22,6 +22,20 @@ internal sealed class FakeSiteGrain(FakeCluster cluster, int site) : ISiteGrain
         }
     }
 
+    /// <summary>Recorded as a call "add-site ID ENDPOINT PRIORITY" (the group change itself is the grains' to test).</summary>
+    public Task AddSite(int id, string endPoint, int priority)
+    {
+        cluster.Calls.Enqueue((site, $"add-site {id} {endPoint} {priority}"));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Recorded as a call "remove-site ID".</summary>
+    public Task RemoveSite(int id)
+    {
+        cluster.Calls.Enqueue((site, $"remove-site {id}"));
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<SiteEvent>> RecentEvents()
     {
         try

@@ -4,6 +4,7 @@ using OrleansRep.Grains.Shards;
 using OrleansRep.Grains.Tests.Support;
 using OrleansRep.Replication;
 using OrleansRep.Runtime.Core;
+using OrleansRep.Runtime.Hosting;
 using OrleansRep.Runtime.Membership;
 using OrleansRep.Runtime.Testing;
 
@@ -20,13 +21,18 @@ internal sealed class ShardCluster : IAsyncDisposable
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private readonly TemporaryDirectory _data;
+    private readonly Dictionary<int, SiloHost> _added = [];
     private bool _passed;
 
-    private ShardCluster(TestCluster cluster, TemporaryDirectory data)
+    private ShardCluster(TestCluster cluster, TemporaryDirectory data, SiteStorageOptions options)
     {
         Cluster = cluster;
         _data = data;
+        Options = options;
     }
+
+    /// <summary>The founding sites' options.</summary>
+    public SiteStorageOptions Options { get; }
 
     public TestCluster Cluster { get; }
 
@@ -44,14 +50,18 @@ internal sealed class ShardCluster : IAsyncDisposable
         options.Replication = options.Replication with { AckTimeout = TimeSpan.FromSeconds(3) };
         options.Replication = replication?.Invoke(options.Replication) ?? options.Replication;
         configure?.Invoke(options);
+        TestCluster? started = null;
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             SiloCount = 3,
-            ConfigureSilo = b => b.AddOrleansRepGrains(options),
+            // The grains see the placement's site table (the cluster's, which exists once the cluster does; the grains
+            // read it only after the silos started).
+            ConfigureSilo = b => b.AddSiteRegistry(() => started!.Sites).AddOrleansRepGrains(options),
             // Lenient failure detection: the suite runs beside other assemblies on 2 cores.
             Membership = new MembershipOptions { ProbeTimeout = TimeSpan.FromSeconds(1), MissedProbesLimit = 5 },
         });
-        var shards = new ShardCluster(cluster, data);
+        started = cluster;
+        var shards = new ShardCluster(cluster, data, options);
         foreach (var site in new[] { 1, 2, 3 })
         {
             await shards.Site(site).Start();
@@ -110,10 +120,56 @@ internal sealed class ShardCluster : IAsyncDisposable
         await Site(site).Start();
     }
 
+    /// <summary>
+    /// Starts a silo for a new site <paramref name="site"/> that joins the running group (<see cref="SiteStorageOptions.Join"/>,
+    /// its group the founding sites and itself) and activates its replicas; the operator still has to add it
+    /// (<see cref="ISiteGrain.AddSite"/>). Again on the same endpoint (pass it) after <see cref="KillAddedSiteAsync"/>.
+    /// </summary>
+    public async Task<SiloHost> StartAddedSiteAsync(int site, System.Net.IPEndPoint? endPoint = null)
+    {
+        var options = new SiteStorageOptions
+        {
+            DataRoot = Options.DataRoot,
+            Shards = Options.Shards,
+            Join = true,
+            Replication = Options.Replication,
+            Sites = new Dictionary<int, int>(Options.Sites) { [site] = 100 },
+        };
+        var builder = new SiloBuilder().AddSiteRegistry(() => Cluster.Sites).AddOrleansRepGrains(options);
+        var host = await SiloHost.StartAsync(
+            new SiloHostOptions
+            {
+                EndPoint = endPoint ?? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+                ClusterSecret = Cluster.ClusterSecret,
+                Seeds = [.. Cluster.LiveSilos.Select(s => s.EndPoint)],
+                SiteId = site,
+                SiloName = $"site-{site}",
+                Membership = new MembershipOptions { ProbeTimeout = TimeSpan.FromSeconds(1), MissedProbesLimit = 5 },
+            },
+            builder,
+            Cluster.Sites);
+        _added[site] = host;
+        await Site(site).Start();
+        return host;
+    }
+
+    /// <summary>Kills an added site's silo as a crashed process (then disposes it, which closes its files).</summary>
+    public async Task KillAddedSiteAsync(int site)
+    {
+        _added.Remove(site, out var host);
+        await host!.KillAsync();
+        await host.DisposeAsync();
+    }
+
     public void Passed() => _passed = true;
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var host in _added.Values)
+        {
+            await host.DisposeAsync();
+        }
+
         await Cluster.DisposeAsync();
         if (_passed)
         {
