@@ -21,6 +21,7 @@ namespace OrleansRep.Grains.Engine;
 public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 {
     private readonly ReplicaBookkeeping _bookkeeping;
+    private readonly RecentPermRecords _recentPerm = new(1024);
     private readonly string _home;
     private readonly StorageOptions _options;
     private readonly IFileSystem? _fileSystem;
@@ -152,6 +153,11 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 
     public LogRecordView? LastPermBefore(Lsn before)
     {
+        if (_recentPerm.TryLastBefore(before, Environment.LogEnd, out var recent))
+        {
+            return recent;
+        }
+
         using var reader = Environment.OpenLogReader();
         var end = Environment.LogEnd;
         foreach (var r in reader.Backward(before < end ? before : end))
@@ -253,11 +259,14 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
             end = LogPositions.After(r);
         }
 
+        _recentPerm.Appending(Environment.LogEnd);
         foreach (var r in records)
         {
             Environment.Replica.Append(r.Lsn, r.Frame.Span);
             _startedFile = 0;
         }
+
+        _recentPerm.Appended(records, Environment.LogEnd);
     }
 
     /// <summary>
@@ -300,6 +309,7 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
 
     private IReadOnlyList<RolledBackTransaction> Truncate(Lsn to)
     {
+        _recentPerm.Clear();
         var end = LogEnd;
         if (to > end)
         {
@@ -328,6 +338,7 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     /// </summary>
     private void BeginInit(Lsn firstLsn)
     {
+        _recentPerm.Clear();
         if (firstLsn.File == 0 || firstLsn.Offset < LogFormat.FileHeaderSize)
         {
             // Checked before the environment closes: a bad action leaves the replica as it was.
