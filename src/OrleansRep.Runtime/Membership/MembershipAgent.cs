@@ -424,25 +424,7 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
                     view = state.View;
                 }
 
-                byte[] answer = await connection.CallAsync(MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false);
-                MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
-                if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
-                {
-                    MarkSelfDead();
-                }
-                else if (reply.View is { } theirs)
-                {
-                    bool changed;
-                    lock (_gate)
-                    {
-                        changed = state.Merge(theirs);
-                    }
-
-                    if (changed)
-                    {
-                        OnViewChanged();
-                    }
-                }
+                AcceptGossipReply(state, await connection.CallAsync(MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // A seed that does not answer is asked again next round; it may be down for good.
             catch (Exception e) when (!_stopping.IsCancellationRequested)
@@ -561,26 +543,8 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
 
             try
             {
-                byte[] answer = await _peers.For(peer).CallAsync(
-                    MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false);
-                MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
-                if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
-                {
-                    MarkSelfDead();
-                }
-                else if (reply.View is { } theirs)
-                {
-                    bool changed;
-                    lock (_gate)
-                    {
-                        changed = state.Merge(theirs);
-                    }
-
-                    if (changed)
-                    {
-                        OnViewChanged();
-                    }
-                }
+                AcceptGossipReply(state, await _peers.For(peer).CallAsync(
+                    MembershipCodec.Encode(MembershipMessage.Gossip(state.Self, view)), _options.CallTimeout, _stopping.Token).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // A failed exchange is retried by the next change or gossip round; probes judge the peer's health.
             catch (Exception e) when (!_stopping.IsCancellationRequested)
@@ -597,6 +561,33 @@ public sealed class MembershipAgent : IFrameHandler, IAsyncDisposable
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>A peer's answer to our gossip: we are dead to it (then stop), or its view, merged into ours.</summary>
+    private void AcceptGossipReply(MembershipState state, byte[] answer)
+    {
+        MembershipMessage reply = MembershipCodec.Decode(answer, _options.MaxSilos);
+        if (reply.Kind == MembershipMessageKind.DeclaredDead && reply.Silo == state.Self)
+        {
+            MarkSelfDead();
+            return;
+        }
+
+        if (reply.View is not { } theirs)
+        {
+            return;
+        }
+
+        bool changed;
+        lock (_gate)
+        {
+            changed = state.Merge(theirs);
+        }
+
+        if (changed)
+        {
+            OnViewChanged();
         }
     }
 
