@@ -586,6 +586,10 @@ public sealed class StorageEnvironment : IDisposable
     /// <summary>End of the log: where the next record goes.</summary>
     public Lsn LogEnd => _log.End;
 
+    /// <summary>The start of the log's last record in its present file (Zero when that file has none yet) and the log's
+    /// end, read together: a backward read of the newest records starts there.</summary>
+    public (Lsn LastRecord, Lsn End) LogTail => _log.Tail;
+
     /// <summary>Everything before this LSN is durable.</summary>
     public Lsn DurableLsn => _log.Durable;
 

@@ -158,9 +158,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
             return recent;
         }
 
+        var (last, end) = Environment.LogTail;
         using var reader = Environment.OpenLogReader();
-        var end = Environment.LogEnd;
-        foreach (var r in reader.Backward(before < end ? before : end))
+        foreach (var r in before >= end && !last.IsZero ? BackwardFrom(reader, last) : reader.Backward(before < end ? before : end))
         {
             if (r.Type.IsPermanent())
             {
@@ -169,6 +169,20 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
 
         return null;
+    }
+
+    // The log's newest records, from its last one (whose start the writer knows): reading backward from the end itself
+    // would scan the whole present file for that start.
+    private static IEnumerable<LogRecord> BackwardFrom(LogReader reader, Lsn last)
+    {
+        if (reader.ReadAt(last) is { } newest)
+        {
+            yield return newest;
+            foreach (var r in reader.Backward(last))
+            {
+                yield return r;
+            }
+        }
     }
 
     public LogRecordView? ParkedFrom(Lsn lsn) => _bookkeeping.Parked(lsn);
@@ -369,6 +383,15 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>The master's own commit appended <paramref name="records"/> to a log that ended at
+    /// <paramref name="logEndBefore"/>: noted like replicated records, so that its heartbeats and votes find the last PERM
+    /// record without reading the log.</summary>
+    public void NoteCommitted(Lsn logEndBefore, IReadOnlyList<LogRecordView> records)
+    {
+        _recentPerm.Appending(logEndBefore);
+        _recentPerm.Appended(records, Environment.LogEnd);
     }
 
     /// <summary>

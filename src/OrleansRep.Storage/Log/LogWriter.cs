@@ -112,6 +112,21 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
+    /// <summary>Where the last record appended in the present file starts, and the end after it, read together; the
+    /// start is Zero when the present file has none yet (it was just started, or the log restarted at its start). Lets a
+    /// backward read start at the last record instead of scanning the file for it.</summary>
+    public (Lsn LastRecord, Lsn End) Tail
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var end = new Lsn(_fileNo, _offset);
+                return (_lastLength > 0 ? new Lsn(_fileNo, _offset - (uint)_lastLength) : Lsn.Zero, end);
+            }
+        }
+    }
+
     public Lsn Durable
     {
         get

@@ -91,13 +91,13 @@ public sealed class InternalInitTests
         // Every acknowledged write is there, and new ones follow.
         foreach (var (key, token) in acked)
         {
-            Assert.Equal(key + value, await c.ReadAtLeastAsync(Shard, down, key, token));
+            Assert.Equal(key + value, await c.ReadAtLeastRetryingAsync(Shard, down, key, token));
         }
 
         var master2 = await c.WaitForMasterAsync(Shard, AllSites, "after the init");
         var newKey = c.KeysOf(Shard, "after-init").First();
         var after = await c.PutAsync(Shard, master2, newKey, "new", AckPolicy.All);
-        Assert.Equal("new", await c.ReadAtLeastAsync(Shard, down, newKey, after));
+        Assert.Equal("new", await c.ReadAtLeastRetryingAsync(Shard, down, newKey, after));
         var status = await c.Shard(Shard, down).GetStatus();
         Assert.Equal(RepRole.Client, status.Role);
     }

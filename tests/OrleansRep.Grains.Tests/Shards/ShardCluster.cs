@@ -100,6 +100,25 @@ internal sealed class ShardCluster : IAsyncDisposable
     public async Task<string?> ReadAtLeastAsync(int shard, int site, string key, byte[] token) =>
         await ShardErrors.Typed(Shard(shard, site).Read(B(key), ReadConsistency.AtLeast, 0, token)) is { } v ? Encoding.UTF8.GetString(v) : null;
 
+    /// <summary>As <see cref="ReadAtLeastAsync"/>, but a replica that is briefly unavailable (an election, or a sync
+    /// or init with a new master, which a loaded machine's missed heartbeats can start right after a restart) is asked
+    /// again until <see cref="Deadline"/>, as the client library does.</summary>
+    public async Task<string?> ReadAtLeastRetryingAsync(int shard, int site, string key, byte[] token)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            try
+            {
+                return await ReadAtLeastAsync(shard, site, key, token);
+            }
+            catch (ShardUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
     /// <summary>Waits for <paramref name="condition"/> (calls that fail count as "not yet"), polling; fails with
     /// <paramref name="explain"/> and the data directory after <see cref="Deadline"/>.</summary>
     public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain) =>
