@@ -70,8 +70,11 @@ internal static class ShardData
             }
         }
 
+        // Buffered: the records stay in the log's buffer, and the grain's pipelined flush writes and fsyncs them. A master
+        // answers no commit before its log is durable past it, so nothing acknowledged rests on the buffer; and a commit
+        // never waits here for a write (NoSync would, behind a running fsync, on the grain's turn).
         List<LogRecord> records = [];
-        txn.Commit(Durability.NoSync, records);
+        txn.Commit(Durability.Buffered, records);
         return records;
     }
 
