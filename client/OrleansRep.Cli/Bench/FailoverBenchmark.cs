@@ -83,7 +83,9 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         var failover = writers.WaitForAckAsync(master, killedAt, options.FailoverDeadline, cancellationToken);
         if (options.Kill == FailoverKill.Kill9)
         {
-            cluster.Kill(master);
+            FailoverSignal.Kill(process.Id);
+            await process.WaitForExitAsync(ResumedExitDeadline).ConfigureAwait(false);
+            cluster.Kill(master); // the cluster's bookkeeping: the process is gone already
         }
         else
         {
