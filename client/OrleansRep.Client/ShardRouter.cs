@@ -41,7 +41,7 @@ internal sealed partial class ShardRouter(ISiteGateways gateways, OrleansRepClie
         {
             cancellationToken.ThrowIfCancellationRequested();
             var site = onMaster ? MasterOf(shard) : 0;
-            var factory = site != 0 ? await gateways.TryGetAsync(site, cancellationToken).ConfigureAwait(false) : null;
+            var factory = site != 0 ? await TryGetSoonAsync(site, cancellationToken).ConfigureAwait(false) : null;
             if (factory is null)
             {
                 (site, factory) = await NextSiteAsync(cancellationToken).ConfigureAwait(false);
@@ -202,13 +202,38 @@ internal sealed partial class ShardRouter(ISiteGateways gateways, OrleansRepClie
         for (var i = 0; i < sites.Count; i++)
         {
             var site = sites[(int)((uint)(start + i) % (uint)sites.Count)];
-            if (await gateways.TryGetAsync(site, cancellationToken).ConfigureAwait(false) is { } factory)
+            if (await TryGetSoonAsync(site, cancellationToken).ConfigureAwait(false) is { } factory)
             {
                 return (site, factory);
             }
         }
 
         return (0, null);
+    }
+
+    /// <summary>
+    /// The gateway of <paramref name="site"/> if it is connected or connects within
+    /// <see cref="OrleansRepClientOptions.MasterCheckInterval"/>; else null (the connection attempt goes on, shared, for the
+    /// next caller). A stopped site accepts the TCP connection but never answers the handshake, so waiting for it means
+    /// waiting out <see cref="OrleansRepClientOptions.ConnectTimeout"/> (5 s): measured, a request that went round the
+    /// sites after its attempt on a stopped master timed out waited there while the new master stood ready.
+    /// </summary>
+    private async Task<IGrainFactory?> TryGetSoonAsync(int site, CancellationToken cancellationToken)
+    {
+        var connecting = gateways.TryGetAsync(site, cancellationToken);
+        if (connecting.IsCompleted)
+        {
+            return await connecting.ConfigureAwait(false);
+        }
+
+        var pending = connecting.AsTask();
+        Observe(pending);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var late = Task.Delay(options.MasterCheckInterval, time, stop.Token);
+        var first = await Task.WhenAny(pending, late).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return first == pending ? await pending.ConfigureAwait(false) : null;
     }
 
     /// <summary>The call may not have reached the site, or the site went away during it.</summary>

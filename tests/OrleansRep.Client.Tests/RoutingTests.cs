@@ -118,6 +118,23 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task A_gateway_that_never_finishes_connecting_is_passed_over_for_the_next_site()
+    {
+        var cluster = new FakeCluster();
+        cluster.Elect(0, 3);
+        // The first site in turn (site 2) takes connections but never answers (stopped); a connect timeout longer than
+        // the test's deadline: only passing it over lets the write through.
+        cluster.ConnectHangs[2] = true;
+        await using var client = ClientOn(cluster, o => o.ConnectTimeout = TimeSpan.FromMinutes(10));
+        var key = KeyOf(cluster, 0);
+
+        var token = await client.PutAsync(B(key), B("v")).WaitAsync(Deadline);
+
+        Assert.Equal(3, token.Master.Value);
+        Assert.Equal("v", cluster.Value(3, key));
+    }
+
+    [Fact]
     public async Task Past_the_retry_deadline_the_caller_gets_ShardUnavailableException()
     {
         var cluster = new FakeCluster();
