@@ -30,6 +30,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     /// <summary>When the round under way started (the full-election wait may shrink to the normal timeout).</summary>
     private long _roundStartedAt;
 
+    /// <summary>The newest election generation whose VOTE1 made this client, bound by a lease grant, ask for its
+    /// master (see <see cref="OnVote1"/>).</summary>
+    private uint _probedForEgen;
+
     public bool InElection => _round is not null;
 
     /// <summary>The next election generation is past the last there is (<see cref="GenerationSpace"/>): this site can
@@ -357,9 +361,25 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         }
         else if (_round is null)
         {
-            if (_roles.Applier.HoldsLeaseGrant || _roles.PromotionPending)
+            if (_roles.Applier.HoldsLeaseGrant)
             {
-                return; // a client holding a lease grant must not vote; a promotion under way will end the matter
+                // A client holding a lease grant must not vote. Another site voting means it lost the master: ask the
+                // master whether it is there (MASTER_REQ, as a deferred election does). A live one answers NEWMASTER;
+                // a gone one's address refuses the host's connection, which voids the grant (PeerDisconnected with
+                // ProcessGone), and this site then joins the election at once instead of after its own probe or the
+                // lease. Once per election generation: voters resend their VOTE1s.
+                if (vote.Egen > _probedForEgen)
+                {
+                    _probedForEgen = vote.Egen;
+                    _ctx.Send(Destination.Broadcast, RepMessageType.MasterReq, _ctx.Store.LogEnd);
+                }
+
+                return;
+            }
+
+            if (_roles.PromotionPending)
+            {
+                return; // a promotion under way will end the matter
             }
 
             // Not in an election: join as invitee (repmgr).

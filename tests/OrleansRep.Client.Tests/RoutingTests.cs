@@ -91,6 +91,50 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task A_hung_master_is_left_as_soon_as_another_site_names_a_new_one_without_waiting_out_the_attempt_timeout()
+    {
+        var cluster = new FakeCluster();
+        // An attempt timeout longer than the test's deadline: only the check through another site can end the wait.
+        await using var client = ClientOn(cluster, o => o.AttemptTimeout = TimeSpan.FromMinutes(10));
+        var key = KeyOf(cluster, 0);
+        await client.PutAsync(B(key), B("one"));
+        var hung = client.MasterOf(0);
+        cluster.Hung[hung] = true;
+
+        // While the others still follow the hung master, the request waits on it: the sites asked only redirect back.
+        var put = client.PutAsync(B(key), B("two"));
+        await WaitUntilAsync(() => cluster.Calls.Count(c => c.Site != hung && c.Method == "write") >= 2, () => "the client asked the other sites who the master is");
+        Assert.False(put.IsCompleted);
+        Assert.All(Enumerable.Range(1, 3).Where(s => s != hung), s => Assert.Equal("one", cluster.Value(s, key)));
+
+        // The others elect a new master: the next check names it and the write lands there.
+        var winner = hung % 3 + 1;
+        cluster.Elect(0, winner);
+        var token = await put.WaitAsync(Deadline);
+
+        Assert.Equal(winner, token.Master.Value);
+        Assert.Equal("two", cluster.Value(winner, key));
+        Assert.Equal(winner, client.MasterOf(0));
+    }
+
+    [Fact]
+    public async Task A_gateway_that_never_finishes_connecting_is_passed_over_for_the_next_site()
+    {
+        var cluster = new FakeCluster();
+        cluster.Elect(0, 3);
+        // The first site in turn (site 2) takes connections but never answers (stopped); a connect timeout longer than
+        // the test's deadline: only passing it over lets the write through.
+        cluster.ConnectHangs[2] = true;
+        await using var client = ClientOn(cluster, o => o.ConnectTimeout = TimeSpan.FromMinutes(10));
+        var key = KeyOf(cluster, 0);
+
+        var token = await client.PutAsync(B(key), B("v")).WaitAsync(Deadline);
+
+        Assert.Equal(3, token.Master.Value);
+        Assert.Equal("v", cluster.Value(3, key));
+    }
+
+    [Fact]
     public async Task Past_the_retry_deadline_the_caller_gets_ShardUnavailableException()
     {
         var cluster = new FakeCluster();

@@ -146,6 +146,37 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_client_bound_by_a_grant_asks_for_its_master_when_another_site_votes_and_joins_once_it_is_found_gone()
+    {
+        var options = Leases with { LeaseTimeout = TimeSpan.FromSeconds(2), HeartbeatSend = TimeSpan.FromMilliseconds(100) };
+        var group = new TestGroup(3, _ => options, _ => StoreWithOneCommit());
+        group.StartAll(RepStartRole.Election);
+        group.Run(TimeSpan.FromSeconds(5));
+        var old = Assert.Single(group.Masters);
+        var first = group.Sites.First(s => s != old);
+        var second = group.Sites.Last(s => s != old);
+        group.Down.Add(old.Id);
+
+        // Only the first survivor's host was refused a connection so far: it votes at once.
+        var vote1 = Assert.Single(first.Step(new PeerDisconnected(old.Id, ProcessGone: true)).SendsOf(RepMessageType.Vote1)).Message;
+
+        // The second is still bound by its grant: no vote, but it asks for its master, once per election generation.
+        var asked = second.Receive(vote1);
+        Assert.Single(asked.SendsOf(RepMessageType.MasterReq));
+        Assert.Empty(asked.SendsOf(RepMessageType.Vote1));
+        Assert.False(second.Node.Elector.InElection, group.Describe());
+        Assert.Empty(second.Receive(vote1).SendsOf(RepMessageType.MasterReq));
+
+        // Its host is refused on that request (the master's process is gone): the grant is void and it joins at once,
+        // well within the 2 s x 1.25 the grant would otherwise bind it.
+        second.Step(new PeerDisconnected(old.Id, ProcessGone: true));
+        group.Pump();
+        group.Run(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(10));
+        var elected = Assert.Single(group.Masters);
+        Assert.NotEqual(old.Id, elected.Id);
+    }
+
+    [Fact]
     public void A_gone_peer_that_holds_no_grant_of_this_client_voids_nothing()
     {
         var group = new TestGroup(3, _ => Leases with { HeartbeatSend = TimeSpan.FromMilliseconds(100) }, _ => StoreWithOneCommit());

@@ -41,12 +41,15 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         await using var client = await OrleansRepClient.ConnectAsync(clientOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         var writers = new FailoverWriters(client, options.Writers, progress);
         var samples = new List<double>();
+        var timelines = new List<FailoverTimeline>();
         writers.Start();
         try
         {
             for (var trial = 1; trial <= options.Trials; trial++)
             {
-                samples.Add(await TrialAsync(trial, cluster, writers, cancellationToken).ConfigureAwait(false));
+                var timeline = await TrialAsync(trial, cluster, client, writers, cancellationToken).ConfigureAwait(false);
+                samples.Add(timeline.AckedMs);
+                timelines.Add(timeline);
             }
         }
         finally
@@ -56,18 +59,18 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
         progress.WriteLine($"reading back {writers.Acked.Count} acknowledged writes (linearizable)");
         var lost = await CountLostAsync(client, [.. writers.Acked], cancellationToken).ConfigureAwait(false);
-        var sorted = samples.Order().ToList();
-        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-        return new FailoverReport(options.Trials, options.Kill == FailoverKill.Kill9 ? "9" : "stop", Math.Round(median, 1), sorted[^1], samples, lost)
+        return new FailoverReport(options.Trials, options.Kill == FailoverKill.Kill9 ? "9" : "stop", Math.Round(FailoverTimeline.Median(samples), 1), samples.Max(), samples, lost)
         {
+            PhaseMediansMs = FailoverTimeline.Medians(timelines),
             AckedWrites = writers.Acked.Count,
             PermFailed = writers.PermFailed,
             Errors = writers.Errors,
         };
     }
 
-    /// <summary>One master failure; returns the failover time in milliseconds.</summary>
-    private async Task<double> TrialAsync(int trial, LocalSiteCluster cluster, FailoverWriters writers, CancellationToken cancellationToken)
+    /// <summary>One master failure; returns where its time went (<see cref="FailoverTimeline.AckedMs"/>: the failover
+    /// time in milliseconds).</summary>
+    private async Task<FailoverTimeline> TrialAsync(int trial, LocalSiteCluster cluster, OrleansRepClient client, FailoverWriters writers, CancellationToken cancellationToken)
     {
         // The master is whoever acknowledges writes now (a status report could be a moment behind an election).
         var (token, _) = await writers.WaitForAckAsync(0, Stopwatch.GetTimestamp(), options.FailoverDeadline, cancellationToken).ConfigureAwait(false);
@@ -76,10 +79,13 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
         // Taken before the signal (so the time includes sending it), and the watch set before the signal too.
         var killedAt = Stopwatch.GetTimestamp();
+        var killedAtWall = DateTimeOffset.UtcNow;
         var failover = writers.WaitForAckAsync(master, killedAt, options.FailoverDeadline, cancellationToken);
         if (options.Kill == FailoverKill.Kill9)
         {
-            cluster.Kill(master);
+            FailoverSignal.Kill(process.Id);
+            await process.WaitForExitAsync(ResumedExitDeadline).ConfigureAwait(false);
+            cluster.Kill(master); // the cluster's bookkeeping: the process is gone already
         }
         else
         {
@@ -91,6 +97,10 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
         progress.WriteLine($"trial {trial}: site {master} (master of shard 0, gen {token.Gen}) {(options.Kill == FailoverKill.Kill9 ? "kill -9" : "kill -STOP")}: " +
             $"site {newToken.Master.Value} acknowledged a write after {ms:F1} ms (gen {newToken.Gen})");
+
+        // Before the site comes back: its restart adds events that would push these out of the retained window.
+        var timeline = FailoverTimeline.From(await client.GetStatusAsync(cancellationToken).ConfigureAwait(false), 0, newToken.Master.Value, newToken.Gen, killedAtWall, ms);
+        progress.WriteLine($"  timeline (ms after the signal): {timeline}");
         var recovery = Stopwatch.StartNew();
         if (options.Kill == FailoverKill.Stop)
         {
@@ -107,7 +117,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
 
         await BringBackAsync(cluster, master, cancellationToken).ConfigureAwait(false);
         progress.WriteLine($"  site {master} restarted, a client of shard 0 again after {recovery.Elapsed.TotalSeconds:F1} s");
-        return ms;
+        return timeline;
     }
 
     /// <summary>

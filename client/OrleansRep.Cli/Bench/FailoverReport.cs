@@ -23,6 +23,11 @@ public sealed record FailoverReport(
     /// <summary>Writes that failed otherwise (no master within the client's retry deadline, timeouts).</summary>
     [JsonPropertyName("errors")]
     public long Errors { get; init; }
+
+    /// <summary>Median milliseconds from the signal to each phase of the failover (see <see cref="FailoverTimeline"/>):
+    /// noticed, elected, master, peer_startup, acked; a phase no trial saw is absent.</summary>
+    [JsonPropertyName("phase_medians_ms")]
+    public IReadOnlyDictionary<string, double> PhaseMediansMs { get; init; } = new Dictionary<string, double>();
 }
 
 [JsonSerializable(typeof(FailoverReport))]

@@ -53,6 +53,7 @@ internal static class BenchFailoverCommand
             {
                 var samples = string.Join(", ", report.SamplesMs.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)));
                 await Console.Out.WriteLineAsync($"failover (kill {report.Kill}), {report.Trials} trials: median {report.MedianMs:F1} ms, max {report.MaxMs:F1} ms ({samples})").ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"phase medians (ms after the signal): {string.Join(", ", report.PhaseMediansMs.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F1}")))}").ConfigureAwait(false);
                 await Console.Out.WriteLineAsync($"acknowledged writes {report.AckedWrites}, lost {report.LostAckedWrites}; perm_failed {report.PermFailed}, other write errors {report.Errors}").ConfigureAwait(false);
             }
 

@@ -51,6 +51,7 @@ internal sealed class FakeCluster : ISiteGateways
         Stale = new bool[sites + 1];
         HeldBack = new bool[sites + 1];
         Hung = new bool[sites + 1];
+        ConnectHangs = new bool[sites + 1];
     }
 
     public ShardMap Map { get; }
@@ -62,6 +63,10 @@ internal sealed class FakeCluster : ISiteGateways
 
     /// <summary>Sites whose process is stopped (SIGSTOP): calls to them never answer.</summary>
     public bool[] Hung { get; }
+
+    /// <summary>Sites whose gateway takes connections but never finishes the handshake (a stopped process after the
+    /// client dropped its connection): connecting to them never completes.</summary>
+    public bool[] ConnectHangs { get; }
 
     /// <summary>Sites that have not heard from their masters lately: bounded AnyReplica reads are refused.</summary>
     public bool[] Stale { get; }
@@ -147,7 +152,9 @@ internal sealed class FakeCluster : ISiteGateways
 
     // A connection made before the site went down breaks on its next call; once reported lost, reconnecting fails.
     public ValueTask<IGrainFactory?> TryGetAsync(int site, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IGrainFactory?>(site >= 1 && site <= SiteCount && !(Down[site] && _dropped.Contains(site)) ? new FakeSiteFactory(this, site) : null);
+        site >= 1 && site <= SiteCount && ConnectHangs[site]
+            ? new ValueTask<IGrainFactory?>(new TaskCompletionSource<IGrainFactory?>().Task.WaitAsync(cancellationToken))
+            : ValueTask.FromResult<IGrainFactory?>(site >= 1 && site <= SiteCount && !(Down[site] && _dropped.Contains(site)) ? new FakeSiteFactory(this, site) : null);
 
     public ValueTask<int> ConnectAllAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Down.Skip(1).Count(d => !d));
 
