@@ -30,6 +30,16 @@ public sealed record CatchupReport(
     [JsonPropertyName("write_seconds")]
     public double WriteSeconds { get; init; }
 
+    /// <summary>Writes committed on the master whose Quorum acknowledgement came too late (PERM_FAILED); their values
+    /// are in the master's log all the same.</summary>
+    [JsonPropertyName("perm_failed")]
+    public long PermFailed { get; init; }
+
+    /// <summary>CPU time (user + system) the three silo processes used from the restart to caught up: on a shared
+    /// machine the rate depends on the share the sites get; payload MB per CPU-second does not.</summary>
+    [JsonPropertyName("cpu_seconds")]
+    public double CpuSeconds { get; init; }
+
     /// <summary>Whether the site came back by internal init (an InitDone event), as <c>--mode init</c> wants.</summary>
     [JsonPropertyName("internal_init")]
     public bool InternalInit { get; init; }
