@@ -39,7 +39,7 @@ public sealed class BenchCatchupCommandTests
         Assert.Equal(byInit, root.GetProperty("internal_init").GetBoolean());
         Assert.True(root.GetProperty("seconds").GetDouble() >= root.GetProperty("seconds_from_up").GetDouble(), run.ToString());
         Assert.True(root.GetProperty("mb_per_s").GetDouble() > 0, run.ToString());
-        Assert.Contains(root.GetProperty("site").GetInt32(), new[] { 1, 2, 3 });
+        Assert.InRange(root.GetProperty("site").GetInt32(), 1, 3);
         if (!byInit)
         {
             // From the log: at least the payload went through the caught-up site's log.

@@ -67,6 +67,14 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
             progress.WriteLine($"the master archived the log past file {last}");
         }
 
+        // A new incarnation at the old address before the others saw the old one fail could be taken for it (and be
+        // declared dead): as bench failover does, restart only once every running site reports it unhealthy.
+        foreach (var other in cluster.RunningSites.ToList())
+        {
+            await WaitUntilAsync(async () => !await ReportsHealthySafeAsync(cluster, other, down, cancellationToken).ConfigureAwait(false), options.CatchupDeadline,
+                () => $"site {other} still reports site {down} healthy", cancellationToken).ConfigureAwait(false);
+        }
+
         var target = (await ReplicaAsync(cluster, master, cancellationToken).ConfigureAwait(false)).LogEnd;
         progress.WriteLine($"restarting site {down}; the master's log ends at {Format(target)}");
         var cpuBefore = ProcessCpu.SecondsOf(cluster.RunningSites.Select(s => cluster.Process(s).Id));
@@ -75,6 +83,7 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
         var upAfter = restarted.Elapsed;
         ReplicaView seen = default;
         var reported = TimeSpan.Zero;
+        var initDone = false;
         await WaitUntilAsync(
             async () =>
             {
@@ -86,7 +95,10 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
                     progress.WriteLine($"  {reported.TotalSeconds:F1} s: site {down} is {seen.Role} at {Format(seen.LogEnd)}{(seen.InitDone ? " (init done)" : "")}");
                 }
 
-                return seen.Role == "Client" && seen.LogEnd >= target;
+                // Internal init puts the log at the snapshot's LSN (near the master's end) before the pages are
+                // loaded: in that mode only its InitDone counts (remembered: later events push it out of the list).
+                initDone |= seen.InitDone;
+                return seen.Role == "Client" && seen.LogEnd >= target && (options.Mode == CatchupMode.Log || initDone);
             },
             options.CatchupDeadline, () => $"site {down} did not catch up: its replica is {seen.Role} at {Format(seen.LogEnd)}, the master's log ends at {Format(target)}", cancellationToken).ConfigureAwait(false);
         var seconds = restarted.Elapsed.TotalSeconds;
@@ -106,7 +118,7 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
             WriteSeconds = Math.Round(writeSeconds, 2),
             // An InitDone among the last events, or a log that now starts past the files it had before it went down
             // (internal init restarts the log at the snapshot's LSN).
-            InternalInit = seen.InitDone || LogFiles(Home(cluster, down)).FirstOrDefault() > Math.Max(downFiles.LastOrDefault(), 1u),
+            InternalInit = initDone || LogFiles(Home(cluster, down)).FirstOrDefault() > Math.Max(downFiles.LastOrDefault(), 1u),
             PermFailed = _permFailed,
             CpuSeconds = Math.Round(cpu, 2),
         };
@@ -216,6 +228,19 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
             || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return new ReplicaView("none", 0, 0, 0, false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="observer"/> reports <paramref name="site"/> healthy; one not answering now counts as yes.</summary>
+    private static async Task<bool> ReportsHealthySafeAsync(LocalSiteCluster cluster, int observer, int site, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await cluster.ReportsHealthyAsync(observer, site, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return true;
         }
     }
 
