@@ -69,6 +69,7 @@ public sealed class RunningSite : IAsyncDisposable
             Shards = options.Shards,
             Sites = group.ToDictionary(s => s.Key, s => s.Value.Priority),
             Join = options.Join,
+            LogArchiveInterval = options.LogArchiveInterval,
             Replication = defaults.Replication with
             {
                 AckPolicy = options.AckPolicy,

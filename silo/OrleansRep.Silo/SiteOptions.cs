@@ -75,6 +75,10 @@ public sealed class SiteOptions
     /// <summary>Missed probes in a row before a site votes another dead (<c>--missed-probes</c>). Default 3.</summary>
     public int MissedProbes { get; set; } = 3;
 
+    /// <summary>How often each replica checkpoints and removes the log files it no longer needs (<c>--LogArchiveInterval=</c>;
+    /// zero keeps every file). Default 5 minutes. <c>orep bench catchup</c> sets it to force or rule out internal init.</summary>
+    public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>PKCS#12 file with the cluster's TLS certificate and key (<c>--certificate</c>). Default none: plain TCP,
     /// which the transport allows on loopback only.</summary>
     public string? CertificatePath { get; set; }
@@ -161,8 +165,8 @@ public sealed class SiteOptions
         Require(Priority >= 0, $"Priority must be 0 or more, not {Priority}");
         Require(Shards is >= 1 and <= 1024, $"Shards must be 1..1024, not {Shards}");
         Require(Enum.IsDefined(AckPolicy), $"AckPolicy must be one of {string.Join(", ", Enum.GetNames<AckPolicy>())}");
-        Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero,
-            "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout not negative");
+        Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero && LogArchiveInterval >= TimeSpan.Zero,
+            "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout and LogArchiveInterval not negative");
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {

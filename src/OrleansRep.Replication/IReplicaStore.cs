@@ -26,6 +26,17 @@ public interface IReplicaStore
     /// <summary>The first record at or after <paramref name="lsn"/> (moving on into later files), or null at the end.</summary>
     LogRecordView? ReadFrom(Lsn lsn);
 
+    /// <summary>The records from the first at or after <paramref name="from"/> on, in order (moving on into later files),
+    /// read as the caller goes: what serving a log request streams. A store whose reads are costly (files) reads the log
+    /// once here instead of looking each record up. The default looks each up with <see cref="ReadFrom"/>.</summary>
+    IEnumerable<LogRecordView> Forward(Lsn from)
+    {
+        for (var r = ReadFrom(from); r is not null; r = ReadFrom(LogPositions.After(r)))
+        {
+            yield return r;
+        }
+    }
+
     /// <summary>The last PERM record (commit or checkpoint) that starts before <paramref name="before"/>, or null.</summary>
     LogRecordView? LastPermBefore(Lsn before);
 

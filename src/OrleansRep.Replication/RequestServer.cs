@@ -162,6 +162,8 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
             file = record.Lsn.File;
         }
 
+        // One pass over the log for the whole answer (a store reading files keeps its reader open meanwhile).
+        using var following = _ctx.Store.Forward(LogPositions.After(record)).GetEnumerator();
         LogRecordView? current = record;
         while (current is not null && current.Lsn < end)
         {
@@ -172,7 +174,7 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
                 file = current.Lsn.File;
             }
 
-            var next = _ctx.Store.ReadFrom(LogPositions.After(current));
+            var next = following.MoveNext() ? following.Current : null;
             var endsLog = next is null && markEnd;
             var control = RepControl.Resend | (current.IsPerm ? RepControl.Perm : RepControl.None) | (endsLog ? RepControl.LogEnd : RepControl.None);
             if (bulk is null || bulk.IsOversize(current))

@@ -36,7 +36,7 @@ internal sealed partial class LogShardGrain
     /// <summary>A link to <paramref name="peer"/>'s replica and its sender loop.</summary>
     private PeerLink OpenLink(SiteId peer)
     {
-        var link = new PeerLink(peer, options.MaxQueuedMessagesPerPeer, options.MaxDeliveryBytes);
+        var link = new PeerLink(peer, options.MaxQueuedMessagesPerPeer, options.MaxDeliveryBytes, options.MaxDeliveriesInFlight);
         var target = GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(_shard, peer.Value));
         var site = _site;
         // Started on this activation's scheduler (continuations come back to it), without the context of whatever call
