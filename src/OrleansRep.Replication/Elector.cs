@@ -490,19 +490,24 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             return;
         }
 
-        // Losers wait twice the timeout for the winner's NEWMASTER.
         // A client mid-verify votes unelectable only because its tail is not verified yet; the data generations it
         // counts and the commits before its tail are sound. If the winner is behind it (an older data generation,
         // or the same one ending earlier), the winner may lack writes acknowledged in them, and this client may be
         // the only voter holding them: it withholds its VOTE2 and the election fails and is retried, instead of
         // making that site master (seeds 37, 1853).
+        // Not only while verifying now: the VOTE1 this site is tallied with may be older (sent mid-verify), or sent
+        // mid-init, at priority 0, and a vote that lost only for that reason must not hand the election to a site behind
+        // it (Raft's voting rule). Seen on processes (orep bench catchup, 1 GB): a client holding the writes gave its
+        // VOTE2 to a restarted, nearly empty site, which became master and rolled them back. A site of configured
+        // priority 0 never withholds: it could block every election, and acknowledgements count on electable sites.
         var mine = Vote.PayloadFor(_ctx, round, Recovering);
-        if (Recovering && (mine.DataGen > winner.Payload.DataGen || (mine.DataGen == winner.Payload.DataGen && mine.LastCommit > winner.Payload.LastCommit)))
+        if (_ctx.Priority > 0 && (mine.DataGen > winner.Payload.DataGen || (mine.DataGen == winner.Payload.DataGen && mine.LastCommit > winner.Payload.LastCommit)))
         {
             Fail();
             return;
         }
 
+        // Losers wait twice the timeout for the winner's NEWMASTER.
         // The vote promises the winner this site's log ends here: from now on it follows no master of an older
         // generation (see RepPersistentState.VotedEgen), its current one included, until a master of this election's
         // generation or a newer one announces itself.
