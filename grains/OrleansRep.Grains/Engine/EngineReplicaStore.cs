@@ -120,27 +120,12 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
     }
 
-    public LogRecordView? ReadFrom(Lsn lsn) => ReadRange(lsn, Lsn.Max, limit: 1) is [var first] ? first : null;
+    public LogRecordView? ReadFrom(Lsn lsn) => Forward(lsn).FirstOrDefault();
 
     /// <summary>The records that start in [<paramref name="from"/>, <paramref name="to"/>), at most
-    /// <paramref name="limit"/>: on the master, the records its own commit wrote (from the log end before the commit to
-    /// the one after).</summary>
-    public IReadOnlyList<LogRecordView> ReadRange(Lsn from, Lsn to, int limit = int.MaxValue)
-    {
-        List<LogRecordView> records = [];
-        if (from >= Environment.LogEnd)
-        {
-            return records;
-        }
-
-        using var reader = Environment.OpenLogReader();
-        for (var r = FirstFrom(reader, from); r is not null && r.Lsn < to && records.Count < limit; r = r.End < to && records.Count < limit ? reader.Next(r) : null)
-        {
-            records.Add(View(r)!);
-        }
-
-        return records;
-    }
+    /// <paramref name="limit"/>.</summary>
+    public IReadOnlyList<LogRecordView> ReadRange(Lsn from, Lsn to, int limit = int.MaxValue) =>
+        [.. Forward(from).TakeWhile(r => r.Lsn < to).Take(limit)];
 
     /// <summary>One reader for the whole pass (held until the caller stops), not one per record as
     /// <see cref="ReadFrom"/> would: serving a catch-up reads megabytes this way.</summary>
