@@ -154,8 +154,16 @@ internal sealed class SiloCluster : IAsyncDisposable
         (await StatusAsync(site)).GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == about).GetProperty("healthy").GetBoolean();
 
     /// <summary>The master of <paramref name="shard"/> as site <paramref name="site"/> reports it (0: none known).</summary>
-    public async Task<int> MasterAsync(int site, int shard) =>
-        (await StatusAsync(site)).GetProperty("shards").EnumerateArray().Single(s => s.GetProperty("shard").GetInt32() == shard).GetProperty("master").GetInt32();
+    /// <summary>The master site <paramref name="site"/> knows for <paramref name="shard"/>, waiting while it knows none
+    /// (an election under way: a loaded machine can start one at any time).</summary>
+    public async Task<int> MasterAsync(int site, int shard)
+    {
+        var master = 0;
+        await WaitUntilAsync(
+            async () => (master = (await StatusAsync(site)).GetProperty("shards").EnumerateArray().Single(s => s.GetProperty("shard").GetInt32() == shard).GetProperty("master").GetInt32()) != 0,
+            () => $"site {site} knows a master of shard {shard}");
+        return master;
+    }
 
     /// <summary>Polls <paramref name="condition"/> (a throw is "not yet") until it holds or <see cref="Deadline"/> passes.</summary>
     public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> explain) =>
