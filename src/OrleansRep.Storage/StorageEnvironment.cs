@@ -213,12 +213,13 @@ public sealed class StorageEnvironment : IDisposable
     /// <summary>
     /// Takes a consistent snapshot of every database as of the latest commit, for internal init: chunks of about
     /// <paramref name="chunkBytes"/> (default 1 MiB) and the LSN it is consistent at. Writers go on meanwhile; the
-    /// snapshot holds a read transaction (and the versions it sees) until disposed.
+    /// snapshot holds a read transaction (and the versions it sees) until disposed. With <paramref name="plan"/> false
+    /// the chunks are not cut yet: call <see cref="EnvironmentSnapshot.Plan"/>, on any thread, before reading them.
     /// </summary>
-    public EnvironmentSnapshot CreateSnapshot(int chunkBytes = EnvironmentSnapshot.DefaultChunkBytes)
+    public EnvironmentSnapshot CreateSnapshot(int chunkBytes = EnvironmentSnapshot.DefaultChunkBytes, bool plan = true)
     {
         ThrowIfDisposed();
-        return new EnvironmentSnapshot(this, chunkBytes);
+        return new EnvironmentSnapshot(this, chunkBytes, plan);
     }
 
     /// <summary>The engine's side of replication: records shipped from a master, rollback of a diverged tail.</summary>

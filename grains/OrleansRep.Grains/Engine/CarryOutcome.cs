@@ -8,4 +8,6 @@ namespace OrleansRep.Grains.Engine;
 /// <see cref="LogDurable"/>); else null.</param>
 /// <param name="RolledBack">The transactions a <c>TruncateLog</c> undid, for the rollback event.</param>
 /// <param name="Completions">Actions that ask for a completion and finished (a checkpoint): feed each back.</param>
-public sealed record CarryOutcome(Lsn? Flushed, IReadOnlyList<RolledBackTransaction> RolledBack, IReadOnlyList<Completed> Completions);
+/// <param name="Pending">Completions of actions still running off the caller's thread (a snapshot being planned): feed
+/// each back on the caller's turn when it finishes (they never fault).</param>
+public sealed record CarryOutcome(Lsn? Flushed, IReadOnlyList<RolledBackTransaction> RolledBack, IReadOnlyList<Completed> Completions, IReadOnlyList<Task<Completed>> Pending);

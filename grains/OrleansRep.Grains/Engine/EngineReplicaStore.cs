@@ -198,7 +198,8 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     /// Carries out the storage actions among <paramref name="actions"/>, in order (the others are the caller's). Bad
     /// input (a record that does not go at the end of the log, a damaged frame, a cut that is not a record boundary)
     /// throws a <see cref="StorageException"/> and changes nothing of that action. A snapshot chunk that does not load
-    /// (damaged in transit) is reported as a failed completion, which makes the machine ask for it again.
+    /// (damaged in transit) is reported as a failed completion, which makes the machine ask for it again. A snapshot's
+    /// completion comes later (<see cref="CarryOutcome.Pending"/>): it is planned off the caller's thread.
     /// </summary>
     public CarryOutcome Carry(IReadOnlyList<RepAction> actions)
     {
@@ -206,6 +207,7 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         Lsn? flushed = null;
         List<RolledBackTransaction> rolledBack = [];
         List<Completed> completions = [];
+        List<Task<Completed>> pending = [];
         foreach (var action in actions)
         {
             switch (action)
@@ -239,8 +241,9 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
                     completions.Add(new Completed(checkpoint.ActionId, Succeeded: true));
                     break;
                 case PrepareSnapshot prepare:
-                    Snapshots.Prepare(prepare.SnapshotId, Environment);
-                    completions.Add(new Completed(prepare.ActionId, Succeeded: true));
+                    var actionId = prepare.ActionId;
+                    pending.Add(Snapshots.Prepare(prepare.SnapshotId, Environment).ContinueWith(
+                        planned => new Completed(actionId, Succeeded: planned.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
                     break;
                 case ReleaseSnapshot release:
                     Snapshots.Release(release.SnapshotId);
@@ -257,7 +260,7 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
             }
         }
 
-        return new CarryOutcome(flushed, rolledBack, completions);
+        return new CarryOutcome(flushed, rolledBack, completions, pending);
     }
 
     private void Append(IReadOnlyList<LogRecordView> records)

@@ -228,6 +228,11 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
             Run(completed);
         }
 
+        foreach (var pending in outcome.Pending)
+        {
+            _ = CompleteWhenDoneAsync(Store, pending);
+        }
+
         // Wake reads waiting for a commit to arrive.
         var progress = _progress;
         _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -280,6 +285,18 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         if (_node is not null && ReferenceEquals(store, _store))
         {
             Run(new LogDurable(durable));
+            FlushIfWanted();
+        }
+    }
+
+    /// <summary>Feeds an action's completion back on this activation's turn once it finishes off the turn (unless
+    /// the replica closed or reopened meanwhile).</summary>
+    private async Task CompleteWhenDoneAsync(EngineReplicaStore store, Task<Completed> pending)
+    {
+        var completed = await pending.ConfigureAwait(true);
+        if (_node is not null && ReferenceEquals(store, _store))
+        {
+            Run(completed);
             FlushIfWanted();
         }
     }

@@ -7,9 +7,10 @@ namespace OrleansRep.Storage.Snapshot;
 /// A consistent snapshot of every database of an environment as of one commit (the master's side of internal init),
 /// served as self-checking chunks (<see cref="SnapshotChunk"/>) of about <see cref="ChunkBytes"/> each. It holds a
 /// read transaction: writers go on meanwhile (readers never block them), and the snapshot keeps seeing the commit it
-/// was taken at, <see cref="ConsistentAt"/>, until it is disposed. Chunks are planned once when it is taken (one pass
+/// was taken at, <see cref="ConsistentAt"/>, until it is disposed. Chunks are planned once (<see cref="Plan"/>: one pass
 /// over the data, keeping only where each chunk starts), so any chunk can be read again, in any order, with the same
-/// bytes. Read it from one thread at a time.
+/// bytes. Planning a large environment takes seconds, so a host may take the snapshot (which must happen between
+/// commits) and plan it on another thread. Read it from one thread at a time.
 /// </summary>
 public sealed class EnvironmentSnapshot : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class EnvironmentSnapshot : IDisposable
     private readonly uint _nextDatabaseId;
     private readonly ArrayBufferWriter<byte> _output = new();
 
-    internal EnvironmentSnapshot(StorageEnvironment env, int chunkBytes)
+    internal EnvironmentSnapshot(StorageEnvironment env, int chunkBytes, bool plan)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 4096);
         ChunkBytes = chunkBytes;
@@ -49,7 +50,10 @@ public sealed class EnvironmentSnapshot : IDisposable
                 _databases.Add((db.Id, name, db));
             }
 
-            Plan();
+            if (plan)
+            {
+                Plan();
+            }
         }
         catch
         {
@@ -63,7 +67,10 @@ public sealed class EnvironmentSnapshot : IDisposable
 
     public int ChunkBytes { get; }
 
-    public int ChunkCount => _plan.Count;
+    /// <summary>True once <see cref="Plan"/> has finished: chunks can be read.</summary>
+    public bool IsPlanned { get; private set; }
+
+    public int ChunkCount => IsPlanned ? _plan.Count : throw new InvalidOperationException("the snapshot is not planned yet");
 
     /// <summary>Keys and values in the snapshot, in bytes.</summary>
     public long DataBytes { get; private set; }
@@ -75,7 +82,7 @@ public sealed class EnvironmentSnapshot : IDisposable
     public byte[] ReadChunk(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _plan.Count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ChunkCount);
         SnapshotChunk.Begin(_output);
         foreach (var segment in _plan[index])
         {
@@ -104,9 +111,16 @@ public sealed class EnvironmentSnapshot : IDisposable
     }
 
     /// <summary>Cuts the databases, in name order, into chunks of about <see cref="ChunkBytes"/>. Every database is
-    /// named in some chunk, an empty one too, so the client gets the whole catalog.</summary>
-    private void Plan()
+    /// named in some chunk, an empty one too, so the client gets the whole catalog. Once only; it may run on any one
+    /// thread, and stops with <see cref="OperationCanceledException"/> when <paramref name="cancellation"/> is
+    /// signalled (the snapshot is then of no use: dispose it).</summary>
+    public void Plan(CancellationToken cancellation = default)
     {
+        if (IsPlanned || _plan.Count > 0)
+        {
+            throw new InvalidOperationException("the snapshot is planned once");
+        }
+
         var chunk = new List<PlannedSegment>();
         var bytes = SnapshotChunk.HeaderSize;
         for (var d = 0; d < _databases.Count; d++)
@@ -119,6 +133,11 @@ public sealed class EnvironmentSnapshot : IDisposable
             var cursor = _read.OpenCursor(db);
             for (var more = cursor.First(); more; more = cursor.Next())
             {
+                if ((PairCount & 0xFFF) == 0)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                }
+
                 var pairBytes = SnapshotChunk.PairOverhead + cursor.Key.Length + cursor.Value.Length;
                 if (bytes + pairBytes > ChunkBytes && (segment.Pairs > 0 || chunk.Count > 1))
                 {
@@ -143,6 +162,7 @@ public sealed class EnvironmentSnapshot : IDisposable
 
         // Always one chunk at least: it carries the catalog's next id even when there are no databases.
         _plan.Add(chunk);
+        IsPlanned = true;
     }
 
     public void Dispose() => _read.Dispose();

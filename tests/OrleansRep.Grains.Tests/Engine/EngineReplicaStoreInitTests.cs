@@ -38,15 +38,17 @@ public sealed class EngineReplicaStoreInitTests : IDisposable
     }
 
     [Fact]
-    public void A_client_store_is_loaded_from_a_master_store_snapshot_and_the_log_after_it()
+    public async Task A_client_store_is_loaded_from_a_master_store_snapshot_and_the_log_after_it()
     {
         using var master = EngineReplicaStore.Open(_dir.Combine("m"), Options);
         Write(master, 0, 3_000);
         var prepared = master.Carry([new PrepareSnapshot(ActionId: 7, SnapshotId: 99)]);
-        Assert.Equal([new Completed(7, Succeeded: true)], prepared.Completions);
+        Assert.Empty(prepared.Completions); // planned off the caller's thread: it completes later
         var first = master.LogEnd;
+        Write(master, 3_000, 200); // the master goes on while the snapshot is planned; the snapshot does not change
+        Assert.Equal(new Completed(7, Succeeded: true), await Assert.Single(prepared.Pending));
         var chunks = master.Snapshots.ChunkCount(99);
-        Write(master, 3_000, 200); // the master goes on; the snapshot does not change
+        Write(master, 3_200, 200); // and after
 
         using var client = EngineReplicaStore.Open(_dir.Combine("c"), Options);
         Write(client, 0, 50); // what the client had before is emptied
@@ -74,13 +76,13 @@ public sealed class EngineReplicaStoreInitTests : IDisposable
     }
 
     [Fact]
-    public void A_master_holds_a_few_snapshots_at_most_and_releases_them()
+    public async Task A_master_holds_a_few_snapshots_at_most_and_releases_them()
     {
         using var master = EngineReplicaStore.Open(_dir.Combine("m"), Options);
         Write(master, 0, 100);
         for (var id = 1; id <= EngineSnapshotSource.MaxPrepared + 2; id++)
         {
-            master.Carry([new PrepareSnapshot(id, id)]);
+            await master.Carry([new PrepareSnapshot(id, id)]).Pending.Single();
         }
 
         Assert.Equal(EngineSnapshotSource.MaxPrepared, master.Snapshots.Count);
@@ -91,6 +93,34 @@ public sealed class EngineReplicaStoreInitTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => master.Snapshots.ReadChunk(EngineSnapshotSource.MaxPrepared + 2, 0));
         master.Carry([new ReleaseSnapshot(12345)]); // unknown: nothing to do
         Assert.Equal(EngineSnapshotSource.MaxPrepared - 1, master.Snapshots.Count);
+    }
+
+    [Fact]
+    public async Task A_snapshot_released_while_it_is_planned_closes_its_read_transaction_and_serves_nothing()
+    {
+        using var master = EngineReplicaStore.Open(_dir.Combine("m"), Options);
+        Write(master, 0, 2_000);
+        var readers = master.Environment.GetStats(walkTrees: false).ActiveReaders;
+        var planning = Assert.Single(master.Carry([new PrepareSnapshot(1, 1)]).Pending);
+        if (master.Snapshots.ChunkCount(1) >= 0)
+        {
+            Assert.True(planning.IsCompleted, "chunks were served before the planning completed");
+        }
+
+        master.Carry([new ReleaseSnapshot(1)]);
+        await planning; // cancelled or finished: either way it completes, and never throws
+        Assert.Equal(-1, master.Snapshots.ChunkCount(1));
+        Assert.Equal(0, master.Snapshots.Count);
+        await WaitFor(() => master.Environment.GetStats(walkTrees: false).ActiveReaders == readers);
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        for (var i = 0; !condition(); i++)
+        {
+            Assert.True(i < 5_000, "condition not met within 50 s");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

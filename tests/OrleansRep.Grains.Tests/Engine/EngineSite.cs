@@ -57,6 +57,12 @@ internal sealed class EngineSite : IDisposable
             Step(completed);
         }
 
+        foreach (var pending in outcome.Pending)
+        {
+            // The grain feeds these back on a later turn; here the step waits for them (a snapshot being planned).
+            Step(pending.GetAwaiter().GetResult());
+        }
+
         // Group commit: a PERM record appended is made durable (at once here; the grain batches), then acknowledged.
         var flushed = outcome.Flushed ?? (actions.Any(a => a is AppendRecords append && append.Records.Any(r => r.IsPerm)) ? Store.Carry([new FlushLog()]).Flushed : null);
         if (flushed is { } durable)
