@@ -6,7 +6,8 @@ namespace OrleansRep.Replication;
 /// Read-your-writes (Berkeley DB's <c>txn_applied</c> / <c>__rep_check_applied</c>): is the commit a token names
 /// applied on this site, still to come, or lost in a master change? Judged against the LSN history
 /// (<see cref="RepPersistentState.History"/>): the token's generation must have been under the token's master, and
-/// its LSN must lie in that generation's range (from its start to the next generation's start).
+/// its LSN must lie in that generation's range (from its start to the next generation's start), and a client must have
+/// synced with a master of the token's generation or a later one (<see cref="RepPersistentState.SyncedGen"/>).
 /// </summary>
 internal static class CommitTokenCheck
 {
@@ -44,6 +45,14 @@ internal static class CommitTokenCheck
         else if (entry.Master != token.Master || token.Lsn < entry.Start || (next is not null && token.Lsn >= next.Start))
         {
             return TokenStatus.Lost;
+        }
+
+        if (!ctx.IsMaster && token.Gen > ctx.State.SyncedGen)
+        {
+            // This client heard of the token's generation (NEWMASTER) but has not verified its log against that
+            // master's yet: past the generation's start its log may still hold another lineage's tail, so its log
+            // end says nothing about the token until sync matches (and truncates that tail).
+            return TokenStatus.Pending;
         }
 
         // A master has applied what it has logged; a client counts only what is durable here.

@@ -16,7 +16,7 @@ public sealed class CommitTokenTests
         new GenerationStart(4, S1, new Lsn(1, 400)),
     ];
 
-    private static TestSite ClientWithLog(int records, int durable)
+    private static TestSite ClientWithLog(int records, int durable, uint syncedGen = 4)
     {
         var store = new MemoryReplicaStore();
         for (var i = 0; i < records; i++)
@@ -28,7 +28,19 @@ public sealed class CommitTokenTests
             }
         }
 
-        return new TestSite(3, null, new RepPersistentState { Role = RepRole.Client, Gen = 4, Master = S1, Sites = Sites(100, 100, 100), History = History }, store);
+        return new TestSite(3, null, new RepPersistentState { Role = RepRole.Client, Gen = 4, Master = S1, Sites = Sites(100, 100, 100), History = History, SyncedGen = syncedGen }, store);
+    }
+
+    [Fact]
+    public void A_commit_of_a_generation_this_client_has_not_synced_with_yet_is_pending_however_long_its_log()
+    {
+        // Gen 4's NEWMASTER came (its history entry is here) but verify has not matched yet: past [1][400] this log may
+        // be another lineage's tail, which sync will truncate. Its log end must not answer for gen 4's commits.
+        var client = ClientWithLog(records: 12, durable: 12, syncedGen: 3);
+
+        Assert.Equal(TokenStatus.Pending, client.Node.CheckApplied(new CommitToken(4, S1, new Lsn(1, 424))));
+        Assert.Equal(TokenStatus.Applied, client.Node.CheckApplied(new CommitToken(3, S2, new Lsn(1, 256))));
+        Assert.Equal(TokenStatus.Lost, client.Node.CheckApplied(new CommitToken(4, S2, new Lsn(1, 424))));
     }
 
     [Fact]

@@ -13,6 +13,9 @@ namespace OrleansRep.Simulation.Invariants;
 /// "lost, it will never be applied" would be a false answer to a read (the kill -9 soak's false CommitTokenLost: a
 /// site down for a whole generation lacked that generation's LSN-history entry). The newest <see cref="TokensKept"/>
 /// tokens are kept; a site is checked on the steps that change what it knows (persisted state, events, truncation).
+/// Conversely, no site judges a token <see cref="TokenStatus.Applied"/> (which serves an AtLeast read) while its log
+/// holds something else at the token's LSN: a client that heard a new master's NEWMASTER but has not verified its log
+/// against that master's yet may still hold another lineage's tail there.
 /// </summary>
 public sealed class TokenJudgementChecker : IInvariantChecker
 {
@@ -54,19 +57,30 @@ public sealed class TokenJudgementChecker : IInvariantChecker
             }
         }
 
-        var synced = site.Role == RepRole.Master
-            || (_syncedIn.TryGetValue(site.Id, out var s) && s.Incarnation == site.Incarnation && s.Gen == site.Gen);
-        if (!changed || !site.IsUp || !synced)
+        if (!changed || !site.IsUp)
         {
             return;
         }
 
+        var synced = site.Role == RepRole.Master
+            || (_syncedIn.TryGetValue(site.Id, out var s) && s.Incarnation == site.Incarnation && s.Gen == site.Gen);
         foreach (var (token, frame) in _tokens)
         {
-            if (site.Store.Read(token.Lsn) is { } there && there.Frame.Span.SequenceEqual(frame.Span) && site.CheckApplied(token) == TokenStatus.Lost)
+            var there = site.Store.Read(token.Lsn);
+            var holds = there is not null && there.Frame.Span.SequenceEqual(frame.Span);
+            var judged = site.CheckApplied(token);
+            if (synced && holds && judged == TokenStatus.Lost)
             {
                 throw new InvariantViolationException(Name, record.Index, record.Time,
                     $"{site.Id} ({site.Role} gen {site.Gen}) judges {token} lost, but its log holds that commit at {token.Lsn}");
+            }
+
+            // The other way round, on every site: "applied" lets a read be served, so the commit must be in this
+            // site's log (unless that part of its log is gone: archived, or before an internal init's start).
+            if (judged == TokenStatus.Applied && !holds && (there is not null || token.Lsn >= site.Store.LogEnd))
+            {
+                throw new InvariantViolationException(Name, record.Index, record.Time,
+                    $"{site.Id} ({site.Role} gen {site.Gen}) judges {token} applied, but its log holds {(there is null ? "nothing" : "another record")} at {token.Lsn} (log end {site.Store.LogEnd})");
             }
         }
     }
