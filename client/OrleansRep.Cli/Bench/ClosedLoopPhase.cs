@@ -34,8 +34,10 @@ internal static class ClosedLoopPhase
             for (long sequence = 0; ; sequence++)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (started >= Volatile.Read(ref stopAt))
+                if (started >= Volatile.Read(ref stopAt) || cancellationToken.IsCancellationRequested)
                 {
+                    // Interrupted: stop here too. An operation that fails otherwise than by cancellation once the run
+                    // tears down (its client disposed) would keep this loop spinning, and the clients' disposal waiting.
                     return;
                 }
 
@@ -68,13 +70,23 @@ internal static class ClosedLoopPhase
 
         var tasks = Enumerable.Range(0, callers).Select(CallerAsync).ToList();
         // Timing, not synchronisation: the phase is defined as "warm up this long, then measure this long".
-        await Task.Delay(warmUp, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(warmUp, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // No caller outlives the phase: the run disposes the clients next.
+            await WhenStoppedAsync(tasks).ConfigureAwait(false);
+            throw;
+        }
+
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var (gen0, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var from = Stopwatch.GetTimestamp();
         Volatile.Write(ref measureFrom, from);
         Volatile.Write(ref stopAt, from + (long)(duration.TotalSeconds * Stopwatch.Frequency));
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        await WhenStoppedAsync(tasks).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         var seconds = Stopwatch.GetElapsedTime(from).TotalSeconds;
@@ -93,5 +105,18 @@ internal static class ClosedLoopPhase
         progress.WriteLine($"{name}: {ops} ops in {seconds:F2} s, {phase.OpsPerSec:N0} ops/s, p50 {phase.P50Us:F0} us, p99 {phase.P99Us:F0} us, p999 {phase.P999Us:F0} us, perm_failed {permFailed}, errors {errors}"
             + (firstError is null ? "" : $" (first: {firstError})"));
         return phase;
+    }
+
+    /// <summary>Every caller has returned, or ended by cancellation (the only exception a caller lets out).</summary>
+    private static async Task WhenStoppedAsync(List<Task> callers)
+    {
+        try
+        {
+            await Task.WhenAll(callers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Interrupted: the caller's own ThrowIfCancellationRequested reports it.
+        }
     }
 }
