@@ -35,6 +35,9 @@ internal sealed class ClientApplier
     private Lsn _checkpointSyncLsn;
     private bool _expectStartup;
 
+    /// <summary>Where the last LOG_MORE this client followed asked the stream to resume (zero: none since the reset).</summary>
+    private Lsn _moreRequestedFrom;
+
     public ClientApplier(NodeContext ctx)
     {
         _ctx = ctx;
@@ -261,6 +264,7 @@ internal sealed class ClientApplier
         _gap.Reset();
         _acks.Reset();
         _checkpointSyncLsn = Lsn.Zero;
+        _moreRequestedFrom = Lsn.Zero;
     }
 
     public TokenStatus CheckApplied(CommitToken token) => CommitTokenCheck.Check(_ctx, token);
@@ -338,7 +342,7 @@ internal sealed class ClientApplier
             _gap.ExpectedArrived();
             MaybeStartupDone(logEnd || !message.Has(RepControl.Resend));
             DrainParked();
-            AfterProgress(record.Lsn);
+            AfterProgress(record.Lsn, StreamGoesOn(message, logEnd));
         }
         else if (record.Lsn > _ready)
         {
@@ -373,7 +377,7 @@ internal sealed class ClientApplier
             _ready = LogPositions.StartOfFile(file);
             _gap.ExpectedArrived();
             DrainParked();
-            AfterProgress(message.Lsn);
+            AfterProgress(message.Lsn, StreamGoesOn(message, logEnd: false));
         }
         else if (message.Lsn < _ready)
         {
@@ -434,7 +438,12 @@ internal sealed class ClientApplier
 
     /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
     /// else the wait starts over; a pending START_SYNC flush runs once ready passes its LSN.</summary>
-    private void AfterProgress(Lsn received)
+    /// <summary>The message is part of an answer to a request (RESEND) that has not ended with LOG_END, and this client
+    /// is still behind the end of log its master announced: more of the answer is on the way, until its LOG_MORE or
+    /// its end.</summary>
+    private bool StreamGoesOn(RepMessage message, bool logEnd) => message.Has(RepControl.Resend) && !logEnd && _ready < MasterEnd;
+
+    private void AfterProgress(Lsn received, bool streamGoesOn)
     {
         if (!_gap.Waiting.IsZero)
         {
@@ -442,6 +451,14 @@ internal sealed class ClientApplier
             {
                 _gap.Request(_ready, received, force: false, reRequest: false, AllowAnywhere);
             }
+        }
+        else if (streamGoesOn)
+        {
+            // Behind the master's end while its answer streams in: a pause in the stream (an fsync, a pause of either
+            // process) is no lost tail. A request now would start a second stream over the same log, and every
+            // window of each would end with a LOG_MORE that keeps it going: a 512 MB catch-up received 15 times its
+            // records. Only a stream silent for the longest interval is asked for again.
+            _gap.HoldOff();
         }
         else
         {
@@ -491,8 +508,19 @@ internal sealed class ClientApplier
             return;
         }
 
-        // Resume where the server stopped, or where we are if we already have more (LOG_MORE may overtake records).
-        var from = message.Lsn > _ready ? message.Lsn : _ready;
+        // Only the stream ahead goes on. Streams overlap when a gap request goes out while one is under way, and each
+        // would otherwise go on for ever, window after window, sending records this client already has: a 512 MB
+        // catch-up received 15 times its records and ran at 14 MB/s. A stream whose end this client has passed, or
+        // from whose end it already asked for more, is done; should the stream it follows be lost, the gap timer asks
+        // again from ready.
+        if (message.Lsn < _ready || message.Lsn <= _moreRequestedFrom)
+        {
+            return;
+        }
+
+        // Resume where the server stopped (LOG_MORE may overtake records: ready may be behind it).
+        var from = message.Lsn;
+        _moreRequestedFrom = from;
         if (_gap.Waiting.IsZero)
         {
             _gap.HoldOff();

@@ -58,6 +58,12 @@ public sealed class ReplicationNode
     /// <summary>Messages dropped because they were malformed or from a stale generation.</summary>
     public long Dropped { get; private set; }
 
+    /// <summary>Log records received that this client already had (a resent stream overlapping one under way).</summary>
+    public long DuplicateRecords => Applier.Duplicates;
+
+    /// <summary>Log, all and verify requests this site answered with data.</summary>
+    public long RequestsServed => Server.Served;
+
     internal ClientApplier Applier { get; }
 
     internal MasterLog MasterLog { get; }

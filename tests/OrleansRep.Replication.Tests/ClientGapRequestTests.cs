@@ -150,6 +150,44 @@ public sealed class ClientGapRequestTests
     }
 
     [Fact]
+    public void A_pause_in_a_resent_stream_is_not_a_lost_tail_only_the_longest_silence_asks_again()
+    {
+        // A client behind its master's end takes an answer to its request (RESEND). A pause in it longer than the
+        // shortest request wait (an fsync, a pause of either process) used to send a second request: a second stream
+        // over the same log, each kept going by its LOG_MOREs (a 512 MB catch-up received 15 times its records).
+        var client = Client();
+        var rs = Chain(Start, 4);
+        client.Receive(Msg(RepMessageType.NewMaster, LogPositions.After(rs[3]))); // the master's log ends past these
+        client.Receive(Log(rs[0], RepControl.Resend));
+
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(300))));
+        client.Receive(Log(rs[1], RepControl.Resend));
+        Assert.Empty(TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1279))));
+
+        Assert.Equal(
+            [new Send(Destination.To(S1), Request(RepMessageType.AllReq, rs[2].Lsn), SendOptions.Anywhere)],
+            TestSite.Sends(client.Advance(TimeSpan.FromMilliseconds(1))));
+    }
+
+    [Fact]
+    public void Only_the_stream_ahead_goes_on_a_LOG_MORE_behind_ready_or_already_followed_asks_for_nothing()
+    {
+        // Two overlapping streams (a gap request went out while one was under way): each ends its window with LOG_MORE.
+        // Following both would keep two streams going for ever, the second all duplicates (a 512 MB catch-up received
+        // 15 times its records).
+        var client = Client();
+        var rs = Chain(Start, 3);
+        client.Receive(Log(rs[0], RepControl.Resend));
+        client.Receive(Log(rs[1], RepControl.Resend));
+
+        Assert.Empty(TestSite.Sends(client.Receive(Msg(RepMessageType.LogMore, rs[1].Lsn)))); // the trailing stream's end: passed
+        Assert.Equal(
+            [new Send(Destination.To(S1), Request(RepMessageType.AllReq, rs[2].Lsn), SendOptions.ReRequest)],
+            client.Receive(Msg(RepMessageType.LogMore, rs[2].Lsn)));
+        Assert.Empty(TestSite.Sends(client.Receive(Msg(RepMessageType.LogMore, rs[2].Lsn)))); // the same end again
+    }
+
+    [Fact]
     public void REREQUEST_from_a_client_that_could_not_serve_sends_the_request_to_the_master()
     {
         var client = Client();

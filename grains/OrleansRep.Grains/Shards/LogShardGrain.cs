@@ -565,7 +565,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var node = StatusNode;
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
-        var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
+        var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, node.DuplicateRecords, node.RequestsServed, _links.Values.Sum(l => l.Dropped), log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
         return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null });
     }
 
