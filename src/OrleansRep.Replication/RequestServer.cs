@@ -149,6 +149,7 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
     private void Stream(SiteId to, Lsn previousEnd, LogRecordView record, Lsn end, bool single)
     {
         var destination = Destination.To(to);
+        var window = new StreamWindow(_ctx, destination);
         var limit = _ctx.Options.RequestLimitBytes;
         var markEnd = _ctx.IsMaster || _applier.StartupComplete;
         var bulk = _ctx.Options.Bulk ? new BulkBatch(_ctx.Options.BulkBytes) : null;
@@ -158,7 +159,7 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
         if (record.Lsn.File != file)
         {
             // The requester is at the end of a file: it needs the switch even when nothing more of the range is due.
-            _ctx.Send(destination, RepMessageType.NewFile, previousEnd, control: RepControl.Resend);
+            window.Send(RepMessageType.NewFile, previousEnd, control: RepControl.Resend);
             file = record.Lsn.File;
         }
 
@@ -169,8 +170,8 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
         {
             if (current.Lsn.File != file)
             {
-                FlushBulk(destination, bulk, ref bulkEndsLog);
-                _ctx.Send(destination, RepMessageType.NewFile, previousEnd, control: RepControl.Resend);
+                FlushBulk(window, bulk, ref bulkEndsLog);
+                window.Send(RepMessageType.NewFile, previousEnd, control: RepControl.Resend);
                 file = current.Lsn.File;
             }
 
@@ -179,14 +180,14 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
             var control = RepControl.Resend | (current.IsPerm ? RepControl.Perm : RepControl.None) | (endsLog ? RepControl.LogEnd : RepControl.None);
             if (bulk is null || bulk.IsOversize(current))
             {
-                FlushBulk(destination, bulk, ref bulkEndsLog);
-                _ctx.Send(destination, RepMessageType.Log, current.Lsn, new RecordPayload(current), control);
+                FlushBulk(window, bulk, ref bulkEndsLog);
+                window.Send(RepMessageType.Log, current.Lsn, new RecordPayload(current), control);
             }
             else
             {
                 if (!bulk.Fits(current))
                 {
-                    FlushBulk(destination, bulk, ref bulkEndsLog);
+                    FlushBulk(window, bulk, ref bulkEndsLog);
                 }
 
                 bulk.Add(current);
@@ -202,18 +203,19 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
 
             if (limit > 0 && sent >= limit && next is not null && next.Lsn < end)
             {
-                FlushBulk(destination, bulk, ref bulkEndsLog);
-                _ctx.Send(destination, RepMessageType.LogMore, previousEnd, control: RepControl.Resend);
+                FlushBulk(window, bulk, ref bulkEndsLog);
+                window.EndWithLogMore(previousEnd);
                 return;
             }
 
             current = next;
         }
 
-        FlushBulk(destination, bulk, ref bulkEndsLog);
+        FlushBulk(window, bulk, ref bulkEndsLog);
+        window.SendAll();
     }
 
-    private void FlushBulk(Destination to, BulkBatch? bulk, ref bool endsLog)
+    private static void FlushBulk(StreamWindow window, BulkBatch? bulk, ref bool endsLog)
     {
         if (bulk is null || bulk.IsEmpty)
         {
@@ -222,7 +224,7 @@ internal sealed class RequestServer(NodeContext ctx, ClientApplier applier)
 
         var control = RepControl.Resend | (bulk.HasPerm ? RepControl.Perm : RepControl.None) | (endsLog ? RepControl.LogEnd : RepControl.None);
         var payload = bulk.Take();
-        _ctx.Send(to, RepMessageType.BulkLog, payload.Records[0].Lsn, payload, control);
+        window.Send(RepMessageType.BulkLog, payload.Records[0].Lsn, payload, control);
         endsLog = false;
     }
 
