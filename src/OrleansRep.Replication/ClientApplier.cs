@@ -338,11 +338,12 @@ internal sealed class ClientApplier
         var logEnd = lastOfMessage && message.Has(RepControl.LogEnd);
         if (record.Lsn == _ready)
         {
+            var streamGoesOn = StreamGoesOn(message, logEnd);
             Append(record);
             _gap.ExpectedArrived();
             MaybeStartupDone(logEnd || !message.Has(RepControl.Resend));
             DrainParked();
-            AfterProgress(record.Lsn, StreamGoesOn(message, logEnd));
+            AfterProgress(record.Lsn, streamGoesOn);
         }
         else if (record.Lsn > _ready)
         {
@@ -374,10 +375,11 @@ internal sealed class ClientApplier
         {
             var file = message.Lsn.File + 1;
             _ctx.Emit(new StartLogFile(file));
+            var streamGoesOn = StreamGoesOn(message, logEnd: false);
             _ready = LogPositions.StartOfFile(file);
             _gap.ExpectedArrived();
             DrainParked();
-            AfterProgress(message.Lsn, StreamGoesOn(message, logEnd: false));
+            AfterProgress(message.Lsn, streamGoesOn);
         }
         else if (message.Lsn < _ready)
         {
@@ -438,10 +440,12 @@ internal sealed class ClientApplier
 
     /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
     /// else the wait starts over; a pending START_SYNC flush runs once ready passes its LSN.</summary>
-    /// <summary>The message is part of an answer to a request (RESEND) that has not ended with LOG_END, and this client
-    /// is still behind the end of log its master announced: more of the answer is on the way, until its LOG_MORE or
-    /// its end.</summary>
-    private bool StreamGoesOn(RepMessage message, bool logEnd) => message.Has(RepControl.Resend) && !logEnd && _ready < MasterEnd;
+    /// <summary>The message is part of an answer to a request (RESEND) that has not ended with LOG_END, this client
+    /// is still behind the end of log its master announced, and it has no gap (no parked records; an answer that
+    /// fills a gap ends where the gap does): more of the answer is on the way, until its LOG_MORE or its end. Judged
+    /// before the message is applied.</summary>
+    private bool StreamGoesOn(RepMessage message, bool logEnd) =>
+        message.Has(RepControl.Resend) && !logEnd && _gap.Waiting.IsZero && _ready < MasterEnd;
 
     private void AfterProgress(Lsn received, bool streamGoesOn)
     {

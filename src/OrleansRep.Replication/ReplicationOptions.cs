@@ -42,8 +42,11 @@ public sealed record ReplicationOptions
     /// <summary>Bulk buffer size. Default 1 MiB.</summary>
     public int BulkBytes { get; init; } = 1 << 20;
 
+    /// <summary>Default of <see cref="RequestLimitBytes"/>: 10 MiB.</summary>
+    public const long DefaultRequestLimitBytes = 10L << 20;
+
     /// <summary>Most bytes answered per request before LOG_MORE (rep_set_limit); 0 = no limit. Default 10 MiB.</summary>
-    public long RequestLimitBytes { get; init; } = 10L << 20;
+    public long RequestLimitBytes { get; init; } = DefaultRequestLimitBytes;
 
     /// <summary>Most records a client parks while waiting for a gap; beyond it, later records are dropped (they are
     /// re-requested). Ours (Berkeley DB's is bounded only by disk). Default 100 000.</summary>

@@ -121,6 +121,14 @@ public sealed record ClusterShape(
             MaxDelay = SimTime.Ms(r.Next(50, 501)),
         };
 
+        // Drawn last, so the draws above stay what each seed drew before: some seeds cut log streams into small
+        // windows, so that LOG_MORE and the requests that follow it are exercised (the default is 10 MiB).
+        if (r.NextDouble() < 0.3)
+        {
+            options = options with { RequestLimitBytes = r.Next(256, 16_385) };
+            setups = [.. setups.Select(s => s with { Options = s.Options with { RequestLimitBytes = options.RequestLimitBytes } })];
+        }
+
         return new ClusterShape(setups, options, start, firstMaster, fileBytes, network);
     }
 
@@ -135,7 +143,7 @@ public sealed record ClusterShape(
             text.Append(CultureInfo.InvariantCulture, $" ({FirstMaster})");
         }
 
-        foreach (var (on, name) in new[] { (o.Bulk, "bulk"), (o.Leases, "leases"), (o.DelayClient, "delay-client"), (!o.TwoSiteStrict, "no-2site-strict"), (o.HeartbeatSend > TimeSpan.Zero, "heartbeats") })
+        foreach (var (on, name) in new[] { (o.RequestLimitBytes != ReplicationOptions.DefaultRequestLimitBytes, $"request-limit {o.RequestLimitBytes}"), (o.Bulk, "bulk"), (o.Leases, "leases"), (o.DelayClient, "delay-client"), (!o.TwoSiteStrict, "no-2site-strict"), (o.HeartbeatSend > TimeSpan.Zero, "heartbeats") })
         {
             if (on)
             {
