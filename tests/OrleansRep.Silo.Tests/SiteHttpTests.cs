@@ -161,6 +161,11 @@ public sealed partial class SiteHttpTests : IAsyncLifetime, IDisposable
         Assert.True(Value("orep_shard_fsyncs_total", 1) >= 1);
         Assert.True(Value("orep_shard_log_bytes_written_total", 1) > 0);
         Assert.True(Value("orep_shard_fsync_max_us", 1) > 0);
+
+        // A group of one: nothing streamed to it, asked of it or dropped on the way to a peer.
+        Assert.Equal(0, Value("orep_shard_duplicate_records_total", 1));
+        Assert.Equal(0, Value("orep_shard_requests_served_total", 1));
+        Assert.Equal(0, Value("orep_shard_messages_dropped_total", 1));
     }
 
     [Fact]
