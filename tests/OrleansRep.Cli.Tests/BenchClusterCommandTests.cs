@@ -111,13 +111,25 @@ public sealed class BenchClusterCommandTests
 
         Assert.True(directory is not null && Directory.Exists(directory), string.Join('\n', seen) + process.Stderr);
         Assert.NotEmpty(SiloProcessesUsing(directory));
-        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        using (var interrupt = Process.Start("kill", [InterruptSignal, process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await interrupt.WaitForExitAsync(deadline.Token);
         }
 
-        var rest = await process.Stdout.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
+        string rest;
+        try
+        {
+            rest = await process.Stdout.ReadToEndAsync(deadline.Token);
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say what is still there: orep itself, its silos, and what it printed (CI saw this hang once in a while).
+            var silos = SiloProcessesUsing(directory);
+            Assert.Fail($"orep did not end within {RunDeadline} of kill {InterruptSignal}: orep exited {process.HasExited}; silo processes left: {string.Join(", ", silos.Select(Describe))}\nstdout:\n{string.Join('\n', seen)}\nstderr:\n{process.Stderr}");
+            throw;
+        }
+
         var result = new CliResult(process.CommandLine, process.ExitCode, string.Join('\n', seen) + "\n" + rest, process.Stderr);
         Assert.True(process.ExitCode != 0, result.ToString());
         AssertCleanedUp(directory, result);
@@ -169,6 +181,32 @@ public sealed class BenchClusterCommandTests
     {
         Assert.False(Directory.Exists(directory), $"{directory} is still there\n{run}");
         Assert.True(SiloProcessesUsing(directory).Count == 0, $"silo processes still running with {directory}: {string.Join(", ", SiloProcessesUsing(directory))}\n{run}");
+    }
+
+    /// <summary>-INT, Ctrl-C; but a test run started in the background by a non-interactive shell ignores SIGINT, and
+    /// so does the orep it starts (the runtime keeps an ignored SIGINT ignored, as nohup expects): then -TERM, what a
+    /// service manager sends, which orep handles the same way.</summary>
+    private static string InterruptSignal
+    {
+        get
+        {
+            var ignored = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+            return (ulong.Parse(ignored, NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (2 - 1))) != 0 ? "-TERM" : "-INT";
+        }
+    }
+
+    // A process's state, as /proc/PID/stat gives it, and how many threads it has.
+    private static string Describe(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return $"{pid} ({stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0]}, {Directory.GetDirectories($"/proc/{pid}/task").Length} threads)";
+        }
+        catch (IOException)
+        {
+            return $"{pid} (gone)";
+        }
     }
 
     private static List<int> SiloProcessesUsing(string directory)
