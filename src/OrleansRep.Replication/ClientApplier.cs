@@ -438,8 +438,6 @@ internal sealed class ClientApplier
         }
     }
 
-    /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows,
-    /// else the wait starts over; a pending START_SYNC flush runs once ready passes its LSN.</summary>
     /// <summary>The message is part of an answer to a request (RESEND) that has not ended with LOG_END, this client
     /// is still behind the end of log its master announced, and it has no gap (no parked records; an answer that
     /// fills a gap ends where the gap does): more of the answer is on the way, until its LOG_MORE or its end. Judged
@@ -447,6 +445,9 @@ internal sealed class ClientApplier
     private bool StreamGoesOn(RepMessage message, bool logEnd) =>
         message.Has(RepControl.Resend) && !logEnd && _gap.Waiting.IsZero && _ready < MasterEnd;
 
+    /// <summary>After the expected record (and any parked ones): ask for a remaining gap if the back-off allows; while
+    /// a stream goes on, hold requests off; else the wait starts over. A pending START_SYNC flush runs once ready
+    /// passes its LSN.</summary>
     private void AfterProgress(Lsn received, bool streamGoesOn)
     {
         if (!_gap.Waiting.IsZero)

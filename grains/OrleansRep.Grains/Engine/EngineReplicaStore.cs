@@ -395,15 +395,6 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
         }
     }
 
-    /// <summary>The master's own commit appended <paramref name="records"/> to a log that ended at
-    /// <paramref name="logEndBefore"/>: noted like replicated records, so that its heartbeats and votes find the last PERM
-    /// record without reading the log.</summary>
-    public void NoteCommitted(Lsn logEndBefore, IReadOnlyList<LogRecordView> records)
-    {
-        _recentPerm.Appending(logEndBefore);
-        _recentPerm.Appended(records, Environment.LogEnd);
-    }
-
     /// <summary>
     /// Log archiving (Berkeley DB's DB_LOG_AUTO_REMOVE): checkpoints, then removes the log files recovery no longer
     /// needs. A client whose next record was in a removed file is brought back by internal init. Returns the names of

@@ -402,9 +402,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
 
         ShardData.Check(operations, Store.Environment.Options, _map, _shard);
         var end = Store.LogEnd;
-        var endBefore = Store.Environment.LogEnd;
         var records = ShardData.Apply(Store.Environment, operations).Select(r => EngineReplicaStore.View(r)!).ToList();
-        //Store.NoteCommitted(endBefore, records);
         if (records[0].Lsn.File > end.File)
         {
             Run(new LocalNewFile(end));
