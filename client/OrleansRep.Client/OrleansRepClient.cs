@@ -15,7 +15,7 @@ namespace OrleansRep.Client;
 /// from any replica. Thread-safe; one per process is enough. Connects lazily: <see cref="ConnectAsync"/> also checks
 /// that the cluster is there.
 /// </summary>
-public sealed class OrleansRepClient : IAsyncDisposable
+public sealed partial class OrleansRepClient : IAsyncDisposable
 {
     private static readonly Comparer<byte[]> KeyOrder = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
 

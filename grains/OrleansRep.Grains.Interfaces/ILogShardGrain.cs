@@ -1,4 +1,5 @@
 using OrleansRep.Replication;
+using OrleansRep.Replication.Inputs;
 using OrleansRep.Runtime.Core;
 using OrleansRep.Runtime.Remote;
 using OrleansRep.Runtime.Transport;
@@ -51,6 +52,39 @@ public interface ILogShardGrain : IGrainWithStringKey
     /// which calls this).</summary>
     [RequiresRole(ClientRoles.Admin)]
     Task CallElection();
+
+    /// <summary>
+    /// Promotes this replica to the shard's master by hand, as PostgreSQL promotes a standby: the current master, if
+    /// reachable, is asked to step down first (no two masters take writes); the log this replica has received is
+    /// applied; then it takes a new generation and opens for writes (<see cref="PromotionMode.Fast"/>, a checkpoint
+    /// follows in the background) or checkpoints first (<see cref="PromotionMode.CheckpointFirst"/>). Whatever the
+    /// previous master had that this replica never received is rolled back there when it syncs (listed in its
+    /// ROLLED_BACK event and status). Waits at most <paramref name="waitMs"/> for it all. A master: nothing to do.
+    /// </summary>
+    /// <exception cref="RoleChangeRefusedException">Priority 0, internal init, generations exhausted, the log not applied in
+    /// time, a lease grant binding longer than the wait; nothing changed on this replica.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:10:00")]
+    Task<PromotionReport> Promote(PromotionMode mode, int waitMs);
+
+    /// <summary>Master of generation <paramref name="gen"/> (the one the caller follows): stops being master (writes
+    /// refused, pending ones answered), for <paramref name="forSite"/>'s promotion; returns this replica's log end
+    /// (<c>Lsn.ToUInt64()</c>). Not master: nothing changes, same answer. Master of another generation (a request that
+    /// arrived late, or a newer master): <see cref="RoleChangeRefusedException"/>, nothing changes.</summary>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:00:05")]
+    Task<ulong> StepDown(int forSite, uint gen);
+
+    /// <summary>
+    /// Master: moves mastership to <paramref name="toSite"/> with no lost writes: stops taking writes, waits (at most
+    /// <paramref name="waitMs"/>) until <paramref name="toSite"/> has acknowledged every write, steps down and has it
+    /// promoted. When <paramref name="toSite"/> does not catch up in time, writes resume here and nothing changed.
+    /// </summary>
+    /// <exception cref="NotMasterException">This replica is not the master.</exception>
+    /// <exception cref="RoleChangeRefusedException">Not a member, priority 0, not caught up in time, or its promotion failed.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    [ResponseTimeout("00:10:00")]
+    Task<HandoverReport> Handover(int toSite, int waitMs);
 
     /// <summary>Master: adds <paramref name="site"/> to this shard's group (<see cref="ISiteGrain.AddSite"/> calls it on
     /// every shard's master); returns the membership version that holds it, committed.</summary>

@@ -29,6 +29,9 @@ public sealed record ReplicaStatus(
     /// not had the group's list from a master yet).</summary>
     public long MembershipVersion { get; init; }
 
+    /// <summary>The last rollback of a diverged tail on this replica since it was activated (null: none).</summary>
+    public RollbackReport? LastRollback { get; init; }
+
     /// <summary>This replica's site was removed from the group: it takes no part and serves nothing.</summary>
     public bool Removed { get; init; }
 }

@@ -21,13 +21,22 @@ public sealed class RunningSite : IAsyncDisposable
 {
     private readonly IReadOnlyDictionary<int, (IPEndPoint EndPoint, int Priority)> _group;
 
+    private PromoteTrigger? _promoteTrigger;
+
     private RunningSite(SiteOptions options, SiloHost host, IReadOnlyDictionary<int, (IPEndPoint, int)> group, SiteMetrics metrics)
     {
         Options = options;
         Host = host;
         _group = group;
         Metrics = metrics;
+        RoleChanges = new SiteRoleChanges(host.GrainFactory, options.Shards, options.SiteId!.Value);
     }
+
+    /// <summary>Promotion and handover, as the HTTP API and the trigger file ask for them.</summary>
+    public SiteRoleChanges RoleChanges { get; }
+
+    /// <summary>The site's data directory ({DataRoot}/site-N), where the promote trigger files go.</summary>
+    public string DataDirectory => Path.Combine(Options.DataRoot, $"site-{SiteId}");
 
     /// <summary>The options the site runs with.</summary>
     public SiteOptions Options { get; }
@@ -119,6 +128,7 @@ public sealed class RunningSite : IAsyncDisposable
             // Counted from the first event: the replicas raise their first ones while Start activates them.
             await site.Events.Stream.SubscribeAsync(site.Metrics, StreamSequenceToken.First, cancellationToken).ConfigureAwait(false);
             await site.SiteGrain.Start().WaitAsync(cancellationToken).ConfigureAwait(false);
+            site._promoteTrigger = new PromoteTrigger(site.DataDirectory, site.RoleChanges, id, options.PromoteTriggerInterval, time ?? TimeProvider.System, loggers.CreateLogger<PromoteTrigger>());
             return site;
         }
         catch
@@ -145,6 +155,11 @@ public sealed class RunningSite : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_promoteTrigger is not null)
+        {
+            await _promoteTrigger.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Host.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
     }

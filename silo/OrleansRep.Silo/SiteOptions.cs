@@ -79,6 +79,11 @@ public sealed class SiteOptions
     /// zero keeps every file). Default 5 minutes. <c>orep bench catchup</c> sets it to force or rule out internal init.</summary>
     public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often the site looks for a promote trigger file in its data directory (<c>promote</c>: fast,
+    /// <c>promote.checkpoint</c>: checkpoint first; <see cref="PromoteTrigger"/>). Default 1 s (PostgreSQL re-checks
+    /// every 5 s); 0: no trigger file.</summary>
+    public TimeSpan PromoteTriggerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>PKCS#12 file with the cluster's TLS certificate and key (<c>--certificate</c>). Default none: plain TCP,
     /// which the transport allows on loopback only.</summary>
     public string? CertificatePath { get; set; }
@@ -165,8 +170,8 @@ public sealed class SiteOptions
         Require(Priority >= 0, $"Priority must be 0 or more, not {Priority}");
         Require(Shards is >= 1 and <= 1024, $"Shards must be 1..1024, not {Shards}");
         Require(Enum.IsDefined(AckPolicy), $"AckPolicy must be one of {string.Join(", ", Enum.GetNames<AckPolicy>())}");
-        Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero && LogArchiveInterval >= TimeSpan.Zero,
-            "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout and LogArchiveInterval not negative");
+        Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero && LogArchiveInterval >= TimeSpan.Zero && PromoteTriggerInterval >= TimeSpan.Zero,
+            "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout, LogArchiveInterval and PromoteTriggerInterval not negative");
 
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {

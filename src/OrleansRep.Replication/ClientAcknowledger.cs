@@ -21,6 +21,13 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
     private long _latestLeaseTime = -1;
     private SiteId _leaseHolder = SiteId.None;
 
+    /// <summary>The generation the lease holder was master of when this client last granted it a lease.</summary>
+    private uint _leaseHolderGen;
+
+    /// <summary>An ack or grant was held back while a grant to another master bound this client (see
+    /// <see cref="BoundToAnotherMaster"/>); it goes out at the first tick after that grant expires.</summary>
+    private bool _withheld;
+
     /// <summary>The highest PERM LSN known durable here and acknowledged (Berkeley DB's max_perm_lsn).</summary>
     public Lsn MaxPermLsn { get; private set; }
 
@@ -104,6 +111,42 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
         }
     }
 
+    /// <summary>
+    /// <paramref name="peer"/> cast a vote in election generation <paramref name="egen"/>. A master never votes; a vote
+    /// of an egen past the generation it held this client's grant in was cast after it stopped being that master (it
+    /// stepped down, or restarted), so that grant can serve no read any more. (An older vote, delayed or reordered,
+    /// proves nothing.)
+    /// </summary>
+    public void VoidLeaseGrantOnVote(SiteId peer, uint egen)
+    {
+        if (egen > _leaseHolderGen)
+        {
+            VoidLeaseGrant(peer);
+        }
+    }
+
+    /// <summary>
+    /// With leases: a grant this client gave another site still binds it, and that site may still be master and read
+    /// on it (a master promoted by hand needed no vote from this client, which an elected one did). Neither an ack nor a
+    /// grant goes to the present master before that grant expires: otherwise a write could commit under the new master
+    /// while the old one still served reads under its lease.
+    /// </summary>
+    public bool BoundToAnotherMaster =>
+        _ctx.Options.Leases && !_leaseHolder.IsNone && _leaseHolder != _ctx.Master && _ctx.Now < LeaseHeldUntil;
+
+    /// <summary>Once a binding grant to another master has expired, what was held back goes out.</summary>
+    public void OnTick()
+    {
+        if (_withheld && !BoundToAnotherMaster)
+        {
+            _withheld = false;
+            if (!MaxPermLsn.IsZero)
+            {
+                Send(_latestLeaseTime);
+            }
+        }
+    }
+
     /// <summary>A new master: what was acknowledged to the old one does not count with it.</summary>
     public void Reset()
     {
@@ -115,6 +158,12 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
     {
         if (_ctx.Master.IsNone)
         {
+            return;
+        }
+
+        if (BoundToAnotherMaster)
+        {
+            _withheld = true;
             return;
         }
 
@@ -130,6 +179,7 @@ internal sealed class ClientAcknowledger(NodeContext ctx)
             var until = _ctx.Now + (long)(NodeContext.Micros(_ctx.Options.LeaseTimeout) * _ctx.Options.ClockSkew);
             LeaseHeldUntil = Math.Max(LeaseHeldUntil, until);
             _leaseHolder = _ctx.Master; // every binding grant is to it: a new master needed this client's vote
+            _leaseHolderGen = _ctx.Gen;
         }
     }
 

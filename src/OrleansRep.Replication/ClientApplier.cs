@@ -81,6 +81,9 @@ internal sealed class ClientApplier
     /// <summary>See <see cref="ClientAcknowledger.VoidLeaseGrant"/>.</summary>
     public void VoidLeaseGrant(SiteId peer) => _acks.VoidLeaseGrant(peer);
 
+    /// <summary>See <see cref="ClientAcknowledger.VoidLeaseGrantOnVote"/>.</summary>
+    public void VoidLeaseGrantOnVote(SiteId peer, uint egen) => _acks.VoidLeaseGrantOnVote(peer, egen);
+
     /// <summary>Records received that this site already had.</summary>
     public long Duplicates { get; private set; }
 
@@ -194,7 +197,13 @@ internal sealed class ClientApplier
 
     public void OnTick()
     {
-        if (_ctx.Role != RepRole.Client || !Accepting)
+        if (_ctx.Role != RepRole.Client)
+        {
+            return;
+        }
+
+        _acks.OnTick();
+        if (!Accepting)
         {
             return;
         }

@@ -36,6 +36,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
     public bool InElection => _round is not null;
 
+    /// <summary>The election under way would make a site promoted by hand master (its VOTE1 leads the tally): a live
+    /// master announcing itself does not end it, the operator asked for it to be replaced.</summary>
+    public bool InAppointedElection => _round?.Winner?.Payload.Appointed == true;
+
     /// <summary>The next election generation is past the last there is (<see cref="GenerationSpace"/>): this site can
     /// hold or join no election any more.</summary>
     public bool GenerationsExhausted => _ctx.State.Egen > Roles.MaxGeneration;
@@ -99,6 +103,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             return;
         }
 
+        _roles.ExpireAppointment();
         _heartbeats.SendIfQuiet();
         if (_heartbeats.DeclareMasterFailed() && _ctx.Options.Elections && _round is null)
         {
@@ -128,7 +133,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         else if (_retryAt is { } retryAt && _ctx.Now >= retryAt)
         {
             _retryAt = null;
-            if (_ctx.Role == RepRole.Client && _ctx.Master.IsNone)
+            if (_ctx.Role == RepRole.Client && (_ctx.Master.IsNone || _roles.Appointed))
             {
                 Start(0, 0, fast: false);
             }
@@ -215,7 +220,8 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     public void OnRoleSettled()
     {
         EndRound();
-        _retryAt = null;
+        // A promotion by hand that another master got ahead of tries again (until it wins or times out).
+        _retryAt = _roles.Appointed && !_ctx.IsMaster ? _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout) : null;
         _deferred = null;
         _heartbeats.Restart();
     }
@@ -308,7 +314,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roles.Applier.HeldByElection = true;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
-        var vote = Vote.PayloadFor(_ctx, _round, Recovering);
+        var vote = Vote.PayloadFor(_ctx, _round, Recovering, _roles.VotesAppointed);
         _round.Tally(new Vote(_ctx.Self, vote));
         _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
         EndPhase1IfDone();
@@ -323,6 +329,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             throw new MalformedMessageException($"VOTE1 from {message.From} with impossible counts: {vote}");
         }
+
+        // A site that votes is no master: once it votes past the generation this client granted it a lease in, that
+        // lease can serve no read any more (a master that stepped down for a handover votes for its successor).
+        _roles.Applier.VoidLeaseGrantOnVote(message.From, vote.Egen);
 
         if (_ctx.IsMaster)
         {
@@ -377,9 +387,9 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 return;
             }
 
-            if (_roles.PromotionPending)
+            if (_roles.PromotionPending && !_roles.VotesAppointed)
             {
-                return; // a promotion under way will end the matter
+                return; // a checkpoint-first promotion takes part once its checkpoint is done
             }
 
             // Not in an election: join as invitee (repmgr).
@@ -398,7 +408,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
-            var own = Vote.PayloadFor(_ctx, round, Recovering);
+            var own = Vote.PayloadFor(_ctx, round, Recovering, _roles.VotesAppointed);
             _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
         }
 
@@ -471,7 +481,10 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
 
     private void EndPhase1IfDone()
     {
-        if (_round is not { Phase: 1 } round || (!round.EveryoneVoted && _ctx.Now < round.Deadline))
+        // An appointed candidate (a promotion by hand) outranks any vote still to come: once enough have voted there is
+        // nothing to wait for (a handover's unavailability would otherwise include the phase timeout).
+        if (_round is not { Phase: 1 } round
+            || (!round.EveryoneVoted && _ctx.Now < round.Deadline && !(round.Winner?.Payload.Appointed == true && round.Voters >= round.Nvotes)))
         {
             return;
         }
@@ -558,7 +571,12 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             _ctx.Send(Destination.To(_ctx.Master), RepMessageType.MasterReq, _ctx.Store.LogEnd);
         }
 
-        if (_ctx.Options.Elections)
+        if (_roles.Appointed)
+        {
+            // A promotion tries again soon (its round may have split with an election already under way).
+            _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout);
+        }
+        else if (_ctx.Options.Elections)
         {
             _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionRetry);
         }

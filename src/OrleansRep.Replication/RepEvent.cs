@@ -66,4 +66,7 @@ public enum RepEventKind
     /// <summary>This site cannot hold or join an election: its next election generation would pass
     /// <see cref="GenerationSpace.Last"/> (see there). Raised once per run of the machine; the group gets no new master.</summary>
     GenerationsExhausted,
+
+    /// <summary>This site was promoted to master by hand (<see cref="Inputs.Promote"/>), after MASTER.</summary>
+    Promoted,
 }

@@ -176,7 +176,10 @@ public sealed class ReplicationNode
                 Elector.Start(elect.Nsites, elect.Nvotes);
                 break;
             case Promote promote:
-                Roles.Promote(promote.Mode);
+                Roles.Promote(promote.Mode, promote.SteppedDown, promote.Timeout);
+                break;
+            case StepDown:
+                Roles.StepDown();
                 break;
             case SyncNow:
                 Sync.SyncNow();
@@ -321,4 +324,25 @@ public sealed class ReplicationNode
 
     /// <summary>Where this site's log continues (the next LSN it expects or writes).</summary>
     public Lsn ReadyLsn => Applier.ReadyLsn;
+
+    /// <summary>
+    /// A client has applied all the log it has received: no gap holds records back (none parked past a missing one),
+    /// and no sync with a master is half done (verify or internal init). What a promotion waits for, as PostgreSQL
+    /// replays all the WAL it has before it promotes. Always true on a master.
+    /// </summary>
+    public bool AppliedAllReceived =>
+        _ctx.Role != RepRole.Client || (Applier.WaitingLsn.IsZero && !Sync.LockedOut && Sync.Phase is SyncPhase.Off or SyncPhase.Delayed or SyncPhase.Refused);
+
+    /// <summary>With master leases, until when (microseconds, the machine's clock) a lease grant this client gave binds
+    /// it (a promotion waits for it, unless the master it was given to stepped down); 0: none.</summary>
+    public long LeaseGrantBindsUntil => Applier.HoldsLeaseGrant ? Applier.LeaseHeldUntil : 0;
+
+    /// <summary>On the master: writes proposed and not yet answered (acks awaited).</summary>
+    public int PendingCommits => MasterLog.PendingCount;
+
+    /// <summary>On the master: the highest PERM LSN <paramref name="site"/> acknowledged in this generation.</summary>
+    public Lsn AckedBy(SiteId site) => MasterLog.AckedBy(site);
+
+    /// <summary>On the master: the last PERM record of its log (what a client must have acknowledged to hold every commit).</summary>
+    public Lsn MaxPermLsn => MasterLog.MaxPermLsn;
 }

@@ -31,6 +31,12 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     /// <summary>The checkpoint a checkpoint-first promotion waits for (0: none).</summary>
     private long _promotionCheckpoint;
 
+    /// <summary>Until when (machine clock) a promotion by hand keeps trying to win its election (0: none under way).</summary>
+    private long _appointedUntil;
+
+    /// <summary>The promotion under way is fast: it checkpoints once master.</summary>
+    private bool _checkpointOnceMaster;
+
     public ClientApplier Applier { get; } = applier;
 
     public MasterLog MasterLog { get; } = masterLog;
@@ -49,8 +55,8 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     /// </summary>
     public bool Dormant => _ctx.IsMaster && !_masterThisRun;
 
-    /// <summary>A checkpoint-first promotion is waiting for its checkpoint.</summary>
-    public bool PromotionPending => _promotionCheckpoint != 0;
+    /// <summary>A promotion by hand is under way (its checkpoint or its election).</summary>
+    public bool PromotionPending => Appointed;
 
     public void Start(RepStartRole role)
     {
@@ -132,9 +138,28 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         }
 
         _ctx.Raise(RepEventKind.Master, _ctx.Self);
+        if (Appointed)
+        {
+            _appointedUntil = 0;
+            _ctx.Raise(RepEventKind.Promoted, _ctx.Self);
+            if (_checkpointOnceMaster)
+            {
+                _ctx.Emit(new Checkpoint(_ctx.NextActionId())); // PostgreSQL's fast promotion checkpoints after opening
+            }
+        }
     }
 
-    public void Promote(PromotionMode mode)
+    /// <summary>
+    /// Promotion by hand (reference section 7). PostgreSQL's standby simply takes the next timeline; here elections run
+    /// too, and a site that took a generation on its own could take the one an election under way is about to give
+    /// another site (two masters of one generation). So the promoted site takes its generation by an election in which
+    /// it is appointed (<see cref="Messages.VotePayload.Appointed"/>: voters rank it first), retried until it wins or
+    /// <paramref name="timeout"/> passes (PROMOTION_FAILED). Voters whose log is ahead of it still withhold their
+    /// VOTE2 (the election rule that keeps acknowledged writes): a promotion that would lose writes a majority holds
+    /// fails; a handover, whose target has every write, never does. Fast: the election at once, the checkpoint once
+    /// master; checkpoint first: the checkpoint, then the election.
+    /// </summary>
+    public void Promote(PromotionMode mode, SiteId steppedDown, TimeSpan timeout)
     {
         if (_ctx.IsMaster)
         {
@@ -151,26 +176,51 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             throw new CommandRefusedException("cannot promote during internal init: this site's data is incomplete");
         }
 
-        if (PromotionPending)
+        if (_ctx.Priority == 0)
+        {
+            throw new CommandRefusedException("cannot promote a site of priority 0 (never master)");
+        }
+
+        if (Appointed)
         {
             return; // the promotion under way will finish it
         }
 
-        RefuseAppointedMasterUnderLeases("promote");
+        RefuseWhileLeaseGrantBinds(steppedDown);
         RefusePastLastGeneration("promote");
 
-        var checkpoint = _ctx.NextActionId();
+        _appointedUntil = _ctx.Now + Math.Max(1, NodeContext.Micros(timeout <= TimeSpan.Zero ? DefaultPromotionTimeout : timeout));
+        _checkpointOnceMaster = mode == PromotionMode.Fast;
         if (mode == PromotionMode.Fast)
         {
-            // PostgreSQL's fast promotion: open for writes at once, then checkpoint. Its completion is not awaited.
-            BecomeMaster(electedInEgen: null);
-            _ctx.Emit(new Checkpoint(checkpoint));
+            TheElector.Start(0, 0);
             return;
         }
 
-        // The old fallback path: a checkpoint first; the site opens for writes when it completes.
-        _promotionCheckpoint = checkpoint;
-        _ctx.Emit(new Checkpoint(checkpoint));
+        // The old fallback path: a checkpoint first; the election when it completes.
+        _promotionCheckpoint = _ctx.NextActionId();
+        _ctx.Emit(new Checkpoint(_promotionCheckpoint));
+    }
+
+    /// <summary>How long a promotion keeps trying to win its election when the command gives no timeout.</summary>
+    public static readonly TimeSpan DefaultPromotionTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>A promotion by hand is under way: this site's votes say it is appointed (until it is master or the
+    /// promotion times out).</summary>
+    public bool Appointed => _appointedUntil != 0;
+
+    /// <summary>This site's votes say it is appointed: a promotion is under way and past its checkpoint, if any.</summary>
+    public bool VotesAppointed => Appointed && _promotionCheckpoint == 0;
+
+    /// <summary>A promotion that has not made this site master in time gives up: PROMOTION_FAILED (ticks).</summary>
+    public void ExpireAppointment()
+    {
+        if (Appointed && _ctx.Now >= _appointedUntil)
+        {
+            _appointedUntil = 0;
+            _promotionCheckpoint = 0;
+            _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
+        }
     }
 
     public void OnCompleted(Completed completed)
@@ -181,18 +231,28 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         }
 
         _promotionCheckpoint = 0;
-        if (_ctx.IsMaster)
+        if (_ctx.IsMaster || !Appointed)
         {
             return;
         }
 
         if (!completed.Succeeded || _ctx.State.InitSnapshotId != 0 || _ctx.Role == RepRole.None || NextMasterGen > MaxGeneration)
         {
+            _appointedUntil = 0;
             _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
             return;
         }
 
-        BecomeMaster(electedInEgen: null);
+        TheElector.Start(0, 0);
+    }
+
+    /// <summary>StepDown: a master becomes a client with no master and waits for the next one to announce itself.</summary>
+    public void StepDown()
+    {
+        if (_ctx.IsMaster && !Dormant)
+        {
+            Demote();
+        }
     }
 
     public void OnMessage(RepMessage message)
@@ -376,8 +436,13 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (message.Gen == _ctx.Gen && message.From == _ctx.Master)
         {
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
-            // an election this site was drawn into is moot. Its LSN says whether this client still lacks log.
-            TheElector.OnRoleSettled();
+            // an election this site was drawn into is moot (not the one a promotion by hand holds to replace it). Its
+            // LSN says whether this client still lacks log.
+            if (!Appointed && !TheElector.InAppointedElection)
+            {
+                TheElector.OnRoleSettled();
+            }
+
             LearnEarlierGenerations(payload);
             Applier.OnMasterEnd(message.Lsn);
             return;
@@ -475,6 +540,32 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (_ctx.Options.Leases && _ctx.GroupSize > 1)
         {
             throw new CommandRefusedException($"cannot {what} with master leases in a group of {_ctx.GroupSize}: masters come only from elections");
+        }
+    }
+
+    /// <summary>
+    /// With master leases a lease is a majority's promise that no other master serves reads: a client promoted by hand
+    /// while a grant it gave still binds could write under a master that still reads. So the promotion waits the grant
+    /// out (the caller retries once <see cref="ClientApplier.LeaseHeldUntil"/> has passed), unless the master it was
+    /// given to confirmed that it stepped down (<paramref name="steppedDown"/>). The other clients hold their acks and
+    /// grants to the new master until their own grants to the old one expire (<see cref="ClientAcknowledger"/>), so no
+    /// write commits under the new master while the old one may still read.
+    /// </summary>
+    private void RefuseWhileLeaseGrantBinds(SiteId steppedDown)
+    {
+        if (!_ctx.Options.Leases)
+        {
+            return;
+        }
+
+        if (!steppedDown.IsNone)
+        {
+            Applier.VoidLeaseGrant(steppedDown);
+        }
+
+        if (Applier.HoldsLeaseGrant)
+        {
+            throw new CommandRefusedException($"cannot promote yet: a lease grant this site gave binds it for {(Applier.LeaseHeldUntil - _ctx.Now) / 1000} ms more (master leases)");
         }
     }
 

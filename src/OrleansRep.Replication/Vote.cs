@@ -17,13 +17,13 @@ internal sealed record Vote(SiteId Site, VotePayload Payload)
     /// mode of any kind votes at priority 0, test rep069), the gen of its newest LSN-history entry,
     /// its last commit or checkpoint (not the end of its log), and its tiebreaker for the round's egen.
     /// </summary>
-    public static VotePayload PayloadFor(NodeContext ctx, ElectionRound round, bool recovering)
+    public static VotePayload PayloadFor(NodeContext ctx, ElectionRound round, bool recovering, bool appointed = false)
     {
         var initializing = ctx.State.InitSnapshotId != 0;
         var priority = initializing || recovering ? 0 : ctx.Priority;
         var lastCommit = ctx.Store.LastPermBefore(ctx.Store.LogEnd)?.Lsn ?? Lsn.Zero;
         var dataGen = DataGen(ctx.State, ctx.Store.LogEnd);
-        return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(ctx.Self, round.Egen), round.Full);
+        return new VotePayload(round.Egen, round.Nsites, round.Nvotes, priority, priority > 0, dataGen, lastCommit, VoteRanking.Tiebreaker(ctx.Self, round.Egen), round.Full, appointed && priority > 0);
     }
 
     /// <summary>

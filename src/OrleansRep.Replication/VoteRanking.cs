@@ -2,7 +2,8 @@ namespace OrleansRep.Replication;
 
 /// <summary>
 /// Which of two votes should win an election: Berkeley DB's <c>__rep_cmp_vote</c> (reference section 4). A
-/// non-electable vote never wins; a non-zero priority beats a zero priority regardless of the log; then the newer
+/// non-electable vote never wins; a site promoted by hand (<see cref="Messages.VotePayload.Appointed"/>) beats one that
+/// is not (the operator chose it; voters ahead of it still withhold their VOTE2, see <c>Elector</c>); a non-zero priority beats a zero priority regardless of the log; then the newer
 /// data generation (the gen of the newest LSN-history entry); then the later last commit; at an equal last commit
 /// the higher priority; then the higher tiebreaker. Site ids settle an exact tie so that every site that saw the
 /// same votes picks the same winner.
@@ -24,6 +25,11 @@ internal static class VoteRanking
 
         var c = candidate.Payload;
         var b = best.Payload;
+        if (c.Appointed != b.Appointed)
+        {
+            return c.Appointed;
+        }
+
         if ((c.Priority > 0) != (b.Priority > 0))
         {
             return c.Priority > 0;

@@ -44,6 +44,10 @@ public enum FaultKind
 
     /// <summary>An operator asked a site to hold an election.</summary>
     CallElection,
+
+    /// <summary>An operator handed mastership to a client that had acknowledged every commit: the master stepped down
+    /// and the client was promoted (what <c>orep handover</c> does once its target caught up).</summary>
+    Handover,
 }
 
 /// <summary>How many faults of each kind were injected.</summary>

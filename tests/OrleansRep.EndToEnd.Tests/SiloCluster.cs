@@ -196,10 +196,25 @@ internal sealed class SiloCluster : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>A free port below Linux's ephemeral range (32768-60999): one picked from that range and released could be
+    /// handed to any socket bound to port 0 (an HTTP endpoint, an outgoing connection) before the site binds it.</summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("no free port in 20000-31999");
     }
 }

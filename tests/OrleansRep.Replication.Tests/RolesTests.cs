@@ -190,6 +190,7 @@ public sealed class RolesTests
         Assert.Single(group[2].Log.EventKinds(), k => k == RepEventKind.StartupDone);
 
         group.Command(3, new Promote(PromotionMode.Fast));
+        group.RunDurably(TimeSpan.FromSeconds(3));
         Groups.Commit(group[3], 2);
         group.Run(TimeSpan.FromMilliseconds(500));
         Assert.Equal(
@@ -303,7 +304,7 @@ public sealed class RolesTests
     }
 
     [Fact]
-    public void With_leases_a_group_gets_masters_only_by_election()
+    public void With_leases_a_group_gets_masters_by_election_or_promotion_never_by_start()
     {
         var leases = new ReplicationOptions { Leases = true, LeaseTimeout = TimeSpan.FromSeconds(5) };
         var site = new TestSite(1, leases, InGroup(3));
@@ -313,8 +314,8 @@ public sealed class RolesTests
         Assert.Same(before, site.Node.State);
 
         site.Command(new StartReplication(RepStartRole.Client));
-        Assert.Throws<CommandRefusedException>(() => site.Command(new Promote(PromotionMode.Fast)));
-        Assert.Equal(RepRole.Client, site.Node.Role);
+        var actions = site.Command(new Promote(PromotionMode.Fast)); // it gave no lease grant (PromotionTests: one that did waits)
+        Assert.True(((VotePayload)Assert.Single(actions.SendsOf(RepMessageType.Vote1)).Message.Payload!).Appointed);
     }
 
     [Fact]
@@ -373,38 +374,70 @@ public sealed class RolesTests
     // ---- promotion ----
 
     [Fact]
-    public void Fast_promotion_opens_for_writes_at_once_then_checkpoints()
+    public void Fast_promotion_wins_an_appointed_election_then_checkpoints()
     {
-        var site = StartedClient(1, 3);
-        site.Receive(Of(RepMessageType.NewMaster, 2, 3));
+        var group = GroupWithMaster();
 
-        var actions = site.Command(new Promote(PromotionMode.Fast));
+        var actions = group.Command(3, new Promote(PromotionMode.Fast));
+        var vote = Assert.Single(actions.SendsOf(RepMessageType.Vote1));
+        Assert.True(((VotePayload)vote.Message.Payload!).Appointed);
 
+        group.RunDurably(TimeSpan.FromSeconds(3));
+
+        var site = group[3];
         Assert.Equal(RepRole.Master, site.Node.Role);
-        Assert.Equal(4u, site.Node.Gen);
-        var newMaster = actions.IndexOf<Send>(s => s.Message.Type == RepMessageType.NewMaster);
-        var checkpoint = actions.IndexOf<Checkpoint>(_ => true);
+        Assert.Equal(2u, site.Node.Gen);
+        var log = site.Log;
+        var newMaster = log.IndexOf<Send>(s => s.Message.Type == RepMessageType.NewMaster);
+        var checkpoint = log.IndexOf<Checkpoint>(_ => true);
         Assert.True(newMaster >= 0 && checkpoint > newMaster);
-        Assert.Equal([RepEventKind.Master], actions.EventKinds());
+        Assert.Equal([RepEventKind.Master, RepEventKind.Promoted], log.EventKinds().Where(k => k is RepEventKind.Master or RepEventKind.Promoted));
+        Assert.All(group.Sites, s => Assert.Equal(site.Id, s.Node.Master));
     }
 
     [Fact]
-    public void Checkpoint_first_promotion_becomes_master_when_the_checkpoint_completes()
+    public void Checkpoint_first_promotion_holds_its_election_when_the_checkpoint_completes()
     {
-        var site = StartedClient(1, 3);
-        site.Receive(Of(RepMessageType.NewMaster, 2, 3));
+        var group = GroupWithMaster();
 
-        var actions = site.Command(new Promote(PromotionMode.CheckpointFirst));
+        var actions = group.Command(3, new Promote(PromotionMode.CheckpointFirst));
         var checkpoint = Assert.IsType<Checkpoint>(Assert.Single(actions));
-        Assert.Equal(RepRole.Client, site.Node.Role);
+        group.RunDurably(TimeSpan.FromSeconds(3));
+        Assert.Equal(RepRole.Client, group[3].Node.Role);
 
-        Assert.Empty(site.Step(new Completed(checkpoint.ActionId + 100, true)));
-        Assert.Equal(RepRole.Client, site.Node.Role);
+        Assert.Empty(group[3].Step(new Completed(checkpoint.ActionId + 100, true)));
+        group[3].Step(new Completed(checkpoint.ActionId, true));
+        group.Pump();
+        group.RunDurably(TimeSpan.FromSeconds(3));
 
-        var done = site.Step(new Completed(checkpoint.ActionId, true));
-        Assert.Equal(RepRole.Master, site.Node.Role);
-        Assert.Equal(4u, site.Node.Gen);
-        Assert.Equal([RepEventKind.Master], done.EventKinds());
+        Assert.Equal(RepRole.Master, group[3].Node.Role);
+        Assert.Equal(2u, group[3].Node.Gen);
+        Assert.Contains(RepEventKind.Promoted, group[3].Log.EventKinds());
+    }
+
+    [Fact]
+    public void A_promotion_that_cannot_win_its_election_in_time_reports_PROMOTION_FAILED()
+    {
+        var group = GroupWithMaster();
+        group.Cut(3, 2); // site 3 hears only the master, which never votes
+
+        group.Command(3, new Promote(PromotionMode.Fast, Timeout: TimeSpan.FromSeconds(5)));
+        group.RunDurably(TimeSpan.FromSeconds(6));
+
+        Assert.Equal(RepRole.Client, group[3].Node.Role);
+        Assert.Single(group[3].Log.EventKinds(), k => k == RepEventKind.PromotionFailed);
+        Assert.Equal(new SiteId(1), Assert.Single(group.Masters).Id);
+    }
+
+    /// <summary>Three sites, site 1 master of gen 1, sites 2 and 3 its synced clients.</summary>
+    private static TestGroup GroupWithMaster()
+    {
+        var group = new TestGroup(3);
+        group.Command(1, new StartReplication(RepStartRole.Master));
+        group.Command(2, new StartReplication(RepStartRole.Client));
+        group.Command(3, new StartReplication(RepStartRole.Client));
+        group.Run(TimeSpan.FromMilliseconds(500));
+        return group;
     }
 
     [Fact]
@@ -449,6 +482,7 @@ public sealed class RolesTests
         group.Command(3, new StartReplication(RepStartRole.Client));
 
         group.Command(3, new Promote(PromotionMode.Fast));
+        group.RunDurably(TimeSpan.FromSeconds(3));
 
         var master = Assert.Single(group.Masters);
         Assert.Equal(new SiteId(3), master.Id);

@@ -14,7 +14,7 @@ namespace OrleansRep.Cli.Cluster;
 /// </summary>
 internal static class AdminCommands
 {
-    public static IEnumerable<Command> Create() => [Status(), Watch(), Elect(), Sites()];
+    public static IEnumerable<Command> Create() => [Status(), Watch(), Elect(), Sites(), RoleChangeCommands.Promote(), RoleChangeCommands.Handover()];
 
     public static async Task<int> StatusAsync(OrleansRepClient client, TextWriter text, Stream? json, CancellationToken cancellationToken)
     {

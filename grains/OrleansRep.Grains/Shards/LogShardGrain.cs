@@ -176,6 +176,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         }
 
         var outcome = Store.Carry(actions);
+        var rollback = outcome.RolledBack.Count == 0 ? null : RecordRollback(outcome.RolledBack, actions.OfType<TruncateLog>().Last().To);
 
         // A new member's link is there before the step's sends (the new list is broadcast to it too); a removed one's
         // link completes after them (it is told of its removal).
@@ -213,7 +214,10 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
                     break;
                 case EmitEvent emit:
                     ShardLog.Event(_log, _shard, _site, emit.Event);
-                    events.Add(new SiteEvent(time.GetUtcNow(), _site, _shard, emit.Event.Kind, emit.Event.Gen, emit.Event.Site.Value, emit.Event.Lsn.ToUInt64()));
+                    events.Add(new SiteEvent(time.GetUtcNow(), _site, _shard, emit.Event.Kind, emit.Event.Gen, emit.Event.Site.Value, emit.Event.Lsn.ToUInt64())
+                    {
+                        Detail = emit.Event.Kind == RepEventKind.RolledBack ? rollback : null,
+                    });
                     break;
             }
         }
@@ -400,6 +404,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
             throw new ShardUnavailableException($"shard {_shard} on site {_site} is locked out (role change under way)");
         }
 
+        RefuseWritesDuringHandover();
         ShardData.Check(operations, Store.Environment.Options, _map, _shard);
         var end = Store.LogEnd;
         var records = ShardData.Apply(Store.Environment, operations).Select(r => EngineReplicaStore.View(r)!).ToList();
@@ -564,7 +569,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, node.DuplicateRecords, node.RequestsServed, _links.Values.Sum(l => l.Dropped), log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
-        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null });
+        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback });
     }
 
     public Task CallElection()

@@ -92,7 +92,7 @@ internal static class RepMessageCodec
             case RangePayload p: w.Byte(3); w.Lsn(p.End); break;
             case VotePayload p:
                 w.Byte(4); w.UInt(p.Egen); w.Int(p.Nsites); w.Int(p.Nvotes); w.Int(p.Priority); w.Bool(p.Electable); w.UInt(p.DataGen);
-                w.Lsn(p.LastCommit); w.UInt(p.Tiebreaker); w.Bool(p.FullElection);
+                w.Lsn(p.LastCommit); w.UInt(p.Tiebreaker); w.Bool(p.FullElection); w.Bool(p.Appointed);
                 break;
             case AlivePayload p: w.Byte(5); w.UInt(p.Egen); break;
             case SitePayload p: w.Byte(6); w.Site(p.Site); break;
@@ -144,7 +144,7 @@ internal static class RepMessageCodec
 
                 return new BulkPayload(records);
             case 3: return new RangePayload(r.Lsn());
-            case 4: return new VotePayload(r.UInt(), r.Int(), r.Int(), r.Int(), r.Bool(), r.UInt(), r.Lsn(), r.UInt(), r.Bool());
+            case 4: return new VotePayload(r.UInt(), r.Int(), r.Int(), r.Int(), r.Bool(), r.UInt(), r.Lsn(), r.UInt(), r.Bool(), r.Bool());
             case 5: return new AlivePayload(r.UInt());
             case 6: return new SitePayload(r.Site());
             case 7:

@@ -1,3 +1,4 @@
+using OrleansRep.Replication.Inputs;
 using Microsoft.Extensions.Logging;
 using OrleansRep.Replication;
 
@@ -32,4 +33,19 @@ internal static partial class ShardLog
 
     [LoggerMessage(9, LogLevel.Warning, "shard {Shard} on site {Site}: this site was removed from the group (membership version {Version}); the replica takes no part any more")]
     public static partial void Retired(ILogger logger, int shard, int site, long version);
+
+    [LoggerMessage(10, LogLevel.Warning, "shard {Shard} on site {Site}: master {Master} did not confirm that it stepped down ({Reason}); promoting without it")]
+    public static partial void StepDownUnconfirmed(ILogger logger, int shard, int site, int master, string reason);
+
+    [LoggerMessage(11, LogLevel.Information, "shard {Shard} on site {Site}: promotion waits {Ms} ms for a lease grant to expire ({Reason})")]
+    public static partial void PromotionWaitsForLease(ILogger logger, int shard, int site, long ms, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "shard {Shard} on site {Site}: promoted ({Mode}) to master in gen {Gen}; writes unavailable {UnavailableMs:F1} ms (previous master {Previous}, stepped down: {SteppedDown})")]
+    public static partial void Promoted(ILogger logger, int shard, int site, PromotionMode mode, uint gen, double unavailableMs, int previous, bool steppedDown);
+
+    [LoggerMessage(13, LogLevel.Information, "shard {Shard} on site {Site}: stepping down as master (for site {For})")]
+    public static partial void SteppingDown(ILogger logger, int shard, int site, int @for);
+
+    [LoggerMessage(14, LogLevel.Information, "shard {Shard}: handed over from site {Site} to site {To}, master in gen {Gen}; writes unavailable {UnavailableMs:F1} ms")]
+    public static partial void HandedOver(ILogger logger, int shard, int site, int to, uint gen, double unavailableMs);
 }

@@ -11,8 +11,16 @@ public sealed record StartReplication(RepStartRole Role) : RepCommand;
 /// <summary>Hold an election now (nsites/nvotes 0: from the group size).</summary>
 public sealed record CallElection(int Nsites = 0, int Nvotes = 0) : RepCommand;
 
-/// <summary>Promote this client to master by hand (reference section 7).</summary>
-public sealed record Promote(PromotionMode Mode) : RepCommand;
+/// <summary>Promote this client to master by hand (reference section 7). <paramref name="SteppedDown"/>: the master this
+/// site followed, when it confirmed that it stepped down (<see cref="StepDown"/>) and so serves no lease read any
+/// more; with master leases, this site's grant to it binds no longer and the promotion need not wait it out.
+/// <paramref name="Timeout"/>: how long it keeps trying to win the election that gives it its generation (zero: 60 s).</summary>
+public sealed record Promote(PromotionMode Mode, SiteId SteppedDown = default, TimeSpan Timeout = default) : RepCommand;
+
+/// <summary>A master stops being master by hand (the first step of a handover, or of a promotion of another site): it
+/// becomes a client with no master (CLIENT event), pending writes are answered, and it follows whichever master
+/// announces itself next. No election is called: the site being promoted announces itself.</summary>
+public sealed record StepDown : RepCommand;
 
 /// <summary>A delayed client starts its sync now (Berkeley DB's rep_sync).</summary>
 public sealed record SyncNow : RepCommand;

@@ -14,7 +14,8 @@ public sealed record BulkPayload(IReadOnlyList<LogRecordView> Records) : RepPayl
 /// <summary>The end of a requested range (LOG_REQ: records from the header LSN up to, not including, End).</summary>
 public sealed record RangePayload(Lsn End) : RepPayload;
 
-/// <summary>An election vote (VOTE1; VOTE2 uses only <see cref="Egen"/>).</summary>
+/// <summary>An election vote (VOTE1; VOTE2 uses only <see cref="Egen"/>). <see cref="Appointed"/>: the voter was promoted
+/// by hand and holds this election to take the generation (<see cref="VoteRanking"/> puts it first).</summary>
 public sealed record VotePayload(
     uint Egen,
     int Nsites,
@@ -24,7 +25,8 @@ public sealed record VotePayload(
     uint DataGen,
     Lsn LastCommit,
     uint Tiebreaker,
-    bool FullElection) : RepPayload;
+    bool FullElection,
+    bool Appointed = false) : RepPayload;
 
 /// <summary>ALIVE: the sender's election generation.</summary>
 public sealed record AlivePayload(uint Egen) : RepPayload;

@@ -87,6 +87,9 @@ public sealed class FaultInjector
             case < 80:
                 _cluster.SlowDisk(sites[_random.Next(sites.Count)], _random.Next(5, 51), _cluster.Now + _random.NextInt64(SimTime.Ms(100), SimTime.Seconds(2)));
                 break;
+            case >= 95:
+                Handover();
+                break;
             default:
                 var up = _cluster.AllSites.Where(s => s.IsUp).ToList();
                 if (up.Count > 0)
@@ -104,6 +107,32 @@ public sealed class FaultInjector
         {
             ScheduleNext();
         }
+    }
+
+    /// <summary>
+    /// A handover as the service carries it out once its target caught up: a master none of whose commits its target
+    /// lacks (the target acknowledged the last PERM record and applied all it received) steps down, and the target is
+    /// promoted at once, told that the master stepped down (so a lease grant to it binds no more). Acknowledged writes
+    /// must all survive it. Nothing happens when no client is caught up at that moment.
+    /// </summary>
+    private void Handover()
+    {
+        var master = _cluster.AllSites.FirstOrDefault(s => s.IsUp && s.Role == RepRole.Master);
+        var target = master is null ? null : _cluster.AllSites
+            .Where(s => s.IsUp && s != master && s.Role == RepRole.Client && s.Master == master.Id && s.Node.AppliedAllReceived
+                && master.Node.AckedBy(s.Id) >= master.Node.MaxPermLsn && !master.Node.MaxPermLsn.IsZero
+                && s.Node.State.Sites.TryGetValue(s.Id, out var self) && self.Priority > 0)
+            .OrderBy(_ => _random.Next())
+            .FirstOrDefault();
+        if (master is null || target is null)
+        {
+            return;
+        }
+
+        _cluster.Faults.Add(FaultKind.Handover);
+        _cluster.Note($"operator: handover {master.Id} -> {target.Id}");
+        _cluster.Command(master.Id, new StepDown());
+        _cluster.Command(target.Id, new Promote(PromotionMode.Fast, master.Id)); // a refusal is noted and changes nothing
     }
 
     private void Crash()

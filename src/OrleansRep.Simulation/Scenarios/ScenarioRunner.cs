@@ -170,6 +170,9 @@ public sealed class ScenarioRunner
                     var other => throw Error($"promotion is fast or checkpoint, not {other}"),
                 }));
                 break;
+            case "stepdown":
+                Cluster.Command(Site(w, 1), new StepDown());
+                break;
             case "sync":
                 Cluster.Command(Site(w, 1), new SyncNow());
                 break;

@@ -95,7 +95,7 @@ public static class TraceFormatter
         BulkPayload b => $" bulk {Range(b.Records)}",
         RangePayload r => $" to {r.End}",
         VotePayload v => string.Create(CultureInfo.InvariantCulture,
-            $" egen {v.Egen} nsites {v.Nsites} nvotes {v.Nvotes} prio {v.Priority}{(v.Electable ? "" : " unelectable")} datagen {v.DataGen} last {v.LastCommit}{(v.FullElection ? " full" : "")}"),
+            $" egen {v.Egen} nsites {v.Nsites} nvotes {v.Nvotes} prio {v.Priority}{(v.Electable ? "" : " unelectable")} datagen {v.DataGen} last {v.LastCommit}{(v.FullElection ? " full" : "")}{(v.Appointed ? " appointed" : "")}"),
         AlivePayload a => $" egen {a.Egen}",
         SitePayload s => $" {s.Site.Id} prio {s.Site.Priority}",
         MembershipPayload m => $" v{m.Version} [{string.Join(' ', m.Sites.Select(s => $"{s.Id}:{s.Priority}"))}]",
@@ -118,7 +118,8 @@ public static class TraceFormatter
     {
         StartReplication s => $"start {s.Role.ToString().ToLowerInvariant()}",
         CallElection e => e.Nsites == 0 && e.Nvotes == 0 ? "elect" : $"elect nsites {e.Nsites} nvotes {e.Nvotes}",
-        Promote p => $"promote {p.Mode.ToString().ToLowerInvariant()}",
+        Promote p => $"promote {p.Mode.ToString().ToLowerInvariant()}{(p.SteppedDown.IsNone ? "" : $" stepped down {p.SteppedDown}")}",
+        StepDown => "stepdown",
         SyncNow => "sync",
         SetPriority p => $"priority {p.Priority}",
         AddSite a => $"add {a.Site.Id}",

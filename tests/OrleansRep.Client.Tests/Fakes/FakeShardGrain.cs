@@ -1,3 +1,4 @@
+using OrleansRep.Replication.Inputs;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
 
@@ -36,6 +37,13 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
     public Task<long> AddSite(int site, string endPoint, int priority) => throw new NotSupportedException("the client adds sites through ISiteGrain");
 
     public Task<long> RemoveSite(int site) => throw new NotSupportedException("the client removes sites through ISiteGrain");
+
+    // Promotion and handover are tested end to end, against real silos (EndToEnd RoleChangeTests).
+    public Task<PromotionReport> Promote(PromotionMode mode, int waitMs) => throw new NotSupportedException("tested end to end");
+
+    public Task<ulong> StepDown(int forSite, uint gen) => throw new NotSupportedException("tested end to end");
+
+    public Task<HandoverReport> Handover(int toSite, int waitMs) => throw new NotSupportedException("tested end to end");
 
     public Task Elect() => election ? CallElection() : throw new InvalidOperationException("not an election grain");
 
