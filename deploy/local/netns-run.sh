@@ -3,8 +3,8 @@
 # certificate. The silo allows plain TCP on loopback only (TransportServerOptions: "TLS is required to listen on the
 # non-loopback address ..."), and a site's endpoints must be addresses its peers can reach, so across namespaces the
 # sites need the cluster's certificate: one self-signed certificate shared by every site, which each serves and pins
-# when it calls the others (no CA, no host names checked). It is generated into DIR/cluster.pfx on the first run
-# (openssl; PKCS#12 without a password, mode 0600). The client gateways serve TLS too, and `orep` has no certificate
+# when it calls the others (no CA, no host names checked). make-credentials.sh generates it into DIR/cluster.pfx on
+# the first run (openssl; PKCS#12 without a password, mode 0600). The client gateways serve TLS too, and `orep` has no certificate
 # option yet: use the HTTP endpoints (plain HTTP, http://{SUBNET}.N:8080+N) from the host or netns-exec.sh.
 USAGE="netns-run.sh N [--data DIR] [--silo PATH] [--timeout S] [-- SILO-OPTIONS...]"
 # Options as run-sites.sh's (default data ./orep-netns). stop-sites.sh --data DIR stops the sites; netns-down.sh also
@@ -31,16 +31,6 @@ for ((n = 1; n <= count; n++)); do
   ip netns pids "$(ns_name "$n")" >/dev/null 2>&1 || die "no namespace $(ns_name "$n"): netns-up.sh $count first"
 done
 
-mkdir -p "$data"
-certificate=$data/cluster.pfx
-if [ ! -s "$certificate" ]; then
-  command -v openssl >/dev/null || die "needs openssl to make the cluster certificate (or put a PKCS#12 file at $certificate)"
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 -subj "/CN=orleansrep-cluster" \
-    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-  (umask 077 && openssl pkcs12 -export -in "$work/cert.pem" -inkey "$work/key.pem" -passout pass: -out "$certificate")
-  echo "netns-run: generated the cluster certificate $certificate (self-signed, CN=orleansrep-cluster)"
-fi
+"$OREP_LOCAL_DIR/make-credentials.sh" "$data"
 
-exec "$OREP_LOCAL_DIR/run-sites.sh" "$count" --netns --data "$data" --certificate "$certificate" "${pass[@]}"
+exec "$OREP_LOCAL_DIR/run-sites.sh" "$count" --netns --data "$data" --certificate "$data/cluster.pfx" "${pass[@]}"
