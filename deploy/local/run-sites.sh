@@ -15,10 +15,12 @@ USAGE="run-sites.sh N [--data DIR] [--silo PATH] [--host IP] [--port-base P] [--
 # --certificate F   the cluster's PKCS#12 certificate (every site serves it and pins it; OREP_CERTIFICATEPASSWORD if
 #                   it has a password).
 # --timeout S       how long to wait for the sites (default 120).
-# --no-wait         start them and return.
+# --no-wait         start them and return without waiting for /readyz (site 1's /healthz is still awaited when
+#                   N > 1, since the others join through it).
 # --netns           run site N in network namespace {PREFIX}-N at {SUBNET}.N (netns-up.sh makes them; netns-run.sh
 #                   passes this with a certificate). Needs root.
 # SILO-OPTIONS      passed to every site (--shards 8, --probe-timeout 00:00:01, ...).
+# Needs bash, curl, setsid (util-linux) and od (coreutils).
 # Exit codes: 0 every site ready, 1 a site failed to start or was not ready in time (the ones started are stopped
 # again and their logs' tails printed), 2 bad usage.
 set -euo pipefail
