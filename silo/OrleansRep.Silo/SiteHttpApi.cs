@@ -51,6 +51,7 @@ public static class SiteHttpApi
             StreamSequenceToken? from = long.TryParse(request.Headers["Last-Event-ID"], out var last) ? new StreamSequenceToken(last + 1) : null;
             return TypedResults.ServerSentEvents(Events(site, from, cancellationToken));
         });
+        Dashboard.DashboardEndpoints.Map(app, site);
     }
 
     private static async Task<SiteStatus?> StatusOrNull(RunningSite site)
