@@ -59,8 +59,12 @@ function renderMap(snapshot) {
     const cells = shards.map((shard) => {
       const r = snapshot.replicas.find((x) => x.site === site.id && x.shard === shard);
       if (!r) return "<td></td>";
+      if (r.health === "down" || r.health === "unknown") {
+        return `<td class="cell" id="cell-${site.id}-${shard}" data-role="${esc(r.role)}" data-health="${esc(r.health)}">` +
+          `<div class="h-${esc(r.health)}">${r.health === "down" ? "site down" : "no status"}</div></td>`;
+      }
       const hasMaster = snapshot.replicas.some((x) => x.shard === shard && x.role === "Master");
-      const actions = r.health === "down" ? "" :
+      const actions =
         (r.role !== "Master" ? `<button data-action="promote" data-site="${site.id}" data-shard="${shard}">promote</button>` +
           (hasMaster ? `<button data-action="handover" data-site="${site.id}" data-shard="${shard}">handover here</button>` : "") : "") +
         `<button data-action="elect" data-site="${site.id}" data-shard="${shard}">elect</button>`;
