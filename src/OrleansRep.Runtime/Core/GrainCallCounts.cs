@@ -2,7 +2,7 @@ namespace OrleansRep.Runtime.Core;
 
 /// <summary>
 /// A reading of <see cref="GrainCallStatistics"/>: calls, failures, total latency (µs) and the latency histogram
-/// (<see cref="LatencyHistogram"/> buckets). Counters only grow while the silo runs, so the difference of two readings
+/// (<see cref="GrainCallLatencyHistogram"/> buckets). Counters only grow while the silo runs, so the difference of two readings
 /// (<see cref="Since"/>) is what happened between them.
 /// </summary>
 public sealed record GrainCallCounts(string Name, long Calls, long Failures, long TotalMicros, IReadOnlyList<long> Buckets)
@@ -10,8 +10,8 @@ public sealed record GrainCallCounts(string Name, long Calls, long Failures, lon
     /// <summary>Mean latency in microseconds (0 without calls).</summary>
     public double MeanMicros => Calls == 0 ? 0 : (double)TotalMicros / Calls;
 
-    /// <summary>The <paramref name="quantile"/> latency in microseconds (see <see cref="LatencyHistogram.Percentile"/>).</summary>
-    public long PercentileMicros(double quantile) => LatencyHistogram.Percentile(Buckets, quantile);
+    /// <summary>The <paramref name="quantile"/> latency in microseconds (see <see cref="GrainCallLatencyHistogram.Percentile"/>).</summary>
+    public long PercentileMicros(double quantile) => GrainCallLatencyHistogram.Percentile(Buckets, quantile);
 
     /// <summary>What happened since <paramref name="earlier"/> (a reading of the same counters; null: since the start).</summary>
     public GrainCallCounts Since(GrainCallCounts? earlier)
@@ -34,7 +34,7 @@ public sealed record GrainCallCounts(string Name, long Calls, long Failures, lon
     public static GrainCallCounts Sum(string name, IEnumerable<GrainCallCounts> counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        var buckets = new long[LatencyHistogram.BucketCount];
+        var buckets = new long[GrainCallLatencyHistogram.BucketCount];
         long calls = 0, failures = 0, micros = 0;
         foreach (var c in counts)
         {

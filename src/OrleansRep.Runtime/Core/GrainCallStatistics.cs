@@ -4,14 +4,14 @@ namespace OrleansRep.Runtime.Core;
 
 /// <summary>
 /// Calls of one grain method (or of every method of a grain type): how many, how many failed, and their latency in a
-/// fixed histogram of power-of-two microsecond buckets (see <see cref="LatencyHistogram"/>). Recording is a few
+/// fixed histogram of power-of-two microsecond buckets (see <see cref="GrainCallLatencyHistogram"/>). Recording is a few
 /// <see cref="Interlocked"/> increments: no lock and no allocation per call, so the counters can stay on in production.
 /// Latency is what the caller waits for inside this silo: from the call's arrival at the activation (queueing in the
 /// mailbox included) to its result.
 /// </summary>
 public sealed class GrainCallStatistics
 {
-    private readonly long[] _buckets = new long[LatencyHistogram.BucketCount];
+    private readonly long[] _buckets = new long[GrainCallLatencyHistogram.BucketCount];
     private long _calls;
     private long _failures;
     private long _totalMicros;
@@ -32,7 +32,7 @@ public sealed class GrainCallStatistics
         }
 
         Interlocked.Add(ref _totalMicros, micros);
-        Interlocked.Increment(ref _buckets[LatencyHistogram.BucketOf(micros)]);
+        Interlocked.Increment(ref _buckets[GrainCallLatencyHistogram.BucketOf(micros)]);
     }
 
     /// <summary>The counters as of now (each read atomically; together, as good as a scrape).</summary>

@@ -115,24 +115,24 @@ public sealed class GrainStatisticsTests
     [InlineData(3, 2)]
     [InlineData(1023, 10)]
     [InlineData(1024, 11)]
-    [InlineData(long.MaxValue, LatencyHistogram.BucketCount - 1)]
+    [InlineData(long.MaxValue, GrainCallLatencyHistogram.BucketCount - 1)]
     public void Buckets_are_powers_of_two_of_microseconds(long micros, int bucket)
     {
-        Assert.Equal(bucket, LatencyHistogram.BucketOf(micros));
-        Assert.True(bucket == LatencyHistogram.BucketCount - 1 || micros < LatencyHistogram.UpperBoundMicros(bucket));
+        Assert.Equal(bucket, GrainCallLatencyHistogram.BucketOf(micros));
+        Assert.True(bucket == GrainCallLatencyHistogram.BucketCount - 1 || micros < GrainCallLatencyHistogram.UpperBoundMicros(bucket));
     }
 
     [Fact]
     public void Percentile_is_the_upper_bound_of_the_bucket_holding_that_rank()
     {
-        var buckets = new long[LatencyHistogram.BucketCount];
+        var buckets = new long[GrainCallLatencyHistogram.BucketCount];
         buckets[3] = 98; // [4, 8) µs
         buckets[10] = 2; // [512, 1024) µs
-        Assert.Equal(8, LatencyHistogram.Percentile(buckets, 0.5));
-        Assert.Equal(8, LatencyHistogram.Percentile(buckets, 0.98));
-        Assert.Equal(1024, LatencyHistogram.Percentile(buckets, 0.99));
-        Assert.Equal(0, LatencyHistogram.Percentile(new long[LatencyHistogram.BucketCount], 0.99));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LatencyHistogram.Percentile(buckets, 1.5));
+        Assert.Equal(8, GrainCallLatencyHistogram.Percentile(buckets, 0.5));
+        Assert.Equal(8, GrainCallLatencyHistogram.Percentile(buckets, 0.98));
+        Assert.Equal(1024, GrainCallLatencyHistogram.Percentile(buckets, 0.99));
+        Assert.Equal(0, GrainCallLatencyHistogram.Percentile(new long[GrainCallLatencyHistogram.BucketCount], 0.99));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GrainCallLatencyHistogram.Percentile(buckets, 1.5));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace OrleansRep.Runtime.Core;
 /// [2^(i-1), 2^i) µs, and the last everything from about 16.8 s up. Power-of-two buckets make recording a bit scan and
 /// a percentile at most a factor of two off, which is what a dashboard needs.
 /// </summary>
-public static class LatencyHistogram
+public static class GrainCallLatencyHistogram
 {
     /// <summary>Number of buckets (the last is open-ended).</summary>
     public const int BucketCount = 26;
