@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Playwright;
+using OrleansRep.Client;
+using OrleansRep.Replication;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -42,6 +44,22 @@ public sealed class DashboardTests(ITestOutputHelper output)
         {
             var master = await cluster.MasterAsync(viewer, shard);
             await Expect(page.Locator($"#cell-{master}-{shard}")).ToHaveAttributeAsync("data-role", "Master", Live);
+        }
+
+        // Writes reach the charts: the page's history gets a sample with commits and a p99 commit latency.
+        await using (var client = await OrleansRepClient.ConnectAsync(cluster.ClientOptions()))
+        {
+            await cluster.WaitUntilAsync(
+                async () =>
+                {
+                    for (var i = 0; i < 20; i++)
+                    {
+                        await client.PutAsync(Encoding.UTF8.GetBytes($"k{i}"), "v"u8.ToArray(), new WriteOptions(AckPolicy.Quorum));
+                    }
+
+                    return await page.EvaluateAsync<bool>("state.history.some(s => s.commitsPerSecond > 0 && s.p99CommitMs > 0)");
+                },
+                () => "the page's chart history never showed commits");
         }
 
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "1-cluster.png"), FullPage = true });

@@ -136,6 +136,13 @@ function drawChart(canvas, points, color) {
     drawing = true;
   }
   ctx.stroke();
+  // A dot on every point, so a lone sample between gaps shows too.
+  ctx.fillStyle = color;
+  for (const [t, v] of points) {
+    if (v == null) continue;
+    const x = pad + (Date.parse(t) - t0) / (t1 - t0) * (w - pad - 4);
+    ctx.fillRect(x - 1.5, h - 14 - v / max * (h - 22) - 1.5, 3, 3);
+  }
 }
 
 function confirmAction(text) {
