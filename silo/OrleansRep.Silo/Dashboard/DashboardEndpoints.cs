@@ -29,7 +29,7 @@ public static class DashboardEndpoints
             services.GetRequiredService<DashboardOptions>(),
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansRep.Silo.Dashboard"));
         // Open pages end with the app (a page's stream would otherwise hold the shutdown for its whole timeout).
-        app.Lifetime.ApplicationStopping.Register(() => producer.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        app.Lifetime.ApplicationStopping.Register(producer.Stop);
         producer.Start();
 
         app.MapGet("/", () => File("index.html"));

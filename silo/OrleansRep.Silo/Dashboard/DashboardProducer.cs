@@ -190,14 +190,10 @@ internal sealed partial class DashboardProducer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops sampling and ends every open page's stream (at once: it does not wait for a round under way).</summary>
+    public void Stop()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
+        _stop.Cancel();
         lock (_lock)
         {
             foreach (var page in _pages.Values)
@@ -206,6 +202,15 @@ internal sealed partial class DashboardProducer : IAsyncDisposable
             }
 
             _pages.Clear();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _stop.Dispose();

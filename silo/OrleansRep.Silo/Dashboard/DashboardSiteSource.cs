@@ -42,6 +42,11 @@ internal sealed class DashboardSiteSource : IAsyncObserver<SiteEvent>, IAsyncDis
     /// <summary>Subscribes to the site's feed from the oldest retained event (once; again after the subscription failed).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _subscription) is not null)
+        {
+            return;
+        }
+
         await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
