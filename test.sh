@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 
 need_pkgs=()
 command -v db5.3_load >/dev/null 2>&1 || need_pkgs+=(db5.3-util)
+# Debian's Chromium for the dashboard's browser test (Playwright drives it; it never downloads a browser).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need_pkgs[*]}"
@@ -19,6 +21,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dotnet build OrleansRep.sln -c Release -nologo -v q
 log=$(mktemp)
 set +e

@@ -95,6 +95,7 @@ public sealed class RunningSite : IAsyncDisposable
         // The grains record real endpoints in the group and register the sites a membership change adds, so that
         // placement finds them (existing sites learn a new one from the change, not from a restart).
         builder.AddSiteRegistry(() => sites).AddOrleansRepGrains(storage);
+        Dashboard.DashboardHosting.AddDashboard(builder);
         if (time is not null)
         {
             builder.UseTimeProvider(time);

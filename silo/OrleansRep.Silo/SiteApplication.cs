@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -71,7 +72,16 @@ public sealed class SiteApplication : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         var http = options.HttpIPEndPoint;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(http));
+        // With a certificate the endpoint is HTTPS (the dashboard then asks for the admin's credentials); held for the
+        // life of the process, as the silo's own copy is.
+        var certificate = options.CertificatePath is null ? null : X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(http, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         RunningSite? site = null;
         try

@@ -52,6 +52,7 @@ public static class SiteHttpApi
             return TypedResults.ServerSentEvents(Events(site, from, cancellationToken));
         });
         AdminHttpApi.Map(app, site);
+        Dashboard.DashboardEndpoints.Map(app, site);
     }
 
     private static async Task<SiteStatus?> StatusOrNull(RunningSite site)

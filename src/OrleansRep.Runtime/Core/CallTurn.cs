@@ -16,6 +16,7 @@ internal sealed class CallTurn : IMailboxItem, IValueTaskSource<object?>
     private readonly GrainActivation _activation;
     private readonly GrainCall _call;
     private readonly GrainMethodDescriptor _method;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
     private ManualResetValueTaskSourceCore<object?> _result;
 
     public CallTurn(GrainActivation activation, GrainCall call, GrainMethodDescriptor method)
@@ -43,6 +44,7 @@ internal sealed class CallTurn : IMailboxItem, IValueTaskSource<object?>
     public void Fail(Exception error)
     {
         _activation.OnTurnCompleted(isCall: true);
+        _activation.RecordCall(_method, _started, failed: true);
         _result.SetException(error);
     }
 
@@ -62,6 +64,7 @@ internal sealed class CallTurn : IMailboxItem, IValueTaskSource<object?>
     private void Finish(Task<object?> result)
     {
         _activation.OnTurnCompleted(isCall: true);
+        _activation.RecordCall(_method, _started, failed: !result.IsCompletedSuccessfully);
         object? value;
         try
         {

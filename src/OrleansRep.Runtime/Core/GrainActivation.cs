@@ -251,16 +251,25 @@ internal sealed class GrainActivation
 
     private async Task<object?> InvokeInterleavedAsync(GrainCall call, GrainMethodDescriptor method)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var failed = true;
         try
         {
             await _activated.Task.ConfigureAwait(false);
-            return await RunTurnAsync(() => InvokeGrainAsync(call, method)).ConfigureAwait(false);
+            var result = await RunTurnAsync(() => InvokeGrainAsync(call, method)).ConfigureAwait(false);
+            failed = false;
+            return result;
         }
         finally
         {
             OnTurnCompleted(isCall: true);
+            RecordCall(method, started, failed);
         }
     }
+
+    /// <summary>Counts a finished call of <paramref name="method"/> in the grain type's statistics.</summary>
+    public void RecordCall(GrainMethodDescriptor method, long startTimestamp, bool failed) =>
+        _registration.Statistics.RecordCall(method, startTimestamp, failed);
 
     /// <summary>Calls the grain method; runs on the activation's scheduler.</summary>
     public Task<object?> InvokeGrainAsync(GrainCall call, GrainMethodDescriptor method)
@@ -287,6 +296,7 @@ internal sealed class GrainActivation
             }
 
             await DeactivateAsync().ConfigureAwait(true);
+            _registration.Statistics.OnDeactivated();
         }
         else
         {
@@ -337,6 +347,7 @@ internal sealed class GrainActivation
                 }
             }
 
+            _registration.Statistics.OnActivated();
             _activated.TrySetResult();
             return true;
         }

@@ -11,6 +11,7 @@ internal sealed class GrainRegistration
         GrainType = grainClass.FullName ?? grainClass.Name;
         IsReentrant = grainClass.IsDefined(typeof(ReentrantAttribute), inherit: true);
         Factory = ActivatorUtilities.CreateFactory(grainClass, Type.EmptyTypes);
+        Statistics = new GrainTypeStatistics(GrainType);
     }
 
     public Type GrainClass { get; }
@@ -21,4 +22,7 @@ internal sealed class GrainRegistration
 
     /// <summary>Constructs the grain, resolving constructor parameters from the silo's services.</summary>
     public ObjectFactory Factory { get; }
+
+    /// <summary>The type's activations and calls in this silo.</summary>
+    public GrainTypeStatistics Statistics { get; }
 }

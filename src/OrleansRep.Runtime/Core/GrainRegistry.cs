@@ -22,6 +22,9 @@ public sealed class GrainRegistry : IGrainTypeResolver
     internal IEnumerable<(Type Interface, GrainRegistration Registration)> Interfaces =>
         _byInterface.Select(pair => (pair.Key, pair.Value));
 
+    /// <summary>Every registered grain type.</summary>
+    internal IEnumerable<GrainRegistration> Registrations => _byGrainType.Values;
+
     internal void Add(Type grainInterface, Type grainClass)
     {
         GrainInterfaceDescriptor.Get(grainInterface);

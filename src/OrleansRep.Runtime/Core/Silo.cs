@@ -27,11 +27,15 @@ public sealed class Silo : IGrainCallInvoker, IAsyncDisposable
         SchedulingOptions = scheduling;
         Logger = services.GetService<ILoggerFactory>()?.CreateLogger("OrleansRep.Runtime.Silo") ?? NullLogger.Instance;
         GrainFactory = new GrainFactory(router?.Invoke(this) ?? this, registry);
+        Statistics = new GrainStatistics(registry);
         _collector = time.CreateTimer(static silo => ((Silo)silo!).CollectIdleActivations(), this, collection.CollectionQuantum, collection.CollectionQuantum);
     }
 
     /// <summary>Makes references whose calls this silo delivers (or, with <see cref="SiloBuilder.UseGrainCallRouter"/>, routes).</summary>
     public IGrainFactory GrainFactory { get; }
+
+    /// <summary>Activations, calls and call latency per grain type (also a service: <see cref="GrainStatistics"/>).</summary>
+    public GrainStatistics Statistics { get; }
 
     /// <summary>The silo's services (grain constructor parameters are resolved from them).</summary>
     public IServiceProvider Services => _services;

@@ -82,6 +82,7 @@ public sealed class SiloBuilder
         Silo? silo = null;
         Services.AddSingleton(_time);
         Services.AddSingleton<IGrainFactory>(_ => silo!.GrainFactory);
+        Services.AddSingleton(_ => silo!.Statistics);
         var services = Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         silo = new Silo(services, _registry, _time, Collection, Scheduling, _router);
         return silo;
