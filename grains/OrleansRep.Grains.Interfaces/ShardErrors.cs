@@ -22,6 +22,7 @@ public static class ShardErrors
         [typeof(SiteChangeRejectedException).FullName!] = m => new SiteChangeRejectedException(m),
         [typeof(SiteChangeIncompleteException).FullName!] = m => new SiteChangeIncompleteException(m),
         [typeof(SiteRemovedException).FullName!] = m => new SiteRemovedException(m),
+        [typeof(SiteBackupRejectedException).FullName!] = m => new SiteBackupRejectedException(m),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The typed error <paramref name="error"/> stands for, or <paramref name="error"/> itself.</summary>

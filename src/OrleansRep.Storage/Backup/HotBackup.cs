@@ -76,8 +76,12 @@ public static class HotBackup
         }
     }
 
-    /// <summary>Checks the target and makes it exist; returns whether it was created here.</summary>
-    internal static bool PrepareTarget(string directory, string what)
+    /// <summary>Checks a backup directory without writing anything (a caller that runs the backup later can refuse a bad
+    /// one at once): absolute, not a file, absent or empty.</summary>
+    /// <exception cref="BackupTargetException">It is not usable.</exception>
+    public static void CheckTarget(string directory) => CheckTarget(directory, "backup");
+
+    private static void CheckTarget(string directory, string what)
     {
         if (string.IsNullOrWhiteSpace(directory) || !Path.IsPathFullyQualified(directory))
         {
@@ -89,13 +93,18 @@ public static class HotBackup
             throw new BackupTargetException($"the {what} directory {directory} is a file");
         }
 
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new BackupTargetException($"the {what} directory {directory} is not empty");
+        }
+    }
+
+    /// <summary>Checks the target and makes it exist; returns whether it was created here.</summary>
+    internal static bool PrepareTarget(string directory, string what)
+    {
+        CheckTarget(directory, what);
         if (Directory.Exists(directory))
         {
-            if (Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                throw new BackupTargetException($"the {what} directory {directory} is not empty");
-            }
-
             return false;
         }
 
