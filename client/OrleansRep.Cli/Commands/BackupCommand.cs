@@ -80,6 +80,11 @@ internal static class BackupCommand
 
         public void Show(SiteBackupStatus s)
         {
+            if (s.State == SiteBackupState.Running && s.TotalBytes == 0)
+            {
+                return; // not sized yet
+            }
+
             var now = time.GetTimestamp();
             if (!terminal && _last != long.MinValue && time.GetElapsedTime(_last, now) < TimeSpan.FromSeconds(1) && s.State == SiteBackupState.Running)
             {
