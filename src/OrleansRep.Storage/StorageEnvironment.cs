@@ -648,6 +648,10 @@ public sealed class StorageEnvironment : IDisposable
 
     internal long LogTruncations => _log.Truncations;
 
+    /// <summary>Whether <see cref="Dispose"/> has begun (a hot backup checks it after copying: files read before it are
+    /// this environment's; internal init empties the home only after it).</summary>
+    internal bool Closed => Volatile.Read(ref _disposed);
+
     internal IFileSystem FileSystem => _fs;
 
     /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>

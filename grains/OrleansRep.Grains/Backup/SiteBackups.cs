@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Grains.Shards;
-using OrleansRep.Storage;
 using OrleansRep.Storage.Backup;
 
 namespace OrleansRep.Grains.Backup;
@@ -71,7 +70,9 @@ public sealed class SiteBackups(SiteStorageOptions options, SiteEnvironment site
                     Update(s => s with { State = SiteBackupState.Done, BytesCopied = manifest.TotalBytes, TotalBytes = manifest.TotalBytes, Finished = time.GetUtcNow() });
                     BackupLog.Done(_log, siteId, directory, manifest.TotalBytes, time.GetElapsedTime(clock).TotalSeconds);
                 }
-                catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever ends the copy must end the status too, or a poller would wait on "Running" forever.
+                catch (Exception e)
+#pragma warning restore CA1031
                 {
                     Update(s => s with { State = SiteBackupState.Failed, Error = e.Message, ErrorType = e.GetType().Name, Finished = time.GetUtcNow() });
                     BackupLog.Failed(_log, siteId, directory, e.Message);

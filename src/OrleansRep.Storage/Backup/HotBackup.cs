@@ -41,14 +41,14 @@ public static class HotBackup
 
         var created = PrepareTarget(directory, "backup");
         var totals = new long[sources.Count];
-        for (var i = 0; i < sources.Count; i++)
-        {
-            totals[i] = Estimate(sources[i].Environment);
-        }
-
         var copied = 0L;
         try
         {
+            for (var i = 0; i < sources.Count; i++)
+            {
+                totals[i] = Estimate(sources[i]);
+            }
+
             var environments = new List<BackupEnvironment>();
             for (var i = 0; i < sources.Count; i++)
             {
@@ -138,11 +138,25 @@ public static class HotBackup
         }
     }
 
-    private static long Estimate(StorageEnvironment env)
+    private static long Estimate(BackupSource source)
     {
-        var stats = env.GetStats(walkTrees: false);
-        var logFiles = Math.Max(1, env.LogEnd.File - Math.Max(1, env.CheckpointLsn.File) + 1);
-        return stats.DataFileBytes + (logFiles * (long)env.Options.LogFileSize);
+        var env = source.Environment;
+        try
+        {
+            var stats = env.GetStats(walkTrees: false);
+            var logFiles = Math.Max(1, env.LogEnd.File - Math.Max(1, env.CheckpointLsn.File) + 1);
+            return stats.DataFileBytes + (logFiles * (long)env.Options.LogFileSize);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw Closed(source, e);
+        }
+    }
+
+    private static BackupInterruptedException Closed(BackupSource source, Exception? inner = null)
+    {
+        var message = $"{source.Name} was closed while it was being backed up (the site stopped, or the shard began an internal init); back it up again";
+        return inner is null ? new(message) : new(message, inner);
     }
 
     private static BackupEnvironment CopyEnvironment(BackupSource source, string directory, Action<long> copied, Action<long> estimate)
@@ -208,12 +222,19 @@ public static class HotBackup
                 throw new BackupInterruptedException($"{source.Name}: its log was rolled back while it was being copied (a replication rollback); back it up again");
             }
 
+            if (env.Closed)
+            {
+                // Closed under the copy: internal init empties the home right after, and may write new files under
+                // the names just read. Everything read before the close is this environment's, but not provably so.
+                throw Closed(source);
+            }
+
             OsFileSystem.Instance.SyncDirectory(target);
             return new BackupEnvironment(source.Name, pin.RedoLsn, end, files);
         }
-        catch (ObjectDisposedException e)
+        catch (Exception e) when (e is ObjectDisposedException || (env.Closed && e is not BackupInterruptedException))
         {
-            throw new BackupInterruptedException($"{source.Name} was closed while it was being backed up (the site stopped, or the shard began an internal init); back it up again", e);
+            throw Closed(source, e);
         }
     }
 

@@ -274,6 +274,56 @@ public sealed class HotBackupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_log_rolled_back_under_the_copy_fails_the_backup_and_leaves_nothing()
+    {
+        using var dir = new TemporaryDirectory("orep-backup-");
+        using var env = StorageEnvironment.Open(dir.File("live"), Options);
+        env.SuppressCheckpointRecords = true; // as a replica's environment (rollback is replication's)
+        var db = env.OpenDatabase("data", create: true);
+        long next = 0;
+        for (; next < 3000; next++)
+        {
+            WriteTxn(env, db, next);
+        }
+
+        var target = dir.File("backup");
+        var rolledBack = false;
+        var error = Assert.Throws<BackupInterruptedException>(() => HotBackup.Run([new BackupSource("env", env)], target, "test", new Progress(_ =>
+        {
+            if (!rolledBack)
+            {
+                var mark = env.LogEnd;
+                for (var k = 0; k < 50; k++)
+                {
+                    WriteTxn(env, db, next++);
+                }
+
+                Assert.Equal(50, env.Replica.RollBack(mark).Count);
+                rolledBack = true;
+            }
+        })));
+        Assert.Contains("rolled back", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
+    public void An_environment_closed_under_the_copy_fails_the_backup_and_leaves_nothing()
+    {
+        using var dir = new TemporaryDirectory("orep-backup-");
+        var env = StorageEnvironment.Open(dir.File("live"), Options);
+        var db = env.OpenDatabase("data", create: true);
+        for (var i = 0; i < 16_000; i++)
+        {
+            WriteTxn(env, db, i);
+        }
+
+        var target = dir.File("backup");
+        var error = Assert.Throws<BackupInterruptedException>(() => HotBackup.Run([new BackupSource("env", env)], target, "test", new Progress(_ => env.Dispose())));
+        Assert.Contains("closed", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
     public void Restore_refuses_a_missing_or_damaged_manifest_a_damaged_file_and_a_non_empty_home_and_changes_nothing()
     {
         using var dir = new TemporaryDirectory("orep-backup-");
