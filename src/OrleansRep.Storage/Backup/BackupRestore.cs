@@ -47,7 +47,9 @@ public static class BackupRestore
             foreach (var env in manifest.Environments)
             {
                 var dir = Path.Combine(home, env.Name);
-                using var opened = StorageEnvironment.Open(dir, options);
+                // No checkpoint record from this open: a replica's log is its master's, LSN for LSN, and a restored one
+                // must stay a prefix of it so that the site can sync on from its end (the meta page is what recovery uses).
+                using var opened = StorageEnvironment.Open(dir, (options ?? new StorageOptions()) with { CheckpointRecords = false });
                 var report = opened.RecoveryReport;
                 if (report.LogEnd < env.EndLsn)
                 {

@@ -114,11 +114,16 @@ public sealed class HotBackupTests(ITestOutputHelper output)
         Assert.True(Verifier.Run(home).Ok, "the live environment after the backup: " + Verifier.Run(home).Summary);
         var restoredHome = dir.File("restored");
         var restored = Assert.Single(BackupRestore.Run(target, restoredHome, Options));
+        Assert.True(restored.CommitsReplayed > 0, "the backup's log held no commit after its checkpoint: the test shows nothing");
         var verify = Verifier.Run(restored.Home);
         Assert.True(verify.Ok, string.Join("\n", verify.Problems));
         Assert.Equal(0, verify.LeakedPages);
 
         using var back = StorageEnvironment.Open(restored.Home, Options);
+        // Recovery redid the log to the backup's end and restoring appended nothing (no checkpoint record): the log is
+        // still a prefix of the one copied, as a replica's must be to sync on from its end.
+        Assert.Equal(manifest.Environments[0].EndLsn, restored.LogEnd);
+        Assert.Equal(manifest.Environments[0].EndLsn, back.LogEnd);
         var data = back.OpenDatabase("data");
         using var read = back.BeginRead();
         var seqs = read.OpenCursor(data).Prefix(B("seq/"))
