@@ -224,6 +224,46 @@ public sealed partial class OrleansRepClient : IAsyncDisposable
         await ShardErrors.Typed(grain.RemoveSite(site).WaitAsync(cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes a hot backup of site <paramref name="site"/> (its own environment and every shard replica's; writes go on)
+    /// into <paramref name="directory"/>, an absolute path on that site's host, absent or empty. The site copies on a
+    /// thread of its own; this polls its status every 250 ms, passes each to <paramref name="progress"/> (bytes copied
+    /// of the total expected), and returns the final one. Needs the Admin role. Cancelling stops the polling, not the
+    /// backup (<c>ISiteGrain.BackupStatus</c> still reports it).
+    /// </summary>
+    /// <exception cref="SiteBackupRejectedException">A relative or non-empty directory, or a backup already running; nothing written.</exception>
+    /// <exception cref="SiteBackupFailedException">The backup failed (the site removed what it wrote); the reason is in the message.</exception>
+    /// <exception cref="ClusterUnreachableException">The site cannot be reached.</exception>
+    public async Task<SiteBackupStatus> BackupSiteAsync(int site, string directory, IProgress<SiteBackupStatus>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var factory = await _gateways.TryGetAsync(site, cancellationToken).ConfigureAwait(false)
+            ?? throw new ClusterUnreachableException($"site {site} cannot be reached");
+        var grain = factory.GetGrain<ISiteGrain>(GrainKeys.Site(site));
+        var status = await ShardErrors.Typed(grain.Backup(directory).WaitAsync(cancellationToken)).ConfigureAwait(false);
+        var started = status.Started;
+        while (true)
+        {
+            progress?.Report(status);
+            switch (status.State)
+            {
+                case SiteBackupState.Done:
+                    return status;
+                case SiteBackupState.Failed:
+                    throw new SiteBackupFailedException($"site {site}: the backup to {directory} failed ({status.ErrorType}): {status.Error}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), _time, cancellationToken).ConfigureAwait(false);
+            var next = await ShardErrors.Typed(grain.BackupStatus().WaitAsync(cancellationToken)).ConfigureAwait(false);
+            if (next is null || next.Started != started || next.Directory != directory)
+            {
+                throw new SiteBackupFailedException($"site {site}: the backup to {directory} is no longer known there (the site restarted?); its directory holds no manifest unless it finished");
+            }
+
+            status = next;
+        }
+    }
+
     private async Task<ISiteGrain> AnySiteGrainAsync(CancellationToken cancellationToken)
     {
         var (site, factory) = await _router.NextSiteAsync(cancellationToken).ConfigureAwait(false);

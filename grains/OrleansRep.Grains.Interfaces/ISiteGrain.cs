@@ -39,6 +39,19 @@ public interface ISiteGrain : IGrainWithStringKey
     [ResponseTimeout("00:01:00")]
     Task RemoveSite(int site);
 
+    /// <summary>
+    /// Starts a hot backup of this site's environments (its own and every shard replica's; writes go on) into
+    /// <paramref name="directory"/>, an absolute path on this site's host, absent or empty; returns at once. Follow it
+    /// with <see cref="BackupStatus"/>. One backup at a time per site.
+    /// </summary>
+    /// <exception cref="SiteBackupRejectedException">A relative or non-empty directory, or a backup is running; nothing written.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<SiteBackupStatus> Backup(string directory);
+
+    /// <summary>The latest backup of this site (running, done or failed), or null if none was started since the silo started.</summary>
+    [RequiresRole(ClientRoles.Read)]
+    Task<SiteBackupStatus?> BackupStatus();
+
     /// <summary>The newest events of this site's replicas (at most the retained window), oldest first.</summary>
     [RequiresRole(ClientRoles.Read)]
     Task<IReadOnlyList<SiteEvent>> RecentEvents();

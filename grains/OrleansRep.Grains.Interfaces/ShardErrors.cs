@@ -23,6 +23,7 @@ public static class ShardErrors
         [typeof(SiteChangeIncompleteException).FullName!] = m => new SiteChangeIncompleteException(m),
         [typeof(SiteRemovedException).FullName!] = m => new SiteRemovedException(m),
         [typeof(RoleChangeRefusedException).FullName!] = m => new RoleChangeRefusedException(m),
+        [typeof(SiteBackupRejectedException).FullName!] = m => new SiteBackupRejectedException(m),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The typed error <paramref name="error"/> stands for, or <paramref name="error"/> itself.</summary>

@@ -88,6 +88,7 @@ public sealed class RunningSite : IAsyncDisposable
                 AckTimeout = options.AckTimeout,
                 Leases = options.LeaseTimeout > TimeSpan.Zero,
                 LeaseTimeout = options.LeaseTimeout,
+                AutoInit = options.AutoInit,
             },
         };
         var builder = new SiloBuilder();

@@ -30,6 +30,7 @@ public static class SiteConfiguration
         ["--certificate"] = nameof(SiteOptions.CertificatePath),
         ["--secret-file"] = nameof(SiteOptions.ClusterSecretFile),
         ["--join"] = nameof(SiteOptions.Join),
+        ["--autoinit"] = nameof(SiteOptions.AutoInit),
     };
 
     /// <summary>Switches that are flags: given alone they mean true (<c>--join</c>); <c>--join false</c> works too.</summary>
@@ -63,6 +64,13 @@ public static class SiteConfiguration
         var expanded = new List<string>(args.Length);
         for (var i = 0; i < args.Length; i++)
         {
+            if (string.Equals(args[i], "--no-autoinit", StringComparison.OrdinalIgnoreCase))
+            {
+                // A negative flag: the same as "--autoinit false".
+                expanded.AddRange(["--autoinit", "false"]);
+                continue;
+            }
+
             expanded.Add(args[i]);
             var last = i == args.Length - 1 || args[i + 1].StartsWith('-');
             if (last && Flags.Contains(args[i], StringComparer.OrdinalIgnoreCase))

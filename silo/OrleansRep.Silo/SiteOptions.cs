@@ -42,6 +42,12 @@ public sealed class SiteOptions
     /// Default false: the sites of <see cref="Sites"/> found the group together.</summary>
     public bool Join { get; set; }
 
+    /// <summary>Whether a replica too far behind its master's log (a new or wiped site, or one whose log the master
+    /// archived) is brought back by internal init (Berkeley DB's AUTOINIT). Off (<c>--no-autoinit</c>): it raises
+    /// JOIN_FAILURE in the site's events and takes no log until the site restarts, so an operator can restore a backup
+    /// into its home (<c>orep restore</c>) instead of copying the whole shard over the network. Default true.</summary>
+    public bool AutoInit { get; set; } = true;
+
     /// <summary>This site's election priority (<c>--priority</c>; 0: never master). Default 100.</summary>
     public int Priority { get; set; } = 100;
 

@@ -610,6 +610,50 @@ public sealed class StorageEnvironment : IDisposable
     /// </summary>
     public IDisposable AddLogRetention(Func<Lsn> oldestNeeded) => _archive.AddRetention(oldestNeeded);
 
+    /// <summary>
+    /// Pins what a hot backup copies (see <see cref="Backup.HotBackup"/>): under the checkpoint gate, the last durable
+    /// checkpoint's meta and both meta pages as they are now, a hold on that checkpoint's pages (later checkpoints do
+    /// not reuse them) and a log retention from its redo point (archiving keeps those files). Dispose to release.
+    /// </summary>
+    internal Backup.BackupPin PinForBackup()
+    {
+        ThrowIfDisposed();
+        lock (CheckpointGate)
+        {
+            var (meta, hold) = _checkpointer.HoldPages();
+            IDisposable? retention = null;
+            try
+            {
+                var redo = meta.RedoLsn;
+                retention = AddLogRetention(() => redo.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : redo);
+                var metaPages = new byte[2 * _store.PageSize];
+                if (_store.ReadRaw(0, metaPages.AsSpan(0, _store.PageSize)) != _store.PageSize || _store.ReadRaw(1, metaPages.AsSpan(_store.PageSize)) != _store.PageSize)
+                {
+                    throw new CorruptionException(_store.Path, 0, "the data file is shorter than its two meta pages");
+                }
+
+                return new Backup.BackupPin(meta.RedoLsn, meta.PageCount, _store.PageSize, metaPages, _log.Truncations, hold, retention);
+            }
+            catch
+            {
+                retention?.Dispose();
+                hold.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Reads raw bytes of the data file (a hot backup's copy of pages a <see cref="PinForBackup"/> holds).</summary>
+    internal int ReadDataFile(long offset, Span<byte> buffer) => _store.ReadAt(offset, buffer);
+
+    internal long LogTruncations => _log.Truncations;
+
+    /// <summary>Whether <see cref="Dispose"/> has begun (a hot backup checks it after copying: files read before it are
+    /// this environment's; internal init empties the home only after it).</summary>
+    internal bool Closed => Volatile.Read(ref _disposed);
+
+    internal IFileSystem FileSystem => _fs;
+
     /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>
     public IReadOnlyList<string> ArchivableLogFiles() => _archive.ArchivableFiles();
 

@@ -51,6 +51,9 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>More arguments for every founding site started from now on (e.g. "--LogArchiveInterval=00:00:01").</summary>
+    public List<string> ExtraArguments { get; } = [];
+
     /// <summary>Starts site 1, waits until it answers /healthz (it founds the cluster), then the others; waits until every site is ready.</summary>
     public async Task StartAllAsync()
     {
@@ -72,7 +75,7 @@ internal sealed class SiloCluster : IAsyncDisposable
             "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", $"127.0.0.1:{_gatewayPorts[site - 1]}", "--http-endpoint", "127.0.0.1:0",
             "--shards", Shards.ToString(CultureInfo.InvariantCulture),
             // Lenient failure detection: the suite runs beside other test assemblies on 2 cores.
-            "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
+            "--probe-timeout", "00:00:01", "--missed-probes", "5", .. ExtraArguments]);
         _sites[site] = process;
         await process.Started.WaitAsync(Deadline);
     }

@@ -51,6 +51,19 @@ public sealed class SiteOptionsTests
     }
 
     [Theory]
+    [InlineData(new[] { "--site-id", "4" }, true)]
+    [InlineData(new[] { "--site-id", "4", "--no-autoinit" }, false)]
+    [InlineData(new[] { "--no-autoinit", "--site-id", "4" }, false)]
+    [InlineData(new[] { "--site-id", "4", "--autoinit", "false" }, false)]
+    [InlineData(new[] { "--site-id", "4", "--AutoInit=true" }, true)]
+    public void AutoInit_is_on_by_default_and_no_autoinit_turns_it_off(string[] args, bool autoInit)
+    {
+        var options = Bind(args);
+        Assert.Equal(autoInit, options.AutoInit);
+        Assert.Equal(4, options.SiteId);
+    }
+
+    [Theory]
     [InlineData(new[] { "--site-id", "4", "--join" }, true)]
     [InlineData(new[] { "--join", "--site-id", "4" }, true)]
     [InlineData(new[] { "--site-id", "4", "--join", "false" }, false)]

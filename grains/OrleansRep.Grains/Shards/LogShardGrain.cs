@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrleansRep.Grains.Engine;
 using OrleansRep.Grains.Interfaces;
@@ -106,6 +107,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var home = Path.Combine(options.DataRoot, $"site-{_site}", $"shard-{_shard}");
         Directory.CreateDirectory(Path.GetDirectoryName(home)!);
         _store = EngineReplicaStore.Open(home, time: time);
+        ServiceProvider.GetService<Backup.ReplicaEnvironments>()?.Register(_shard, () => _store?.Environment); // for site backups
         var fresh = _store.State.Sites.IsEmpty;
         if (fresh)
         {

@@ -39,6 +39,8 @@ public static class OrleansRepGrains
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<SiteEventLog>();
         builder.Services.AddSingleton<SiteEnvironment>();
+        builder.Services.AddSingleton<Backup.ReplicaEnvironments>();
+        builder.Services.AddSingleton<Backup.SiteBackups>();
         builder.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (sp, _) => new EngineGrainStorage(sp.GetRequiredService<SiteEnvironment>().Environment));
         builder.Services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         // A silo hands its placement's site table over by registering its own ISiteRegistry first; without one the grains

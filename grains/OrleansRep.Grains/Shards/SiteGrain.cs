@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Runtime.Core;
 
@@ -53,6 +54,14 @@ internal sealed class SiteGrain : Grain, ISiteGrain
     }
 
     public Task<IReadOnlyList<SiteEvent>> RecentEvents() => Task.FromResult(_events.Snapshot());
+
+    public async Task<SiteBackupStatus> Backup(string directory)
+    {
+        await Start(); // every replica open, so each has registered its environment
+        return ServiceProvider.GetRequiredService<Backup.SiteBackups>().Start(_site, directory);
+    }
+
+    public Task<SiteBackupStatus?> BackupStatus() => Task.FromResult(ServiceProvider.GetRequiredService<Backup.SiteBackups>().Status());
 
     public async Task AddSite(int site, string endPoint, int priority)
     {

@@ -315,6 +315,12 @@ internal sealed class LogWriter : IDisposable
     /// <summary>Writes and fsyncs everything appended so far.</summary>
     public void FlushAll() => Wait(End, durable: true);
 
+    private long _truncations;
+
+    /// <summary>How many times the log was cut back (<see cref="Truncate"/>): a reader copying the log (a hot backup)
+    /// checks it did not change while it copied, since a cut rewrites bytes it may have read.</summary>
+    public long Truncations => Interlocked.Read(ref _truncations);
+
     /// <summary>
     /// Cuts the log back to <paramref name="to"/> (a record boundary): later files are deleted and the rest of the file
     /// is zeroed, durably. <paramref name="lastLength"/> is the length of the record that ends at <paramref name="to"/>.
@@ -322,6 +328,7 @@ internal sealed class LogWriter : IDisposable
     /// </summary>
     public void Truncate(Lsn to, int lastLength)
     {
+        Interlocked.Increment(ref _truncations);
         FlushAll();
         lock (_gate)
         {

@@ -18,6 +18,8 @@ internal sealed class Checkpointer
     private List<ulong> _free;
     private List<ulong> _metaPages;
     private List<ulong> _released = [];
+    private List<ulong> _deferred = [];
+    private int _holds;
     private byte[] _scratch;
     private long _snapshot;
 
@@ -74,15 +76,30 @@ internal sealed class Checkpointer
             }
 
             var catalogBytes = EncodeCatalog(catalog.NextId, roots);
-            var freeAfter = new List<ulong>(_free.Count + _released.Count + _metaPages.Count);
+            var freeAfter = new List<ulong>(_free.Count + _released.Count + _metaPages.Count + _deferred.Count);
             freeAfter.AddRange(_free);
             freeAfter.AddRange(_released);
             freeAfter.AddRange(_metaPages);
+            freeAfter.AddRange(_deferred);
             freeAfter.Sort();
             var freeBytes = new byte[freeAfter.Count * 8];
             for (var i = 0; i < freeAfter.Count; i++)
             {
                 BinaryPrimitives.WriteUInt64LittleEndian(freeBytes.AsSpan(i * 8), freeAfter[i]);
+            }
+
+            if (_holds > 0)
+            {
+                // A backup is copying the pages of an older checkpoint: what this one releases stays unused in memory
+                // until the hold ends. The free list on disk has them all (a crash ends every backup).
+                _deferred.AddRange(_released);
+                _deferred.AddRange(_metaPages);
+                freeAfter = [.. _free];
+                freeAfter.Sort();
+            }
+            else
+            {
+                _deferred = [];
             }
 
             // Blob pages come from the end of the file so they never collide with the free list being written.
@@ -114,6 +131,37 @@ internal sealed class Checkpointer
             _metaPages = [.. catalogPages, .. freePages];
             Count++;
             return meta;
+        }
+    }
+
+    /// <summary>
+    /// Keeps the pages of the last durable checkpoint from being reused until the result is disposed (a hot backup
+    /// copies them meanwhile). A checkpoint writes only to pages the last one does not use; the pages it releases
+    /// would be taken by the next one. While held, released pages are set aside (still in the free list on disk, not
+    /// in memory) and handed back by the first checkpoint after the last hold ends. Returns that checkpoint's meta.
+    /// </summary>
+    public (MetaPage Meta, IDisposable Hold) HoldPages()
+    {
+        lock (_gate)
+        {
+            _holds++;
+            return (Meta, new PageHold(this));
+        }
+    }
+
+    private sealed class PageHold(Checkpointer owner) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lock (owner._gate)
+                {
+                    owner._holds--;
+                }
+            }
         }
     }
 

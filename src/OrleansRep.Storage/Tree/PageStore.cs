@@ -62,6 +62,9 @@ internal sealed class PageStore : IDisposable
     /// <summary>Reads a raw page without checks (for verify).</summary>
     public int ReadRaw(ulong pageNo, Span<byte> page) => _file.Read((long)pageNo * PageSize, page);
 
+    /// <summary>Reads raw bytes at any offset without checks (a hot backup copies many pages at once).</summary>
+    public int ReadAt(long offset, Span<byte> buffer) => _file.Read(offset, buffer);
+
     public void WritePage(ulong pageNo, ReadOnlySpan<byte> page)
     {
         _file.Write((long)pageNo * PageSize, page);

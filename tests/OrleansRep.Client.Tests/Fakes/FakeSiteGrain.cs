@@ -36,6 +36,30 @@ internal sealed class FakeSiteGrain(FakeCluster cluster, int site) : ISiteGrain
         return Task.CompletedTask;
     }
 
+    private SiteBackupStatus? _backup;
+
+    /// <summary>Recorded as a call "backup DIR": a backup of 1,000 bytes that each status poll advances by 400 (the
+    /// directory "/fail" fails at the end, as a disk error would).</summary>
+    public Task<SiteBackupStatus> Backup(string directory)
+    {
+        cluster.Calls.Enqueue((site, $"backup {directory}"));
+        _backup = new SiteBackupStatus(site, directory, SiteBackupState.Running, 0, 1000, "site", ["site", "shard-0"], null, null, DateTimeOffset.UnixEpoch, null);
+        return Task.FromResult(_backup);
+    }
+
+    public Task<SiteBackupStatus?> BackupStatus()
+    {
+        if (_backup is { State: SiteBackupState.Running } b)
+        {
+            var copied = Math.Min(b.BytesCopied + 400, b.TotalBytes);
+            _backup = copied < b.TotalBytes ? b with { BytesCopied = copied, Environment = "shard-0" }
+                : b.Directory == "/fail" ? b with { State = SiteBackupState.Failed, Error = "No space left on device", ErrorType = "IOException" }
+                : b with { State = SiteBackupState.Done, BytesCopied = copied };
+        }
+
+        return Task.FromResult(_backup);
+    }
+
     public Task<IReadOnlyList<SiteEvent>> RecentEvents()
     {
         try
