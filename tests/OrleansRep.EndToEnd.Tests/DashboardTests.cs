@@ -12,7 +12,7 @@ namespace OrleansRep.EndToEnd.Tests;
 /// <summary>
 /// The dashboard in a real browser (Debian's Chromium through Playwright) against three real silo processes: the map
 /// shows the masters /api/status names, a <c>kill -9</c> of a master shows up live (the election in the timeline, the
-/// new master in the map, the killed site down), and promote from the page once the site offers it. Screenshots go to
+/// new master in the map, the killed site down), and promote from the page. Screenshots go to
 /// <c>TestResults/dashboard-*</c> beside the test assembly (the path is printed).
 /// </summary>
 public sealed class DashboardTests(ITestOutputHelper output)
@@ -90,21 +90,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
         cluster.Passed();
     }
 
-    // Promote a client replica of shard 1 from the page: the button, the confirmation, the map. Only once the site
-    // offers POST /api/promote (it comes with the promotion work); until then the step says why it did not run.
-    private async Task PromoteFromThePageAsync(SiloCluster cluster, IPage page, int viewer, int doomed, string shots)
+    // Promote a client replica of shard 1 from the page: the button, the confirmation, the map.
+    private static async Task PromoteFromThePageAsync(SiloCluster cluster, IPage page, int viewer, int doomed, string shots)
     {
-        using (var probe = new StringContent("""{"site":0,"shard":1,"mode":"Fast","waitSeconds":1}""", Encoding.UTF8, "application/json"))
-        using (var answer = await cluster.Http.PostAsync(cluster.Url(viewer, "/api/promote"), probe))
-        {
-            if (answer.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
-            {
-                output.WriteLine($"promote step skipped: POST /api/promote answers {(int)answer.StatusCode} (the endpoint is not there yet)");
-                Console.WriteLine($"DashboardTests: promote step skipped: POST /api/promote answers {(int)answer.StatusCode}");
-                return;
-            }
-        }
-
         var master = await cluster.MasterAsync(viewer, 1);
         var client = cluster.SiteIds.First(s => s != doomed && s != master);
         await page.Locator($"#cell-{client}-1 button[data-action='promote']").ClickAsync();

@@ -205,7 +205,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 1_000; attempt++)
         {
-            var port = Random.Shared.Next(20_000, 32_000);
+            var port = Random.Shared.Next(10_000, 20_000);
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
@@ -218,6 +218,6 @@ internal sealed class SiloCluster : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException("no free port in 20000-31999");
+        throw new InvalidOperationException("no free port in 10000-19999");
     }
 }
