@@ -68,6 +68,17 @@ public sealed class OrepOnSitesTests(ITestOutputHelper output)
         var elect = await Run("elect", "--shard", "0", "--site", "1");
         Assert.True(elect.ExitCode == 0 && elect.Stdout == "election for shard 0 called from site 1\n", elect.ToString());
 
+        var promote = await Run("promote", "--site", "2", "--shard", "0", "--wait", "30");
+        Assert.True(promote.ExitCode == 0, promote.ToString());
+        Assert.Matches(@"^shard 0: site 2 (promoted \(fast\), master in gen \d+; writes unavailable [\d.]+ ms|is already master)", promote.Stdout);
+        var handover = await Run("handover", "--shard", "0", "--to", "3", "--wait", "30");
+        Assert.True(handover.ExitCode == 0, handover.ToString());
+        Assert.Matches(@"^shard 0: handed over from site [12] to site 3, master in gen \d+; writes unavailable [\d.]+ ms", handover.Stdout);
+        var neither = await Run("promote", "--site", "2");
+        Assert.True(neither.ExitCode == 2 && neither.Stderr.Contains("--shard S or --all", StringComparison.Ordinal), neither.ToString());
+        var noSuchSite = await Run("handover", "--shard", "0", "--to", "9");
+        Assert.True(noSuchSite.ExitCode == 1 && noSuchSite.Stderr.Contains("not a member", StringComparison.Ordinal), noSuchSite.ToString());
+
         var del = await Write("del", "greeting");
         Assert.True(del.ExitCode == 0, del.ToString());
         var gone = await Run("get", "greeting", "--consistency", "atleast:" + del.Stdout[9..49]);
