@@ -68,8 +68,8 @@ public interface ILogShardGrain : IGrainWithStringKey
     Task<PromotionReport> Promote(PromotionMode mode, int waitMs);
 
     /// <summary>Master of generation <paramref name="gen"/> (the one the caller follows): stops being master (writes
-    /// refused, pending ones answered), for <paramref name="forSite"/>'s promotion; returns this replica's log end
-    /// (<c>Lsn.ToUInt64()</c>). Not master: nothing changes, same answer. Master of another generation (a request that
+    /// refused, pending ones answered), for <paramref name="forSite"/>'s promotion; returns the LSN of this replica's
+    /// last commit (<c>Lsn.ToUInt64()</c>), which the promoted site waits to have. Not master: nothing changes, same answer. Master of another generation (a request that
     /// arrived late, or a newer master): <see cref="RoleChangeRefusedException"/>, nothing changes.</summary>
     [RequiresRole(ClientRoles.Admin)]
     [ResponseTimeout("00:00:05")]

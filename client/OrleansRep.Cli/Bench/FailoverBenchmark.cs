@@ -15,9 +15,6 @@ namespace OrleansRep.Cli.Bench;
 /// </summary>
 internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter progress)
 {
-    /// <summary>Concurrent reads when checking the acknowledged writes.</summary>
-    private const int ReadBackCallers = 16;
-
     /// <summary>How often a restarted site may exit again before the trial fails.</summary>
     private const int MaxRestarts = 5;
 
@@ -58,7 +55,7 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         }
 
         progress.WriteLine($"reading back {writers.Acked.Count} acknowledged writes (linearizable)");
-        var lost = await CountLostAsync(client, [.. writers.Acked], cancellationToken).ConfigureAwait(false);
+        var lost = await AckedWrites.CountLostAsync(client, [.. writers.Acked], progress, cancellationToken).ConfigureAwait(false);
         return new FailoverReport(options.Trials, options.Kill == FailoverKill.Kill9 ? "9" : "stop", Math.Round(FailoverTimeline.Median(samples), 1), samples.Max(), samples, lost)
         {
             PhaseMediansMs = FailoverTimeline.Medians(timelines),
@@ -224,41 +221,5 @@ internal sealed class FailoverBenchmark(FailoverBenchOptions options, TextWriter
         {
             throw new TimeoutException($"{what} after {options.RecoveryDeadline.TotalSeconds:0} s");
         }
-    }
-
-    /// <summary>Reads every acknowledged key back linearizably; counts those missing or with another value (a read that
-    /// keeps failing counts as lost too: the write cannot be shown to be there).</summary>
-    private async Task<long> CountLostAsync(OrleansRepClient client, byte[][] keys, CancellationToken cancellationToken)
-    {
-        long lost = 0, next = -1;
-        async Task ReaderAsync()
-        {
-            for (var i = Interlocked.Increment(ref next); i < keys.Length; i = Interlocked.Increment(ref next))
-            {
-                var key = keys[i];
-                string? problem = null;
-                for (var attempt = 1; attempt <= 3; attempt++)
-                {
-                    try
-                    {
-                        var value = await client.GetAsync(key, ReadOptions.Linearizable, cancellationToken).ConfigureAwait(false);
-                        problem = value is null ? "missing" : value.AsSpan().SequenceEqual(ClusterBenchKeys.ValueOf(key)) ? null : "another value";
-                        break;
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                    {
-                        problem = $"unreadable ({e.GetType().Name}: {e.Message})";
-                    }
-                }
-
-                if (problem is not null && Interlocked.Increment(ref lost) <= 10)
-                {
-                    progress.WriteLine($"  lost acknowledged write: key {Convert.ToHexStringLower(key)}: {problem}");
-                }
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, ReadBackCallers).Select(_ => Task.Run(ReaderAsync, cancellationToken))).ConfigureAwait(false);
-        return lost;
     }
 }

@@ -12,6 +12,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BenchRuntimeCommand.Create());
         bench.Subcommands.Add(BenchClusterCommand.Create());
         bench.Subcommands.Add(BenchFailoverCommand.Create());
+        bench.Subcommands.Add(BenchPromoteCommand.Create());
         bench.Subcommands.Add(BenchCatchupCommand.Create());
         return bench;
     }

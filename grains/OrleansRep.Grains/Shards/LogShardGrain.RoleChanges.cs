@@ -60,10 +60,15 @@ internal sealed partial class LogShardGrain
         var previousGen = node.Gen;
         var steppedDown = false;
         var stopped = started;
-        if (!previous.IsNone && previous.Value != _site && await AskToStepDownAsync(previous, previousGen))
+        if (!previous.IsNone && previous.Value != _site && await AskToStepDownAsync(previous, previousGen) is { } lastCommit)
         {
             steppedDown = true;
             stopped = time.GetTimestamp();
+
+            // Its last commit is on its way here (sent before it stepped down): waited for, briefly, so that the voters
+            // holding it do not refuse this site for lacking it. PostgreSQL's standby likewise replays all the WAL
+            // that reached it; this only waits for what is in flight.
+            await WaitUntilAsync(() => _node is not { } n || n.ReadyLsn > lastCommit, Math.Min(deadline, Now + (long)StepDownWait.TotalMicroseconds * 2));
         }
 
         // Everything received is applied first (a gap is asked for again meanwhile, from any site that has it).
@@ -123,21 +128,20 @@ internal sealed partial class LogShardGrain
         return report;
     }
 
-    /// <summary>Asks <paramref name="master"/> (of <paramref name="gen"/>) to step down; false when it did not confirm
-    /// (unreachable, hung, gone, or master of another generation).</summary>
-    private async Task<bool> AskToStepDownAsync(SiteId master, uint gen)
+    /// <summary>Asks <paramref name="master"/> (of <paramref name="gen"/>) to step down; its last commit's LSN, or null
+    /// when it did not confirm (unreachable, hung, gone, or master of another generation).</summary>
+    private async Task<Lsn?> AskToStepDownAsync(SiteId master, uint gen)
     {
         try
         {
-            await ShardErrors.Typed(GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(_shard, master.Value)).StepDown(_site, gen)).WaitAsync(StepDownWait, time);
-            return true;
+            return Lsn.FromUInt64(await ShardErrors.Typed(GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(_shard, master.Value)).StepDown(_site, gen)).WaitAsync(StepDownWait, time));
         }
 #pragma warning disable CA1031 // Unreachable, hung or gone: PostgreSQL promotes without the primary; so does this.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             ShardLog.StepDownUnconfirmed(_log, _shard, _site, master.Value, e.Message);
-            return false;
+            return null;
         }
     }
 
@@ -154,6 +158,7 @@ internal sealed partial class LogShardGrain
             throw new RoleChangeRefusedException(Say($"site {_site} is shard {_shard}'s master in gen {node.Gen}, not gen {gen}: it does not step down for site {forSite}"));
         }
 
+        var lastCommit = node.Role == RepRole.Master ? node.MaxPermLsn : Store.LastPermBefore(Store.LogEnd)?.Lsn ?? Lsn.Zero;
         if (node.Role == RepRole.Master)
         {
             ShardLog.SteppingDown(_log, _shard, _site, forSite);
@@ -161,7 +166,7 @@ internal sealed partial class LogShardGrain
             FlushIfWanted();
         }
 
-        return Task.FromResult(Store.LogEnd.ToUInt64());
+        return Task.FromResult(lastCommit.ToUInt64());
     }
 
     public async Task<HandoverReport> Handover(int toSite, int waitMs)
