@@ -22,7 +22,7 @@ public sealed class BenchCatchupCommandTests
     {
         using var orep = new ProcessFixture();
         string[] size = TestSeed.LongMode ? ["--quick"] : ["--mb", "16"];
-        var run = await RunAsync(orep, ["bench", "catchup", "--mode", mode, "--json", .. size]);
+        var run = await BenchRun.RunAsync(orep, ["bench", "catchup", "--mode", mode, "--json", .. size], RunDeadline);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -60,23 +60,5 @@ public sealed class BenchCatchupCommandTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.StartsWith("orep: ", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("starting 3 silo processes", run.Stdout + run.Stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task<CliResult> RunAsync(ProcessFixture orep, string[] arguments)
-    {
-        var process = orep.Start(arguments);
-        using var deadline = new CancellationTokenSource(RunDeadline);
-        try
-        {
-            process.Stdin.Close();
-            var stdout = await process.Stdout.ReadToEndAsync(deadline.Token);
-            await process.WaitForExitAsync(deadline.Token);
-            return new CliResult(process.CommandLine, process.ExitCode, stdout, process.Stderr);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            orep.Kill(process);
-            throw new TimeoutException($"{process.CommandLine} did not finish within {RunDeadline.TotalMinutes} min; stderr:\n{process.Stderr}");
-        }
     }
 }

@@ -18,22 +18,8 @@ public sealed class BenchPromoteCommandTests
     public async Task Every_kind_of_role_change_is_measured_and_no_acknowledged_write_is_lost()
     {
         using var orep = new ProcessFixture();
-        var process = orep.Start(["bench", "promote", "--quick", "--json"]);
-        using var deadline = new CancellationTokenSource(RunDeadline);
-        string stdout;
-        try
-        {
-            process.Stdin.Close();
-            stdout = await process.Stdout.ReadToEndAsync(deadline.Token);
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            orep.Kill(process);
-            throw new TimeoutException($"{process.CommandLine} did not finish within {RunDeadline.TotalMinutes} min; stderr:\n{process.Stderr}");
-        }
-
-        var run = new CliResult(process.CommandLine, process.ExitCode, stdout, process.Stderr);
+        var run = await BenchRun.RunAsync(orep, ["bench", "promote", "--quick", "--json"], RunDeadline);
+        var stdout = run.Stdout;
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         var root = json.RootElement;

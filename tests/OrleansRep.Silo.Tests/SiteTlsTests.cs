@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OrleansRep.Grains.Interfaces;
@@ -15,15 +14,10 @@ public sealed class SiteTlsTests
         var data = TestSupport.TempDirectory();
         try
         {
-            using var key = RSA.Create(2048);
-            var request = new CertificateRequest("CN=orep-silo-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            var path = Path.Combine(data, "cluster.pfx");
-            await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pkcs12, "pfx-password"));
             var options = SiteHttpTests.OneSite(data);
-            options.CertificatePath = path;
+            options.CertificatePath = await TestSupport.WriteSelfSignedCertificateAsync(data, "pfx-password");
             options.CertificatePassword = "pfx-password";
+            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, "pfx-password");
             await using var site = await SiteApplication.StartAsync(options);
             var secret = Encoding.UTF8.GetBytes(options.ClusterSecret!);
             using var pinned = X509CertificateLoader.LoadCertificate(certificate.RawData);
