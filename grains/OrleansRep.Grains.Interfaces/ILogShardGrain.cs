@@ -106,4 +106,18 @@ public interface ILogShardGrain : IGrainWithStringKey
     [RequiresRole(ClientRoles.Admin)]
     [ResponseTimeout("00:00:05")]
     Task Deliver(int fromSite, byte[] messages);
+
+    /// <summary>Sets this site's election priority for this shard online (Berkeley DB's <c>rep_set_priority</c>; 0:
+    /// never master, not counted as an electable peer). Persisted in the replica's state at once; the master spreads
+    /// it to the group (a client tells the master). A master given priority 0 stays master until it steps down or
+    /// fails, then is never elected. Returns the previous priority.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative priority; nothing changed.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<int> SetPriority(int priority);
+
+    /// <summary>Berkeley DB's <c>rep_sync</c>: a client holding its sync (the site runs with <c>--delay-client-sync</c>,
+    /// or a sync was refused) syncs with its master now. Returns whether a sync was held (and is now under way); false
+    /// on a master or a client that is live already.</summary>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<bool> SyncNow();
 }

@@ -24,6 +24,7 @@ public static class ShardErrors
         [typeof(SiteRemovedException).FullName!] = m => new SiteRemovedException(m),
         [typeof(RoleChangeRefusedException).FullName!] = m => new RoleChangeRefusedException(m),
         [typeof(SiteBackupRejectedException).FullName!] = m => new SiteBackupRejectedException(m),
+        [typeof(ShardLockedOutException).FullName!] = m => new ShardLockedOutException(m),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The typed error <paramref name="error"/> stands for, or <paramref name="error"/> itself.</summary>

@@ -89,7 +89,10 @@ public sealed class RunningSite : IAsyncDisposable
                 Leases = options.LeaseTimeout > TimeSpan.Zero,
                 LeaseTimeout = options.LeaseTimeout,
                 AutoInit = options.AutoInit,
+                DelayClient = options.DelayClientSync,
+                NoWait = options.NoWait,
             },
+            SyncPeer = options.SyncPeer,
         };
         var builder = new SiloBuilder();
         builder.Services.AddSingleton(loggers);

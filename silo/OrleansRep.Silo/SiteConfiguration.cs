@@ -31,10 +31,13 @@ public static class SiteConfiguration
         ["--secret-file"] = nameof(SiteOptions.ClusterSecretFile),
         ["--join"] = nameof(SiteOptions.Join),
         ["--autoinit"] = nameof(SiteOptions.AutoInit),
+        ["--delay-client-sync"] = nameof(SiteOptions.DelayClientSync),
+        ["--nowait"] = nameof(SiteOptions.NoWait),
+        ["--sync-peer"] = nameof(SiteOptions.SyncPeer),
     };
 
     /// <summary>Switches that are flags: given alone they mean true (<c>--join</c>); <c>--join false</c> works too.</summary>
-    private static readonly string[] Flags = ["--join"];
+    private static readonly string[] Flags = ["--join", "--delay-client-sync", "--nowait"];
 
     /// <summary>The configuration from all sources.</summary>
     /// <exception cref="ArgumentException">An argument is not an option.</exception>

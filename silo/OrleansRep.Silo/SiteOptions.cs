@@ -179,6 +179,7 @@ public sealed class SiteOptions
         Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero && LogArchiveInterval >= TimeSpan.Zero && PromoteTriggerInterval >= TimeSpan.Zero,
             "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout, LogArchiveInterval and PromoteTriggerInterval not negative");
 
+        ValidateSyncOptions();
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {
             throw new ArgumentException($"CertificatePath: no file '{Path.GetFullPath(CertificatePath)}'");
@@ -228,4 +229,23 @@ public sealed class SiteOptions
         priority = 100;
         return text is null || int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out priority);
     }
+    /// <summary>Delayed client sync (<c>--delay-client-sync</c>, a flag; Berkeley DB's DB_REP_CONF_DELAYCLIENT): when a
+    /// replica of this site learns a new master it takes no log from it until an operator runs <c>orep sync --site N</c>
+    /// (to stagger the sync of many sites, or to sync after a peer has). Reads are served from the data it has meanwhile.
+    /// Default false: a client syncs as soon as it knows its master.</summary>
+    public bool DelayClientSync { get; set; }
+
+    /// <summary>NOWAIT (<c>--nowait</c>, a flag; Berkeley DB's DB_REP_CONF_NOWAIT): reads and writes that would wait for
+    /// a lockout (role change, the truncation after verify, internal init) or for a sync with the master (a read of a
+    /// commit not applied yet) fail at once with ShardLockedOutException. Default false: they wait.</summary>
+    public bool NoWait { get; set; }
+
+    /// <summary>Client-to-client sync (<c>--sync-peer N</c>; repmgr's DB_REPMGR_PEER): this site's replicas ask site N
+    /// first for the log they lack, while it is reachable, and the master when N cannot answer. Default 0: ask the
+    /// master.</summary>
+    public int SyncPeer { get; set; }
+
+    private void ValidateSyncOptions() =>
+        Require(SyncPeer >= 0 && SyncPeer != SiteId && (SyncPeer == 0 || Group().ContainsKey(SyncPeer)),
+            $"SyncPeer (--sync-peer) must be 0 (off) or another site of Sites, not {SyncPeer}");
 }

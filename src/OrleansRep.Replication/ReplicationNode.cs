@@ -322,6 +322,12 @@ public sealed class ReplicationNode
     /// <summary>Internal init is under way here (or was when the site crashed): the site cannot be elected.</summary>
     public bool InInternalInit => Sync.InInternalInit;
 
+    /// <summary>A client whose sync with its master is not done: held by <see cref="ReplicationOptions.DelayClient"/>
+    /// until <see cref="Inputs.SyncNow"/>, verifying, in internal init, or refused. Its data may be behind the group's,
+    /// and a read waiting for a commit may wait for a sync that has not started (the host refuses such reads at once
+    /// under <see cref="ReplicationOptions.NoWait"/>).</summary>
+    public bool Syncing => _ctx.Role == RepRole.Client && Sync.Phase != SyncPhase.Off;
+
     /// <summary>Where this site's log continues (the next LSN it expects or writes).</summary>
     public Lsn ReadyLsn => Applier.ReadyLsn;
 

@@ -14,7 +14,7 @@ namespace OrleansRep.Cli.Cluster;
 /// </summary>
 internal static class AdminCommands
 {
-    public static IEnumerable<Command> Create() => [Status(), Watch(), Elect(), Sites(), RoleChangeCommands.Promote(), RoleChangeCommands.Handover()];
+    public static IEnumerable<Command> Create() => [Status(), Watch(), Elect(), Sites(), RoleChangeCommands.Promote(), RoleChangeCommands.Handover(), SyncCommands.Sync()];
 
     public static async Task<int> StatusAsync(OrleansRepClient client, TextWriter text, Stream? json, CancellationToken cancellationToken)
     {
@@ -129,6 +129,6 @@ internal static class AdminCommands
             await using var client = await cluster.ConnectAsync(parse, ct).ConfigureAwait(false);
             return await SitesListAsync(client, Console.Out, ct).ConfigureAwait(false);
         });
-        return new Command("sites", "the cluster's sites: list, add, remove") { list, SiteCommands.Add(), SiteCommands.Remove() };
+        return new Command("sites", "the cluster's sites: list, add, remove, priority") { list, SiteCommands.Add(), SiteCommands.Remove(), SyncCommands.Priority() };
     }
 }

@@ -195,7 +195,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
 
                     break;
                 case Send send:
-                    if (_links.TryGetValue(send.To.Site, out var to))
+                    if (_links.TryGetValue(RouteOf(send), out var to))
                     {
                         to.Enqueue(send.Message, send.Flags);
                     }
@@ -430,6 +430,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
             Committed c => TokenBytes(c.Token),
             AckPolicyNotMet n => throw new DurabilityNotMetException(n.Token, n.Acks, n.Needed),
             NotMaster m => throw new NotMasterException(_shard, _site, m.Master.Value),
+            LockedOut => throw new ShardLockedOutException($"shard {_shard} on site {_site} is locked out (role change under way) and the site runs with --nowait; retry shortly"),
             _ => throw new ShardUnavailableException($"shard {_shard} on site {_site} is locked out (role change under way)"),
         };
     }
@@ -459,6 +460,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
     private async Task Readable(ReadConsistency consistency, long maxStalenessMs, byte[]? token)
     {
         var node = Node;
+        RefuseReadWhileLockedOut();
         if (Store.Environment.InitPending)
         {
             // Mid internal init the data is partial (the log end already says the init's first LSN): serve nothing.
@@ -500,6 +502,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
                             throw new CommitTokenLostException($"the commit {wanted} was lost in a master change; it will never be applied");
                     }
 
+                    RefuseWaitWhileSyncing(wanted);
                     var left = options.ReadWaitTimeout - time.GetElapsedTime(deadline);
                     if (left <= TimeSpan.Zero)
                     {

@@ -86,6 +86,13 @@ public sealed class SiteStorageOptions
     /// 5 minutes; <see cref="TimeSpan.Zero"/> keeps every log file.</summary>
     public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Client-to-client sync (repmgr's DB_REPMGR_PEER): the site this site's replicas ask first for the log
+    /// they lack (first-time gap requests, VERIFY_REQ, ALL_REQ: the requests any site may answer), while it is
+    /// reachable; it answers from its own log when it has the range and is live, else sends them to the master. Takes
+    /// catch-up load off the master. With leases on, a client asks the peer only once its start-up is done. Default 0:
+    /// every request goes to the master.</summary>
+    public int SyncPeer { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public void Validate()
     {
@@ -111,6 +118,7 @@ public sealed class SiteStorageOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecentEvents, 1, nameof(MaxRecentEvents));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxScanPage, 1, nameof(MaxScanPage));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogArchiveInterval, TimeSpan.Zero, nameof(LogArchiveInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(SyncPeer, nameof(SyncPeer));
         Replication.Validate();
     }
 }

@@ -22,6 +22,11 @@ public sealed class ClusterCommandTests
     [InlineData("scan --limit x")]
     [InlineData("watch --count 0")]
     [InlineData("status --cluster")]
+    [InlineData("sync")]
+    [InlineData("sync --site 0")]
+    [InlineData("sync --site 1 --shard x")]
+    [InlineData("sites priority 1")]
+    [InlineData("sites priority x 0")]
     public void Malformed_command_lines_are_parse_errors(string line)
     {
         Assert.NotEmpty(CliApplication.BuildRootCommand().Parse(line.Split(' ')).Errors);
@@ -31,7 +36,7 @@ public sealed class ClusterCommandTests
     public void Well_formed_command_lines_parse_with_their_defaults()
     {
         var root = CliApplication.BuildRootCommand();
-        foreach (var line in new[] { "put k v --durability all", "get k --consistency any:50", "del k", "scan --prefix a --from a1 --to a9 --limit 3", "status --json", "watch --recent --count 2", "elect --shard 1 --site 2", "sites list --cluster 10.0.0.1:7-9 --secret-file s --timeout 3" })
+        foreach (var line in new[] { "put k v --durability all", "get k --consistency any:50", "del k", "scan --prefix a --from a1 --to a9 --limit 3", "status --json", "watch --recent --count 2", "elect --shard 1 --site 2", "sites list --cluster 10.0.0.1:7-9 --secret-file s --timeout 3", "sync --site 2", "sync --site 2 --shard 1", "sites priority 3 0" })
         {
             Assert.Empty(root.Parse(line.Split(' ')).Errors);
         }

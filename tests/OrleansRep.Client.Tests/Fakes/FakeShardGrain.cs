@@ -45,6 +45,11 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
 
     public Task<HandoverReport> Handover(int toSite, int waitMs) => throw new NotSupportedException("tested end to end");
 
+    // The sync options are tested against real grains (Grains SyncOptionsTests) and silos (EndToEnd SyncOptionsEndToEndTests).
+    public Task<int> SetPriority(int priority) => throw new NotSupportedException("tested against real grains");
+
+    public Task<bool> SyncNow() => throw new NotSupportedException("tested against real grains");
+
     public Task Elect() => election ? CallElection() : throw new InvalidOperationException("not an election grain");
 
     Task<ElectionStatus> IElectionGrain.GetStatus() => Run(() =>
