@@ -106,4 +106,10 @@ public interface ILogShardGrain : IGrainWithStringKey
     [RequiresRole(ClientRoles.Admin)]
     [ResponseTimeout("00:00:05")]
     Task Deliver(int fromSite, byte[] messages);
+
+    /// <summary>Sets this site's election priority for this shard (0: never master; the recovery master's ban) and
+    /// returns the previous one. A master commits the group's new list; a client persists it and tells its master.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative; nothing changed.</exception>
+    [RequiresRole(ClientRoles.Admin)]
+    Task<int> SetElectionPriority(int priority);
 }
