@@ -73,7 +73,7 @@ public sealed class RecoveryLoop
                 : $"site {winner} is the longest running eligible site (started {answered.First(v => v.Site == winner).StartedAt:O}){(was == 0 ? "" : $"; was site {was}")}"));
             if (winner == _self)
             {
-                TakeOver(answered);
+                TakeOver(answered, now);
             }
         }
 
@@ -182,7 +182,7 @@ public sealed class RecoveryLoop
         _credits.Add(site, Math.Max(1, sites), now, $"the recovery push of map generation {MapGeneration} failed");
 
     // A new recovery master continues the map generation from the highest any site holds, and starts with no credits.
-    private void TakeOver(IReadOnlyList<RecoveryView> answered)
+    private void TakeOver(IReadOnlyList<RecoveryView> answered, DateTimeOffset now)
     {
         MapGeneration = Math.Max(MapGeneration, answered.Select(v => v.MapGeneration).DefaultIfEmpty(0).Max());
         _credits.ClearAll();
@@ -193,6 +193,8 @@ public sealed class RecoveryLoop
         _disagreeSince = null;
         _takeover = null;
         _lastRecovery = DateTimeOffset.MinValue;
+        // No mastership moves in the round of the election: the first takeover run waits one interval.
+        _lastTakeover = now;
     }
 
     private void CountMisbehaviour(DateTimeOffset now, IReadOnlyList<SitePoll> polls, int sites)

@@ -1,0 +1,11 @@
+using OrleansRep.Grains.Interfaces;
+
+namespace OrleansRep.Silo;
+
+/// <summary>The recovery master's state as one site sees it (the <c>recovery</c> of <c>/api/status</c> and
+/// <c>GET /api/recovery</c>): the recovery master it believes (0: none yet), its map generation, the last recovery
+/// pushed to it, and every banned site among those that answered.</summary>
+public sealed record RecoveryStatus(int RecoveryMaster, long MapGeneration, string? LastRecovery, DateTimeOffset? LastRecoveryAt, IReadOnlyList<SiteBan> Bans);
+
+/// <summary>A banned site: until when and why.</summary>
+public sealed record SiteBan(int Site, DateTimeOffset? Until, string? Reason);
