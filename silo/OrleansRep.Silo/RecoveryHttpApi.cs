@@ -63,7 +63,8 @@ public static class RecoveryHttpApi
         })).ConfigureAwait(false);
         var own = views.FirstOrDefault(v => v?.Site == site.SiteId);
         return own is null ? null : new RecoveryStatus(own.RecoveryMaster, own.MapGeneration, own.LastRecovery, own.LastRecoveryAt,
-            [.. views.OfType<RecoveryView>().Where(v => v.Banned).Select(v => new SiteBan(v.Site, v.BannedUntil, v.BanReason))]);
+            [.. views.OfType<RecoveryView>().Where(v => v.Banned).Select(v => new SiteBan(v.Site, v.BannedUntil, v.BanReason))],
+            [.. views.OfType<RecoveryView>().Select(v => new RecoverySite(v.Site, v.StartedAt, v.Banned, v.Stopped, v.RecoveryMaster, v.MapGeneration))]);
     }
 
     private static void Check(bool valid, string rule)
