@@ -1,6 +1,4 @@
 using OrleansRep.Grains.Interfaces;
-using OrleansRep.Runtime.Remote;
-using OrleansRep.Runtime.Transport;
 
 namespace OrleansRep.Client;
 
@@ -11,7 +9,7 @@ public sealed partial class OrleansRepClient
     public static readonly TimeSpan DefaultBanHandoverWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Every known site's recovery view (start time, banned/stopped, the recovery master it believes, its map
-    /// generation and last recovery); a site that does not answer is left out.</summary>
+    /// generation and last recovery); a site that does not answer (or has no recovery grain) is left out.</summary>
     public async Task<IReadOnlyList<RecoveryView>> GetRecoveryViewsAsync(CancellationToken cancellationToken = default)
     {
         await _gateways.ConnectAllAsync(cancellationToken).ConfigureAwait(false);
@@ -22,7 +20,9 @@ public sealed partial class OrleansRepClient
                 var factory = await _gateways.TryGetAsync(site, cancellationToken).ConfigureAwait(false);
                 return factory is null ? null : await ShardErrors.Typed(factory.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(site)).GetView()).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (ShardRouter.IsUnreachable(e) || e is ShardException or RemoteGrainException or HandshakeRejectedException)
+#pragma warning disable CA1031 // Whatever the failure (unreachable, a site without the recovery grain), the site is left out.
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 return null;
             }

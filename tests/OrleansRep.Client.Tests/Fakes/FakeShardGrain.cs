@@ -55,6 +55,8 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
 
     public Task Deliver(int fromSite, byte[] messages) => throw new NotSupportedException();
 
+    public Task<int> SetElectionPriority(int priority) => throw new NotSupportedException("tested end to end");
+
     private Task<T> Run<T>(Func<T> call)
     {
         if (cluster.Hung[site])
