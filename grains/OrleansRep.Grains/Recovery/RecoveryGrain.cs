@@ -13,7 +13,7 @@ namespace OrleansRep.Grains.Recovery;
 /// runs alone.
 /// </summary>
 [Reentrant]
-internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider time, ILoggerFactory loggers) : Grain, IRecoveryGrain
+internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider time, SiteEventLog events, ILoggerFactory loggers) : Grain, IRecoveryGrain
 {
     /// <summary>How long a ban waits for a candidate's view when it picks where to hand a mastership.</summary>
     private static readonly TimeSpan CandidateTimeout = TimeSpan.FromSeconds(1);
@@ -105,6 +105,7 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
         _bannedUntil = until;
         _banReason = reason;
         RecoveryGrainLog.Banned(_log, _site, until, reason);
+        Raise(RepEventKind.Banned, $"until {until:O}: {reason}");
         if (newly)
         {
             // Priority 0 first, so that no election makes this site master again while its masterships move.
@@ -134,6 +135,7 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
             // CTDB resets a node's priority time when it was banned: a site just back does not win the election at once.
             _startedAt = time.GetUtcNow();
             RecoveryGrainLog.Unbanned(_log, _site, reason);
+            Raise(RepEventKind.Unbanned, reason);
         }
 
         return await GetView();
@@ -144,6 +146,10 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
         _stopped = true;
         return Task.CompletedTask;
     }
+
+    // Bans and their end are events of the banned site's feed (shard -1), whoever asked for them.
+    private void Raise(RepEventKind kind, string detail) =>
+        events.Add(new SiteEvent(time.GetUtcNow(), _site, -1, kind, 0, _site, 0) { Detail = detail });
 
     private IEnumerable<ILogShardGrain> Shards() =>
         Enumerable.Range(0, options.Shards).Select(s => GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(s, _site)));

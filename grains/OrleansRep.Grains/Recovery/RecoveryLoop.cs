@@ -26,6 +26,8 @@ public sealed class RecoveryLoop
     private DateTimeOffset? _disagreeSince;
     private DateTimeOffset _lastRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset _lastTakeover = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastMasterChange = DateTimeOffset.MinValue;
+    private string _masters = "";
     private TakeoverHandover? _takeover;
     private (int Shard, int From)? _handedOver;
 
@@ -98,6 +100,15 @@ public sealed class RecoveryLoop
         }
 
         var active = answered.Where(RecoveryMasterElection.CanWin).ToList();
+        // Masterships that moved lately (an election, an operator's promotion or handover) are left alone for a
+        // takeover interval: the takeover run acts on a settled group, not against a change under way.
+        var masters = string.Join(",", active.FirstOrDefault()?.Shards.Select(s => s.Master) ?? []);
+        if (masters != _masters)
+        {
+            _masters = masters;
+            _lastMasterChange = now;
+        }
+
         var problems = Disagreements(active);
         _disagreeSince = problems.Count == 0 ? null : _disagreeSince ?? now;
         var stuck = StuckShards(now, active);
@@ -138,12 +149,12 @@ public sealed class RecoveryLoop
         }
 
         if (!recovering && problems.Count == 0 && _noMasterSince.Count == 0 && _takeover is null && _options.Takeover
-            && now - _lastTakeover >= _options.TakeoverInterval && active.Count > 0 && polls.All(p => p.View is not null || !p.Alive))
+            && now - _lastTakeover >= _options.TakeoverInterval && now - _lastMasterChange >= _options.TakeoverInterval && active.Count > 0 && polls.All(p => p.View is not null || !p.Alive))
         {
-            var masters = active[0].Shards.ToDictionary(s => s.Shard, s => s.Master);
+            var current = active[0].Shards.ToDictionary(s => s.Shard, s => s.Master);
             var eligible = active.Where(v => v.Members.Any(m => m.Site == v.Site && m.Priority > 0)).Select(v => v.Site).ToList();
             var mustLeave = answered.Where(v => !RecoveryMasterElection.CanWin(v)).Select(v => v.Site).ToHashSet();
-            if (TakeoverPlanner.Plan(masters, eligible, mustLeave) is { } move)
+            if (TakeoverPlanner.Plan(current, eligible, mustLeave) is { } move)
             {
                 _takeover = new TakeoverHandover(move.Shard, move.From, move.To, move.Why);
                 _lastTakeover = now;

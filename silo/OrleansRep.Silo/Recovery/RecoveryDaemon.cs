@@ -14,8 +14,9 @@ namespace OrleansRep.Silo.Recovery;
 /// parallel, each within <see cref="RecoveryOptions.PollTimeout"/>), steps the loop and carries out its decisions:
 /// the elected recovery master recorded on this site; on the recovery master, recoveries pushed to every active site
 /// (stuck shards get an election), bans carried out by the banned site's recovery grain, takeover handovers (one at a
-/// time, in the background, their outcome fed back next round). Every decision is an event in the site's feed
-/// (shard -1, the reason in <see cref="SiteEvent.Detail"/>) and a log line.
+/// time, in the background, their outcome fed back next round). Every decision is a log line and an event in the
+/// site's feed (shard -1, the reason in <see cref="SiteEvent.Detail"/>); bans and their end are raised by the banned
+/// site's recovery grain, in its feed, whoever asked for them.
 /// </summary>
 public sealed partial class RecoveryDaemon : IAsyncDisposable
 {
@@ -145,12 +146,10 @@ public sealed partial class RecoveryDaemon : IAsyncDisposable
 
                 break;
             case SiteBanned ban:
-                Raise(RepEventKind.Banned, ban.Site, 0, $"for {ban.Period.TotalSeconds:0} s: {ban.Reason}");
                 _ = Background(() => Recovery(ban.Site).Ban((int)Math.Ceiling(ban.Period.TotalSeconds), ban.Reason, HandoverWaitMs), $"ban of site {ban.Site}");
                 break;
             case SiteUnbanned unban:
                 await Recovery(unban.Site).Unban(unban.Reason).ConfigureAwait(false);
-                Raise(RepEventKind.Unbanned, unban.Site, 0, unban.Reason);
                 break;
             case TakeoverHandover move:
                 Raise(RepEventKind.TakeoverRun, move.To, 0, $"shard {move.Shard}: site {move.From} → site {move.To}: {move.Reason}");

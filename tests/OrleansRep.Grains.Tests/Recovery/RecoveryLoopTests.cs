@@ -189,13 +189,31 @@ public sealed class RecoveryLoopTests
         Assert.Empty(loop.Step(Advance(1), Polls(piled)));
         loop.TakeoverFinished(first, succeeded: true, Advance(0));
         var moved = Masters(piled, [1, 2, 2, 2]);
+        // The next waits a takeover interval after the last mastership change too (a settled group).
         Assert.Empty(loop.Step(Advance(1), Polls(moved)));
-        var second = Assert.Single(loop.Step(Advance(4), Polls(moved)).OfType<TakeoverHandover>());
+        Assert.Empty(loop.Step(Advance(4), Polls(moved)));
+        var second = Assert.Single(loop.Step(Advance(1), Polls(moved)).OfType<TakeoverHandover>());
         Assert.Equal((1, 2, 3), (second.Shard, second.From, second.To));
         loop.TakeoverFinished(second, succeeded: true, Advance(0));
         // 1, 3, 2, 2: spread (no site has two more than another); the handed-over shards are no flapping.
         Assert.Empty(loop.Step(Advance(10), Polls(Masters(piled, [1, 3, 2, 2]))));
         Assert.Equal(0, loop.CreditsOf(2));
+    }
+
+    [Fact]
+    public void No_takeover_while_masterships_are_moving()
+    {
+        var loop = new RecoveryLoop(1, Fast);
+        RecoveryView[] piled = [.. new[] { View(1, 30, [2, 2, 2]), View(2, 20, [2, 2, 2]), View(3, 10, [2, 2, 2]) }.Select(v => v with { RecoveryMaster = 1, MapGeneration = 1 })];
+        loop.Step(_now, Polls(piled));
+        // An operator moves shards every 3 s: the recovery master keeps out of the way.
+        int[][] changes = [[1, 2, 2], [2, 2, 2], [3, 2, 2], [2, 2, 2]];
+        foreach (var masters in changes)
+        {
+            Assert.Empty(loop.Step(Advance(3), Polls(Masters(piled, masters))));
+        }
+
+        Assert.Single(loop.Step(Advance(5), Polls(Masters(piled, [2, 2, 2]))).OfType<TakeoverHandover>());
     }
 
     [Fact]
