@@ -16,8 +16,8 @@ namespace OrleansRep.EndToEnd.Tests;
 /// </summary>
 public sealed class RecoveryMasterTests(ITestOutputHelper output)
 {
-    /// <summary>Short periods so that each test runs in seconds.</summary>
-    private static readonly string[] FastRecovery = ["--Recovery:RecoverInterval=00:00:00.500", "--Recovery:TakeoverInterval=00:00:02", "--Recovery:RerecoveryTimeout=00:00:02"];
+    /// <summary>Takeover runs on (SiloCluster turns them off by default), short periods so that each test runs in seconds.</summary>
+    private static readonly string[] FastRecovery = ["--Recovery:Takeover=true", "--Recovery:RecoverInterval=00:00:00.500", "--Recovery:TakeoverInterval=00:00:02", "--Recovery:RerecoveryTimeout=00:00:02"];
 
     [Fact]
     public async Task The_longest_running_site_is_recovery_master_and_another_takes_over_when_it_is_killed()
