@@ -24,6 +24,8 @@ internal static class CliApplication
         root.Subcommands.Add(SimCommand.Create());
         root.Subcommands.Add(BackupCommand.Create());
         root.Subcommands.Add(RestoreCommand.Create());
+        root.Subcommands.Add(BanCommands.Ban());
+        root.Subcommands.Add(BanCommands.Unban());
         return root;
     }
 

@@ -29,4 +29,7 @@ public static class GrainKeys
 
         return (shard, site);
     }
+
+    /// <summary>"recovery@{site}": <see cref="IRecoveryGrain"/>, the site's part in the recovery master's loop.</summary>
+    public static string Recovery(int site) => string.Create(CultureInfo.InvariantCulture, $"recovery@{site}");
 }

@@ -22,6 +22,7 @@ public sealed class RunningSite : IAsyncDisposable
     private readonly IReadOnlyDictionary<int, (IPEndPoint EndPoint, int Priority)> _group;
 
     private PromoteTrigger? _promoteTrigger;
+    private Recovery.RecoveryDaemon? _recoveryDaemon;
 
     private RunningSite(SiteOptions options, SiloHost host, IReadOnlyDictionary<int, (IPEndPoint, int)> group, SiteMetrics metrics)
     {
@@ -100,6 +101,7 @@ public sealed class RunningSite : IAsyncDisposable
         // placement finds them (existing sites learn a new one from the change, not from a restart).
         builder.AddSiteRegistry(() => sites).AddOrleansRepGrains(storage);
         Dashboard.DashboardHosting.AddDashboard(builder);
+        Grains.Recovery.RecoveryGrains.AddRecoveryGrain(builder);
         if (time is not null)
         {
             builder.UseTimeProvider(time);
@@ -134,6 +136,7 @@ public sealed class RunningSite : IAsyncDisposable
             await site.Events.Stream.SubscribeAsync(site.Metrics, StreamSequenceToken.First, cancellationToken).ConfigureAwait(false);
             await site.SiteGrain.Start().WaitAsync(cancellationToken).ConfigureAwait(false);
             site._promoteTrigger = new PromoteTrigger(site.DataDirectory, site.RoleChanges, id, options.PromoteTriggerInterval, time ?? TimeProvider.System, loggers.CreateLogger<PromoteTrigger>());
+            site._recoveryDaemon = new Recovery.RecoveryDaemon(host.GrainFactory, id, options.Recovery, time ?? TimeProvider.System, site.Events, site.RoleChanges, () => site.SiteHealth().ToDictionary(h => h.Id, h => h.Healthy), loggers.CreateLogger<Recovery.RecoveryDaemon>());
             return site;
         }
         catch
@@ -160,6 +163,11 @@ public sealed class RunningSite : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_recoveryDaemon is not null)
+        {
+            await _recoveryDaemon.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_promoteTrigger is not null)
         {
             await _promoteTrigger.DisposeAsync().ConfigureAwait(false);

@@ -44,7 +44,8 @@ public static class SiteHttpApi
         app.MapGet("/api/status", async () =>
         {
             var status = await StatusOrNull(site).ConfigureAwait(false);
-            return Results.Json(new { site = site.SiteId, healthy = site.IsHealthy, sites = site.SiteHealth(), shards = status?.Shards, members = status?.Members }, Json);
+            var recovery = await RecoveryHttpApi.StatusAsync(site).ConfigureAwait(false);
+            return Results.Json(new { site = site.SiteId, healthy = site.IsHealthy, sites = site.SiteHealth(), shards = status?.Shards, members = status?.Members, recovery }, Json);
         });
         app.MapGet("/api/events", (HttpRequest request, CancellationToken cancellationToken) =>
         {
@@ -52,6 +53,7 @@ public static class SiteHttpApi
             return TypedResults.ServerSentEvents(Events(site, from, cancellationToken));
         });
         AdminHttpApi.Map(app, site);
+        RecoveryHttpApi.Map(app, site);
         Dashboard.DashboardEndpoints.Map(app, site);
     }
 

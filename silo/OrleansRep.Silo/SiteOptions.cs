@@ -109,6 +109,10 @@ public sealed class SiteOptions
     /// the cluster secret (silos, operator tools such as <c>orep</c>) may connect.</summary>
     public Dictionary<string, SiteClient> Clients { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The recovery master's tunables (<c>--Recovery:RecoverInterval=00:00:01</c>, <c>--Recovery:RecoveryBanPeriod=00:05:00</c>,
+    /// ...; see <see cref="Grains.Recovery.RecoveryOptions"/> for each default).</summary>
+    public Grains.Recovery.RecoveryOptions Recovery { get; set; } = new();
+
     /// <summary>Site-to-site endpoint, resolved.</summary>
     public IPEndPoint SiteIPEndPoint => EndPointOr(SiteEndPoint, 11110, nameof(SiteEndPoint), anyAllowed: false);
 
@@ -180,6 +184,8 @@ public sealed class SiteOptions
             "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout, LogArchiveInterval and PromoteTriggerInterval not negative");
 
         ValidateSyncOptions();
+
+        Recovery.Validate();
         if (CertificatePath is not null && !File.Exists(CertificatePath))
         {
             throw new ArgumentException($"CertificatePath: no file '{Path.GetFullPath(CertificatePath)}'");

@@ -69,4 +69,19 @@ public enum RepEventKind
 
     /// <summary>This site was promoted to master by hand (<see cref="Inputs.Promote"/>), after MASTER.</summary>
     Promoted,
+
+    /// <summary>The recovery daemon elected a recovery master (<see cref="RepEvent.Site"/>; not raised by the machine).</summary>
+    RecoveryMasterElected,
+
+    /// <summary>The recovery master started a recovery (a new map generation; the reason in the site event's detail).</summary>
+    Recovery,
+
+    /// <summary>A site was banned (<see cref="RepEvent.Site"/>): election priority 0 until the ban ends.</summary>
+    Banned,
+
+    /// <summary>A site's ban ended (<see cref="RepEvent.Site"/>): its priorities restored.</summary>
+    Unbanned,
+
+    /// <summary>The recovery master's takeover run handed a shard over to spread masterships.</summary>
+    TakeoverRun,
 }

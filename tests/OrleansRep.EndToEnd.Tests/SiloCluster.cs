@@ -75,7 +75,10 @@ internal sealed class SiloCluster : IAsyncDisposable
             "--site-endpoint", $"127.0.0.1:{_ports[site - 1]}", "--gateway-endpoint", $"127.0.0.1:{_gatewayPorts[site - 1]}", "--http-endpoint", "127.0.0.1:0",
             "--shards", Shards.ToString(CultureInfo.InvariantCulture),
             // Lenient failure detection: the suite runs beside other test assemblies on 2 cores.
-            "--probe-timeout", "00:00:01", "--missed-probes", "5", .. ExtraArguments]);
+            "--probe-timeout", "00:00:01", "--missed-probes", "5",
+            // No takeover runs unless a test asks (--Recovery:Takeover=true): the recovery master would otherwise move
+            // masterships that a test has just looked up (which site to kill, to promote).
+            "--Recovery:Takeover=false", .. ExtraArguments]);
         _sites[site] = process;
         await process.Started.WaitAsync(Deadline);
     }

@@ -19,13 +19,14 @@ internal static class AdminCommands
     public static async Task<int> StatusAsync(OrleansRepClient client, TextWriter text, Stream? json, CancellationToken cancellationToken)
     {
         var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        var recovery = await client.GetRecoveryViewsAsync(cancellationToken).ConfigureAwait(false);
         if (json is not null)
         {
-            StatusJson.Write(json, status);
+            StatusJson.Write(json, status, recovery);
         }
         else
         {
-            StatusText.Write(text, status);
+            StatusText.Write(text, status, recovery);
         }
 
         return status.Sites.All(s => s.Healthy) ? ExitCodes.Success : ExitCodes.Failure;

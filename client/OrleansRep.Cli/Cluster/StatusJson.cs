@@ -14,7 +14,7 @@ namespace OrleansRep.Cli.Cluster;
 /// </summary>
 internal static class StatusJson
 {
-    public static void Write(Stream stream, ClusterStatus status)
+    public static void Write(Stream stream, ClusterStatus status, IReadOnlyList<Grains.Interfaces.RecoveryView>? recovery = null)
     {
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartObject();
@@ -72,6 +72,11 @@ internal static class StatusJson
         }
 
         json.WriteEndArray();
+        if (recovery is { Count: > 0 })
+        {
+            RecoveryStatusText.Write(json, recovery);
+        }
+
         json.WriteEndObject();
         json.Flush();
         stream.WriteByte((byte)'\n');

@@ -7,7 +7,7 @@ namespace OrleansRep.Cli.Cluster;
 /// <summary><c>orep status</c> as text: the sites, then one row per shard and site (role, gen, LSN, lag).</summary>
 internal static class StatusText
 {
-    public static void Write(TextWriter writer, ClusterStatus status)
+    public static void Write(TextWriter writer, ClusterStatus status, IReadOnlyList<Grains.Interfaces.RecoveryView>? recovery = null)
     {
         Table.Write(writer, ["SITE", "GATEWAY", "HEALTHY"], status.Sites.Select(s => new[] { Text(s.Site), s.Gateway, s.Healthy ? "yes" : "no: " + s.Error }));
         writer.Write('\n');
@@ -22,6 +22,11 @@ internal static class StatusText
         }
 
         Table.Write(writer, ["SHARD", "MASTER", "SITE", "ROLE", "GEN", "LSN", "LAG"], rows);
+        if (recovery is { Count: > 0 })
+        {
+            writer.Write('\n');
+            RecoveryStatusText.Write(writer, recovery);
+        }
     }
 
     public static string Lag(long ms) => ms < 0 ? "never heard" : Text(ms) + " ms";

@@ -26,8 +26,10 @@ internal sealed class DashboardAggregator
     private long _tick;
 
     /// <summary>The snapshot of this round. <paramref name="samples"/> holds the sites that answered.</summary>
-    public DashboardSnapshot Build(int self, IReadOnlyList<SiteHealth> sites, IReadOnlyDictionary<int, DashboardSiteSample> samples, IReadOnlyList<DashboardEvent> newEvents, DateTimeOffset now)
+    public DashboardSnapshot Build(int self, IReadOnlyList<SiteHealth> sites, IReadOnlyDictionary<int, DashboardSiteSample> samples, IReadOnlyList<DashboardEvent> newEvents, DateTimeOffset now, RecoveryStatus? recovery = null)
     {
+        // The recovery master's bans, shown on each of the banned site's replicas.
+        var bans = recovery?.Bans.ToDictionary(b => b.Site, b => string.Create(CultureInfo.InvariantCulture, $"banned until {b.Until:HH:mm:ss}: {b.Reason}")) ?? [];
         var shards = samples.Values.SelectMany(s => s.Status?.Shards ?? []).Select(r => r.Shard).Distinct().Order().ToArray();
         var siteRows = sites.Select(s => new DashboardSite(s.Id, s.Address, s.Priority, s.Healthy, samples.ContainsKey(s.Id))).ToArray();
         var replicas = new List<DashboardReplica>();
@@ -40,7 +42,7 @@ internal sealed class DashboardAggregator
                 var replica = samples.TryGetValue(site.Id, out var sample) ? sample.Status?.Shards.FirstOrDefault(r => r.Shard == shard) : null;
                 if (replica is null)
                 {
-                    replicas.Add(new DashboardReplica(site.Id, shard, "?", 0, 0, "", 0, null, null, -1, site.Reachable ? "unknown" : "down", ""));
+                    replicas.Add(new DashboardReplica(site.Id, shard, "?", 0, 0, "", 0, null, null, -1, site.Reachable ? "unknown" : "down", bans.GetValueOrDefault(site.Id, "")));
                     continue;
                 }
 
@@ -51,7 +53,7 @@ internal sealed class DashboardAggregator
                     : "ok";
                 maxLagBytes = Math.Max(maxLagBytes, lagBytes ?? 0);
                 maxLagMs = Math.Max(maxLagMs, replica.LagMs);
-                replicas.Add(new DashboardReplica(site.Id, shard, replica.Role.ToString(), replica.Gen, replica.Master, FormatLsn(replica.LogEnd), replica.LogEnd, lagBytes, lagFiles, replica.LagMs, health, ""));
+                replicas.Add(new DashboardReplica(site.Id, shard, replica.Role.ToString(), replica.Gen, replica.Master, FormatLsn(replica.LogEnd), replica.LogEnd, lagBytes, lagFiles, replica.LagMs, health, bans.GetValueOrDefault(site.Id, "")));
             }
         }
 
@@ -110,7 +112,7 @@ internal sealed class DashboardAggregator
         }).ToArray();
         var commitCalls = GrainCallCounts.Sum("commit", commitLatency);
         var chart = new DashboardChartSample(now, commits * perSecond, commitCalls.Calls == 0 ? null : commitCalls.PercentileMicros(0.99) / 1000.0, maxLagBytes, maxLagMs);
-        return new DashboardSnapshot(++_tick, self, now, null, siteRows, replicas, grains, chart, newEvents);
+        return new DashboardSnapshot(++_tick, self, now, recovery is { RecoveryMaster: > 0 } known ? known.RecoveryMaster : null, siteRows, replicas, grains, chart, newEvents);
     }
 
     /// <summary>"file/offset" of an LSN as <c>Lsn.ToUInt64()</c> writes it.</summary>

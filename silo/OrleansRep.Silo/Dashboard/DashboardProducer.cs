@@ -133,7 +133,8 @@ internal sealed partial class DashboardProducer : IAsyncDisposable
             events.RemoveRange(0, events.Count - _options.TimelineEvents);
         }
 
-        var snapshot = _aggregator.Build(_site.SiteId, sites, samples, events, DateTimeOffset.UtcNow);
+        var recovery = await RecoveryHttpApi.StatusAsync(_site).ConfigureAwait(false);
+        var snapshot = _aggregator.Build(_site.SiteId, sites, samples, events, DateTimeOffset.UtcNow, recovery);
         var json = JsonSerializer.Serialize(snapshot, SiteHttpApi.Json);
         lock (_lock)
         {

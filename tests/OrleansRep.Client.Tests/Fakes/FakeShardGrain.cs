@@ -60,6 +60,7 @@ internal sealed class FakeShardGrain(FakeCluster cluster, int shard, int site, b
 
     public Task Deliver(int fromSite, byte[] messages) => throw new NotSupportedException();
 
+
     private Task<T> Run<T>(Func<T> call)
     {
         if (cluster.Hung[site])

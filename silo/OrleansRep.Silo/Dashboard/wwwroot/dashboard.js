@@ -75,7 +75,7 @@ function renderMap(snapshot) {
     const health = site.reachable ? (site.healthy ? "up" : "suspect") : "down";
     return `<tr id="site-${site.id}"><th>site ${site.id}<br><small>${esc(site.address)}</small><br>` +
       `<span class="h-${health === "up" ? "ok" : "down"}" data-site-health="${health}">${health}</span></th>` +
-      `<td class="bans"></td>${cells}</tr>`;
+      `<td class="bans">${esc((snapshot.replicas.find((x) => x.site === site.id && x.bans) || {}).bans || "")}</td>${cells}</tr>`;
   }).join("");
   setHtml($("map").tHead, head);
   setHtml($("map").tBodies[0], rows);

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using OrleansRep.Grains.Interfaces;
+
+namespace OrleansRep.Cli.Cluster;
+
+/// <summary>
+/// The recovery master's part of <c>orep status</c>, from every answering site's recovery view: the recovery master
+/// (the one most sites name; ties to the one the highest map generation names), bans, and the last recovery.
+/// Text: three lines; JSON: <c>"recovery":{"master":N,"mapGeneration":G,"bans":[{"site","until","reason"}],
+/// "lastRecovery":{"time","reason"}|null}</c>.
+/// </summary>
+internal static class RecoveryStatusText
+{
+    public static int MasterOf(IReadOnlyList<RecoveryView> views) =>
+        views.GroupBy(v => v.RecoveryMaster).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(v => v.MapGeneration)).Select(g => g.Key).FirstOrDefault();
+
+    private static RecoveryView? Latest(IReadOnlyList<RecoveryView> views) => views.Where(v => v.LastRecoveryAt is not null).MaxBy(v => v.LastRecoveryAt);
+
+    public static void Write(TextWriter writer, IReadOnlyList<RecoveryView> views)
+    {
+        var master = MasterOf(views);
+        var generation = views.Select(v => v.MapGeneration).DefaultIfEmpty(0).Max();
+        writer.Write(master == 0 ? "recovery master: none\n" : string.Create(CultureInfo.InvariantCulture, $"recovery master: site {master} (map generation {generation})\n"));
+        var bans = views.Where(v => v.Banned).Select(v => string.Create(CultureInfo.InvariantCulture, $"site {v.Site} until {v.BannedUntil:O} ({v.BanReason})")).ToList();
+        writer.Write("bans: " + (bans.Count == 0 ? "none" : string.Join("; ", bans)) + "\n");
+        var last = Latest(views);
+        writer.Write(last is null ? "last recovery: none\n" : string.Create(CultureInfo.InvariantCulture, $"last recovery: {last.LastRecoveryAt:O}: {last.LastRecovery}\n"));
+    }
+
+    public static void Write(Utf8JsonWriter json, IReadOnlyList<RecoveryView> views)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.WriteStartObject("recovery");
+        json.WriteNumber("master", MasterOf(views));
+        json.WriteNumber("mapGeneration", views.Select(v => v.MapGeneration).DefaultIfEmpty(0).Max());
+        json.WriteStartArray("bans");
+        foreach (var v in views.Where(v => v.Banned))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("site", v.Site);
+            if (v.BannedUntil is { } until)
+            {
+                json.WriteString("until", until);
+            }
+
+            json.WriteString("reason", v.BanReason);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        if (Latest(views) is { } last)
+        {
+            json.WriteStartObject("lastRecovery");
+            json.WriteString("time", last.LastRecoveryAt!.Value);
+            json.WriteString("reason", last.LastRecovery);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("lastRecovery");
+        }
+
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using OrleansRep.Grains.Interfaces;
+
+namespace OrleansRep.Silo;
+
+/// <summary>
+/// The recovery master over HTTP (what <c>orep ban</c> and <c>orep unban</c> do): <c>POST /api/ban</c>
+/// <c>{"site":N,"seconds":S}</c> (seconds optional: the configured RecoveryBanPeriod) and <c>POST /api/unban</c>
+/// <c>{"site":N}</c> → the site's <see cref="RecoveryView"/>; <c>GET /api/recovery</c> → <see cref="RecoveryStatus"/>.
+/// Errors: JSON <c>{"error":"TypeName","message":"..."}</c> with 400 (bad input), 503 (the site cannot be reached), 504.
+/// </summary>
+public static class RecoveryHttpApi
+{
+    /// <summary>The request of <c>POST /api/ban</c>.</summary>
+    public sealed record BanRequest(int Site, int? Seconds);
+
+    /// <summary>The request of <c>POST /api/unban</c>.</summary>
+    public sealed record UnbanRequest(int Site);
+
+    /// <summary>How long the recovery status waits for each site's view.</summary>
+    public static readonly TimeSpan ViewTimeout = TimeSpan.FromSeconds(1);
+
+    public static void Map(WebApplication app, RunningSite site)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(site);
+        var grains = site.Host.GrainFactory;
+        app.MapPost("/api/ban", (HttpRequest request) => Answer(request, async (BanRequest r) =>
+        {
+            var seconds = r.Seconds ?? (int)Math.Ceiling(site.Options.Recovery.RecoveryBanPeriod.TotalSeconds);
+            Check(r.Site > 0 && seconds > 0, "site and seconds must be positive");
+            var waitMs = (int)Math.Clamp(site.Options.Recovery.HandoverWait.TotalMilliseconds, 0, int.MaxValue);
+            return await grains.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(r.Site)).Ban(seconds, $"operator ban for {seconds} s (through site {site.SiteId})", waitMs).ConfigureAwait(false);
+        }));
+        app.MapPost("/api/unban", (HttpRequest request) => Answer(request, async (UnbanRequest r) =>
+        {
+            Check(r.Site > 0, "site must be positive");
+            return await grains.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(r.Site)).Unban($"operator unban (through site {site.SiteId})").ConfigureAwait(false);
+        }));
+        app.MapGet("/api/recovery", async () => Results.Json(await StatusAsync(site).ConfigureAwait(false), SiteHttpApi.Json));
+    }
+
+    /// <summary>The recovery state as <paramref name="site"/> sees it; bans from every group site that answers in time
+    /// (null when the site's own view is unavailable).</summary>
+    public static async Task<RecoveryStatus?> StatusAsync(RunningSite site)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var grains = site.Host.GrainFactory;
+        var views = await Task.WhenAll(site.SiteHealth().Select(async h =>
+        {
+            try
+            {
+                return await grains.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(h.Id)).GetView().WaitAsync(ViewTimeout).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A site that does not answer is left out.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        var own = views.FirstOrDefault(v => v?.Site == site.SiteId);
+        return own is null ? null : new RecoveryStatus(own.RecoveryMaster, own.MapGeneration, own.LastRecovery, own.LastRecoveryAt,
+            [.. views.OfType<RecoveryView>().Where(v => v.Banned).Select(v => new SiteBan(v.Site, v.BannedUntil, v.BanReason))],
+            [.. views.OfType<RecoveryView>().Select(v => new RecoverySite(v.Site, v.StartedAt, v.Banned, v.Stopped, v.RecoveryMaster, v.MapGeneration))]);
+    }
+
+    private static void Check(bool valid, string rule)
+    {
+        if (!valid)
+        {
+            throw new ArgumentException(rule);
+        }
+    }
+
+    private static async Task<IResult> Answer<TRequest, TResult>(HttpRequest request, Func<TRequest, Task<TResult>> action)
+    {
+        try
+        {
+            var body = await request.ReadFromJsonAsync<TRequest>(SiteHttpApi.Json, request.HttpContext.RequestAborted).ConfigureAwait(false)
+                ?? throw new ArgumentException("the request has no JSON body");
+            return Results.Json(await action(body).ConfigureAwait(false), SiteHttpApi.Json);
+        }
+#pragma warning disable CA1031 // Every failure is answered, typed; none may take the endpoint down.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var error = ShardErrors.Translate(e);
+            var status = error switch
+            {
+                JsonException or ArgumentException or BadHttpRequestException => StatusCodes.Status400BadRequest,
+                TimeoutException or OperationCanceledException => StatusCodes.Status504GatewayTimeout,
+                _ => StatusCodes.Status503ServiceUnavailable,
+            };
+            return Results.Json(new { error = error.GetType().Name, message = error.Message }, SiteHttpApi.Json, statusCode: status);
+        }
+    }
+}
