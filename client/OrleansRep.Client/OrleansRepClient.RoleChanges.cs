@@ -47,8 +47,7 @@ public sealed partial class OrleansRepClient
     {
         (await MapAsync(cancellationToken).ConfigureAwait(false)).CheckShard(shard);
         var waitMs = WaitMs(wait);
-        var master = (await GetStatusAsync(cancellationToken).ConfigureAwait(false)).MasterOf(shard)?.Site
-            ?? throw new ShardUnavailableException($"shard {shard} has no master now (election under way); retry shortly");
+        var master = await MasterOfAsync(shard, wait ?? DefaultRoleChangeWait, cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
             var factory = await FactoryForAsync(master, cancellationToken).ConfigureAwait(false);
@@ -60,6 +59,28 @@ public sealed partial class OrleansRepClient
             {
                 master = e.Master; // the master moved since the status was read: ask the one it names
             }
+        }
+    }
+
+    /// <summary>The shard's master as the sites report it, asked again (every 100 ms, within <paramref name="wait"/>)
+    /// while an election is under way.</summary>
+    /// <exception cref="ShardUnavailableException">No master within <paramref name="wait"/>.</exception>
+    private async Task<int> MasterOfAsync(int shard, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            if ((await GetStatusAsync(cancellationToken).ConfigureAwait(false)).MasterOf(shard)?.Site is { } master)
+            {
+                return master;
+            }
+
+            if (_time.GetElapsedTime(started) >= wait)
+            {
+                throw new ShardUnavailableException($"shard {shard} has had no master for {wait.TotalSeconds:0.#} s (election under way); retry shortly");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

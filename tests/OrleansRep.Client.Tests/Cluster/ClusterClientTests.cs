@@ -137,7 +137,13 @@ public sealed class ClusterClientTests(ITestOutputHelper output)
         }
 
         await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => closer);
+        try
+        {
+            await closer; // ends with the loop's check, or cancelled inside an accept: either way it must end
+        }
+        catch (OperationCanceledException)
+        {
+        }
         sites.Passed();
     }
 }
