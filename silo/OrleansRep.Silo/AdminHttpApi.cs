@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication.Inputs;
+using OrleansRep.Runtime.Core;
 
 namespace OrleansRep.Silo;
 
@@ -10,7 +11,8 @@ namespace OrleansRep.Silo;
 /// The operator's actions over HTTP (what <c>orep promote</c> and <c>orep handover</c> do, for the dashboard and for
 /// scripts): <c>POST /api/promote</c> <c>{"site":N,"shard":S|null,"mode":"Fast"|"CheckpointFirst","waitSeconds":60}</c>
 /// → <c>{"results":[PromotionReport...]}</c>; <c>POST /api/handover</c> <c>{"shard":S,"to":N,"waitSeconds":60}</c> →
-/// a <see cref="HandoverReport"/>. Errors: JSON <c>{"error":"TypeName","message":"..."}</c> with 400 (bad input,
+/// a <see cref="HandoverReport"/>; <c>POST /api/sync</c> <c>{"site":N,"shard":S|null}</c> (a client holding its sync,
+/// <c>--delay-client-sync</c>, syncs now) → which shards started one. Errors: JSON <c>{"error":"TypeName","message":"..."}</c> with 400 (bad input,
 /// unknown shard), 409 (refused: nothing changed, or as the message says), 503 (no master now, unreachable), 504.
 /// </summary>
 public static class AdminHttpApi
@@ -20,6 +22,9 @@ public static class AdminHttpApi
 
     /// <summary>The request of <c>POST /api/handover</c>.</summary>
     public sealed record HandoverRequest(int Shard, int To, int WaitSeconds = 60);
+
+    /// <summary>The request of <c>POST /api/sync</c>; <see cref="Shard"/> null: every shard.</summary>
+    public sealed record SyncRequest(int Site, int? Shard);
 
     public static void Map(WebApplication app, RunningSite site)
     {
@@ -35,6 +40,14 @@ public static class AdminHttpApi
         {
             Check(r.To > 0 && r.WaitSeconds >= 0, "to must be positive, waitSeconds 0 or more");
             return await changes.HandoverAsync(r.Shard, r.To, TimeSpan.FromSeconds(r.WaitSeconds)).ConfigureAwait(false);
+        }));
+        app.MapPost("/api/sync", (HttpRequest request) => Answer(request, async (SyncRequest r) =>
+        {
+            Check(r.Site > 0, "site must be positive");
+            new ShardMap(site.Options.Shards).CheckShard(r.Shard ?? 0);
+            var shards = r.Shard is { } one ? [one] : Enumerable.Range(0, site.Options.Shards).ToArray();
+            var started = await Task.WhenAll(shards.Select(s => ShardErrors.Typed(site.Host.GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(s, r.Site)).SyncNow()))).ConfigureAwait(false);
+            return new { site = r.Site, shards = shards.Zip(started).Select(p => new { shard = p.First, syncStarted = p.Second }) };
         }));
     }
 

@@ -88,7 +88,31 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await Expect(page.Locator("#notice")).ToContainTextAsync("elect done");
 
         await PromoteFromThePageAsync(cluster, page, viewer, doomed, shots);
+        await SyncBanAndUnbanFromThePageAsync(page, viewer, shots);
         cluster.Passed();
+    }
+
+    // Sync a client replica from the page, then ban the viewing site and lift the ban: each confirmed, each answered,
+    // the ban shown in the map's bans column while it lasts.
+    private static async Task SyncBanAndUnbanFromThePageAsync(IPage page, int site, string shots)
+    {
+        var client = page.Locator("td.cell[data-role='Client'] button[data-action='sync']").First;
+        await client.ClickAsync();
+        await Expect(page.Locator("#confirm-text")).ToContainTextAsync("sync shard");
+        await page.Locator("#confirm-ok").ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("sync done", new() { Timeout = 30_000 });
+
+        await page.Locator($"#site-{site} button[data-action='ban']").ClickAsync();
+        await Expect(page.Locator("#confirm-text")).ToHaveTextAsync($"Ban site {site} (priority 0, its masterships handed over) for the ban period?");
+        await page.Locator("#confirm-ok").ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("ban done", new() { Timeout = 60_000 });
+        await Expect(page.Locator($"#site-{site} td.bans")).ToContainTextAsync("banned", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "4-banned.png"), FullPage = true });
+
+        await page.Locator($"#site-{site} button[data-action='unban']").ClickAsync();
+        await page.Locator("#confirm-ok").ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("unban done", new() { Timeout = 60_000 });
+        await Expect(page.Locator($"#site-{site} td.bans")).Not.ToContainTextAsync("banned", new() { Timeout = 30_000 });
     }
 
     // Promote a client replica of shard 1 from the page: the button, the confirmation, the map.

@@ -67,6 +67,7 @@ function renderMap(snapshot) {
       const actions =
         (r.role !== "Master" ? `<button data-action="promote" data-site="${site.id}" data-shard="${shard}">promote</button>` +
           (hasMaster ? `<button data-action="handover" data-site="${site.id}" data-shard="${shard}">handover here</button>` : "") : "") +
+        (r.role !== "Master" ? `<button data-action="sync" data-site="${site.id}" data-shard="${shard}">sync</button>` : "") +
         `<button data-action="elect" data-site="${site.id}" data-shard="${shard}">elect</button>`;
       return `<td class="cell" id="cell-${site.id}-${shard}" data-role="${esc(r.role)}" data-health="${esc(r.health)}">` +
         `<div class="role">${esc(r.role)}</div><div>gen ${r.gen} · LSN ${esc(r.lsn)}</div>` +
@@ -75,7 +76,8 @@ function renderMap(snapshot) {
     const health = site.reachable ? (site.healthy ? "up" : "suspect") : "down";
     return `<tr id="site-${site.id}"><th>site ${site.id}<br><small>${esc(site.address)}</small><br>` +
       `<span class="h-${health === "up" ? "ok" : "down"}" data-site-health="${health}">${health}</span></th>` +
-      `<td class="bans">${esc((snapshot.replicas.find((x) => x.site === site.id && x.bans) || {}).bans || "")}</td>${cells}</tr>`;
+      `<td class="bans">${esc((snapshot.replicas.find((x) => x.site === site.id && x.bans) || {}).bans || "")}` +
+      `<button data-action="ban" data-site="${site.id}">ban</button><button data-action="unban" data-site="${site.id}">unban</button></td>${cells}</tr>`;
   }).join("");
   setHtml($("map").tHead, head);
   setHtml($("map").tBodies[0], rows);
@@ -166,6 +168,9 @@ const actions = {
   promote: (site, shard) => ({ text: `Promote site ${site} to master of shard ${shard}?`, url: "/api/promote", body: { site, shard, mode: "Fast", waitSeconds: 60 } }),
   handover: (site, shard) => ({ text: `Hand shard ${shard} over to site ${site}?`, url: "/api/handover", body: { shard, to: site } }),
   elect: (site, shard) => ({ text: `Call an election for shard ${shard} from site ${site}?`, url: "/api/elect", body: { shard, site } }),
+  sync: (site, shard) => ({ text: `Have site ${site} sync shard ${shard} with its master now?`, url: "/api/sync", body: { site, shard } }),
+  ban: (site) => ({ text: `Ban site ${site} (priority 0, its masterships handed over) for the ban period?`, url: "/api/ban", body: { site } }),
+  unban: (site) => ({ text: `Lift the ban on site ${site}?`, url: "/api/unban", body: { site } }),
 };
 
 async function runAction(name, site, shard) {
