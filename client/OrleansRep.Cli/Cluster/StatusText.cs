@@ -4,7 +4,8 @@ using OrleansRep.Storage;
 
 namespace OrleansRep.Cli.Cluster;
 
-/// <summary><c>orep status</c> as text: the sites, then one row per shard and site (role, gen, LSN, lag).</summary>
+/// <summary><c>orep status</c> as text: the sites, then one row per shard and site (role, gen, LSN, lag), the last
+/// rollback of each replica that had one (the transactions undone), and the recovery master.</summary>
 internal static class StatusText
 {
     public static void Write(TextWriter writer, ClusterStatus status, IReadOnlyList<Grains.Interfaces.RecoveryView>? recovery = null)
@@ -22,6 +23,16 @@ internal static class StatusText
         }
 
         Table.Write(writer, ["SHARD", "MASTER", "SITE", "ROLE", "GEN", "LSN", "LAG"], rows);
+        foreach (var r in status.Replicas.Where(r => r.LastRollback is not null).OrderBy(r => r.Shard).ThenBy(r => r.Site))
+        {
+            // A diverged tail this replica rolled back when it synced with a new master (after a promotion it missed):
+            // the transactions undone, which their writers may need to redo.
+            var rollback = r.LastRollback!;
+            writer.Write(string.Create(CultureInfo.InvariantCulture,
+                $"\nsite {r.Site} shard {r.Shard} rolled back {rollback.Count} transactions at {rollback.Time.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} (to {Lsn.FromUInt64(rollback.To)}, master site {rollback.Master} gen {rollback.Gen}): "));
+            writer.Write(string.Join(", ", rollback.Transactions.Select(t => string.Create(CultureInfo.InvariantCulture, $"txn {t.TxnId} at {Lsn.FromUInt64(t.CommitLsn)} ({t.Operations} ops)"))));
+            writer.Write(rollback.Count > rollback.Transactions.Count ? ", ...\n" : "\n");
+        }
         if (recovery is { Count: > 0 })
         {
             writer.Write('\n');
