@@ -51,7 +51,8 @@ public static class AdminHttpApi
         }));
     }
 
-    private static void Check(bool valid, string rule)
+    /// <summary>Refuses a request that breaks <paramref name="rule"/> (answered 400).</summary>
+    internal static void Check(bool valid, string rule)
     {
         if (!valid)
         {
@@ -61,7 +62,7 @@ public static class AdminHttpApi
 
     /// <summary>Reads the JSON body as <typeparamref name="TRequest"/>, runs <paramref name="action"/> and answers with its
     /// result, or with the error as JSON and its status code.</summary>
-    private static async Task<IResult> Answer<TRequest, TResult>(HttpRequest request, Func<TRequest, Task<TResult>> action)
+    internal static async Task<IResult> Answer<TRequest, TResult>(HttpRequest request, Func<TRequest, Task<TResult>> action)
     {
         try
         {

@@ -27,16 +27,16 @@ public static class RecoveryHttpApi
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(site);
         var grains = site.Host.GrainFactory;
-        app.MapPost("/api/ban", (HttpRequest request) => Answer(request, async (BanRequest r) =>
+        app.MapPost("/api/ban", (HttpRequest request) => AdminHttpApi.Answer(request, async (BanRequest r) =>
         {
             var seconds = r.Seconds ?? (int)Math.Ceiling(site.Options.Recovery.RecoveryBanPeriod.TotalSeconds);
-            Check(r.Site > 0 && seconds > 0, "site and seconds must be positive");
+            AdminHttpApi.Check(r.Site > 0 && seconds > 0, "site and seconds must be positive");
             var waitMs = (int)Math.Clamp(site.Options.Recovery.HandoverWait.TotalMilliseconds, 0, int.MaxValue);
             return await grains.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(r.Site)).Ban(seconds, $"operator ban for {seconds} s (through site {site.SiteId})", waitMs).ConfigureAwait(false);
         }));
-        app.MapPost("/api/unban", (HttpRequest request) => Answer(request, async (UnbanRequest r) =>
+        app.MapPost("/api/unban", (HttpRequest request) => AdminHttpApi.Answer(request, async (UnbanRequest r) =>
         {
-            Check(r.Site > 0, "site must be positive");
+            AdminHttpApi.Check(r.Site > 0, "site must be positive");
             return await grains.GetGrain<IRecoveryGrain>(GrainKeys.Recovery(r.Site)).Unban($"operator unban (through site {site.SiteId})").ConfigureAwait(false);
         }));
         app.MapGet("/api/recovery", async () => Results.Json(await StatusAsync(site).ConfigureAwait(false), SiteHttpApi.Json));
@@ -65,36 +65,5 @@ public static class RecoveryHttpApi
         return own is null ? null : new RecoveryStatus(own.RecoveryMaster, own.MapGeneration, own.LastRecovery, own.LastRecoveryAt,
             [.. views.OfType<RecoveryView>().Where(v => v.Banned).Select(v => new SiteBan(v.Site, v.BannedUntil, v.BanReason))],
             [.. views.OfType<RecoveryView>().Select(v => new RecoverySite(v.Site, v.StartedAt, v.Banned, v.Stopped, v.RecoveryMaster, v.MapGeneration))]);
-    }
-
-    private static void Check(bool valid, string rule)
-    {
-        if (!valid)
-        {
-            throw new ArgumentException(rule);
-        }
-    }
-
-    private static async Task<IResult> Answer<TRequest, TResult>(HttpRequest request, Func<TRequest, Task<TResult>> action)
-    {
-        try
-        {
-            var body = await request.ReadFromJsonAsync<TRequest>(SiteHttpApi.Json, request.HttpContext.RequestAborted).ConfigureAwait(false)
-                ?? throw new ArgumentException("the request has no JSON body");
-            return Results.Json(await action(body).ConfigureAwait(false), SiteHttpApi.Json);
-        }
-#pragma warning disable CA1031 // Every failure is answered, typed; none may take the endpoint down.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            var error = ShardErrors.Translate(e);
-            var status = error switch
-            {
-                JsonException or ArgumentException or BadHttpRequestException => StatusCodes.Status400BadRequest,
-                TimeoutException or OperationCanceledException => StatusCodes.Status504GatewayTimeout,
-                _ => StatusCodes.Status503ServiceUnavailable,
-            };
-            return Results.Json(new { error = error.GetType().Name, message = error.Message }, SiteHttpApi.Json, statusCode: status);
-        }
     }
 }

@@ -42,13 +42,13 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         output.WriteLine($"after site 1 was killed, recovery master {expected}: {recovery}");
 
         // Its decision is in its site's event feed, with the reason.
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster, survivors));
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions(survivors));
         await cluster.WaitUntilAsync(async () => (await RecentEventsAsync(cluster, expected)).Any(e => e.Kind == RepEventKind.RecoveryMasterElected && e.About == expected && e.Detail!.Contains("longest running", StringComparison.Ordinal)),
             () => $"site {expected}'s feed has no RecoveryMasterElected event naming it");
         // And the cluster still takes writes (every shard got a master again).
         foreach (var shard in Enumerable.Range(0, cluster.Shards))
         {
-            await client.PutAsync(KeyOf(client, shard, "after"), "v"u8.ToArray());
+            await client.PutAsync(SiloCluster.KeyOf(client, shard, "after"), "v"u8.ToArray());
         }
 
         cluster.Passed();
@@ -61,7 +61,7 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         await using var cluster = new SiloCluster(output, sites: 3, shards: 3);
         cluster.ExtraArguments.AddRange(FastRecovery);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
         var ledger = new WriteLedger();
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, Writers).Select(w => ContinuousWriter.RunAsync(client, w, ledger, stop.Token)).ToList();
@@ -140,8 +140,8 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         await using var cluster = new SiloCluster(output);
         cluster.ExtraArguments.AddRange(FastRecovery);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
-        var banned = await MasterOfAsync(cluster, client, 0);
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+        var banned = await cluster.MasterOfAsync(client, 0);
 
         // Operator ban through the client library (what orep ban calls).
         var view = await client.BanSiteAsync(banned, TimeSpan.FromMinutes(5));
@@ -239,30 +239,4 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
 
     private static string Masters(ClusterStatus status, int shards) =>
         string.Join(", ", Enumerable.Range(0, shards).Select(s => $"shard {s} → site {status.MasterOf(s)?.Site ?? 0}"));
-
-    private static OrleansRepClientOptions Admin(SiloCluster cluster, params int[] sites)
-    {
-        var options = cluster.ClientOptions(sites);
-        options.Roles = ClientRoles.Read | ClientRoles.Write | ClientRoles.Admin;
-        return options;
-    }
-
-    private static byte[] KeyOf(OrleansRepClient client, int shard, string prefix)
-    {
-        for (var i = 0; ; i++)
-        {
-            var key = Encoding.UTF8.GetBytes($"{prefix}-{i}");
-            if (client.Map.ShardOf(key) == shard)
-            {
-                return key;
-            }
-        }
-    }
-
-    private static async Task<int> MasterOfAsync(SiloCluster cluster, OrleansRepClient client, int shard)
-    {
-        var master = 0;
-        await cluster.WaitUntilAsync(async () => (master = (await client.GetStatusAsync()).MasterOf(shard)?.Site ?? 0) != 0, () => $"shard {shard} has no master");
-        return master;
-    }
 }

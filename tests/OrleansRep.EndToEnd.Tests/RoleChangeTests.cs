@@ -24,12 +24,12 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
     {
         await using var cluster = new SiloCluster(output);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
-        var key = KeyOf(client, shard: 0, "promote");
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+        var key = SiloCluster.KeyOf(client, shard: 0, "promote");
         var before = await client.PutAsync(key, "before"u8.ToArray());
 
         // Fast, through the client library (what orep promote calls).
-        var old = await MasterOfAsync(cluster, client, 0);
+        var old = await cluster.MasterOfAsync(client, 0);
         var promoted = cluster.SiteIds.First(s => s != old);
         var fast = Assert.Single(await client.PromoteAsync(promoted, 0, PromotionMode.Fast));
         output.WriteLine($"fast promotion of site {promoted} (old master {old}): writes unavailable {fast.UnavailableMs:F1} ms, log applied in {fast.CatchUpMs:F1} ms, gen {fast.Gen}");
@@ -78,7 +78,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
     {
         await using var cluster = new SiloCluster(output);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
         var status = await client.GetStatusAsync();
         var site = cluster.SiteIds.First(s => Enumerable.Range(0, cluster.Shards).Any(shard => status.MasterOf(shard)?.Site != s));
 
@@ -100,10 +100,10 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
     {
         await using var cluster = new SiloCluster(output, shards: 1);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
-        var key = KeyOf(client, 0, "shared");
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+        var key = SiloCluster.KeyOf(client, 0, "shared");
         await client.PutAsync(key, "everyone has this"u8.ToArray());
-        var old = await MasterOfAsync(cluster, client, 0);
+        var old = await cluster.MasterOfAsync(client, 0);
         var promoted = cluster.SiteIds.First(s => s != old);
         var other = cluster.SiteIds.First(s => s != old && s != promoted);
         await WaitAppliedAsync(cluster, promoted, key, "everyone has this");
@@ -115,11 +115,11 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
         await cluster.Process(other).SignalAsync("STOP");
         await Task.Delay(TimeSpan.FromMilliseconds(800)); // heartbeats every 100 ms fill the 4 deliveries in flight
         var tail = new List<CommitToken>();
-        await using (var writer = new OrleansRepClient(Admin(cluster, old)))
+        await using (var writer = new OrleansRepClient(cluster.AdminOptions(old)))
         {
             for (var i = 0; i < 3; i++)
             {
-                tail.Add(await writer.PutAsync(KeyOf(client, 0, $"tail-{i}"), "only the old master has this"u8.ToArray(), new WriteOptions(AckPolicy.None)));
+                tail.Add(await writer.PutAsync(SiloCluster.KeyOf(client, 0, $"tail-{i}"), "only the old master has this"u8.ToArray(), new WriteOptions(AckPolicy.None)));
             }
         }
 
@@ -127,7 +127,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
         await cluster.Process(promoted).SignalAsync("CONT");
         await cluster.Process(other).SignalAsync("CONT");
         PromotionReport report;
-        await using (var admin = new OrleansRepClient(Admin(cluster, promoted)))
+        await using (var admin = new OrleansRepClient(cluster.AdminOptions(promoted)))
         {
             report = Assert.Single(await admin.PromoteAsync(promoted, 0, PromotionMode.Fast));
         }
@@ -141,7 +141,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
         RollbackReport? rollback = null;
         await cluster.WaitUntilAsync(async () =>
         {
-            await using var reader = new OrleansRepClient(Admin(cluster, old));
+            await using var reader = new OrleansRepClient(cluster.AdminOptions(old));
             var replica = (await reader.GetStatusAsync()).Replicas.Single(r => r.Site == old);
             rollback = replica.LastRollback;
             return replica.Role == RepRole.Client && replica.Master == promoted && rollback is not null;
@@ -153,7 +153,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
             Assert.Contains(rollback.Transactions, t => t.CommitLsn == token.Lsn.ToUInt64());
         }
 
-        await using (var reader = new OrleansRepClient(Admin(cluster, old)))
+        await using (var reader = new OrleansRepClient(cluster.AdminOptions(old)))
         {
             using var deadline = new CancellationTokenSource(SiloCluster.Deadline);
             var rolledBack = await reader.WatchEventsAsync(includeRecent: true, deadline.Token).FirstAsync(e => e.Site == old && e.Kind == RepEventKind.RolledBack, deadline.Token);
@@ -161,7 +161,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
             Assert.Contains("transactions rolled back", rolledBack.Detail, StringComparison.Ordinal);
         }
 
-        Assert.Null(await client.GetAsync(KeyOf(client, 0, "tail-0")));
+        Assert.Null(await client.GetAsync(SiloCluster.KeyOf(client, 0, "tail-0")));
         Assert.Equal("everyone has this", Encoding.UTF8.GetString((await client.GetAsync(key))!));
         cluster.Passed();
     }
@@ -172,7 +172,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
         const int Writers = 4;
         await using var cluster = new SiloCluster(output);
         await cluster.StartAllAsync();
-        await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
         var ledger = new WriteLedger();
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, Writers).Select(w => ContinuousWriter.RunAsync(client, w, ledger, stop.Token)).ToList();
@@ -184,7 +184,7 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
                 var shard = round % cluster.Shards;
                 var since = Stopwatch.GetTimestamp();
                 await cluster.WaitUntilAsync(() => Task.FromResult(ledger.CountAfter(shard, since) >= 20), () => $"round {round}: shard {shard} takes no writes");
-                var from = await MasterOfAsync(cluster, client, shard);
+                var from = await cluster.MasterOfAsync(client, shard);
                 var to = cluster.SiteIds.Where(s => s != from).ElementAt(round / cluster.Shards % 2);
                 var report = await client.HandoverAsync(shard, to);
                 output.WriteLine($"round {round}: {report}");
@@ -222,34 +222,6 @@ public sealed class RoleChangeTests(ITestOutputHelper output)
         });
         Assert.True(wrong.IsEmpty, $"{wrong.Count} of {ledger.Acknowledged.Count} acknowledged writes lost, e.g. {string.Join(", ", wrong.Take(5))}");
         cluster.Passed();
-    }
-
-    /// <summary>Client options as <c>orep</c> connects: every role (promotion and handover need Admin).</summary>
-    private static OrleansRepClientOptions Admin(SiloCluster cluster, params int[] sites)
-    {
-        var options = cluster.ClientOptions(sites);
-        options.Roles = ClientRoles.Read | ClientRoles.Write | ClientRoles.Admin;
-        return options;
-    }
-
-    /// <summary>A key of <paramref name="shard"/> starting with <paramref name="prefix"/>.</summary>
-    private static byte[] KeyOf(OrleansRepClient client, int shard, string prefix)
-    {
-        for (var i = 0; ; i++)
-        {
-            var key = Encoding.UTF8.GetBytes($"{prefix}-{i}");
-            if (client.Map.ShardOf(key) == shard)
-            {
-                return key;
-            }
-        }
-    }
-
-    private static async Task<int> MasterOfAsync(SiloCluster cluster, OrleansRepClient client, int shard)
-    {
-        var master = 0;
-        await cluster.WaitUntilAsync(async () => (master = (await client.GetStatusAsync()).MasterOf(shard)?.Site ?? 0) != 0, () => $"shard {shard} has no master");
-        return master;
     }
 
     private static async Task WaitForMasterAsync(SiloCluster cluster, OrleansRepClient client, int shard, int site)

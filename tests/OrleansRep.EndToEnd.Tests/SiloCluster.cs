@@ -149,6 +149,36 @@ internal sealed class SiloCluster : IAsyncDisposable
         SecretFile = Path.Combine(DataRoot, "cluster.secret"),
     };
 
+    /// <summary>Client options as <c>orep</c> connects: every role (promotion, handover and bans need Admin).</summary>
+    public OrleansRepClientOptions AdminOptions(params int[] sites)
+    {
+        var options = ClientOptions(sites);
+        options.Roles = ClientRoles.Read | ClientRoles.Write | ClientRoles.Admin;
+        return options;
+    }
+
+    /// <summary>A key of <paramref name="shard"/> starting with <paramref name="prefix"/>.</summary>
+    public static byte[] KeyOf(OrleansRepClient client, int shard, string prefix)
+    {
+        for (var i = 0; ; i++)
+        {
+            var key = Encoding.UTF8.GetBytes($"{prefix}-{i}");
+            if (client.Map.ShardOf(key) == shard)
+            {
+                return key;
+            }
+        }
+    }
+
+    /// <summary>The master of <paramref name="shard"/> as the sites report it through <paramref name="client"/>, waiting
+    /// while there is none.</summary>
+    public async Task<int> MasterOfAsync(OrleansRepClient client, int shard)
+    {
+        var master = 0;
+        await WaitUntilAsync(async () => (master = (await client.GetStatusAsync()).MasterOf(shard)?.Site ?? 0) != 0, () => $"shard {shard} has no master");
+        return master;
+    }
+
     public async Task<JsonElement> StatusAsync(int site)
     {
         using var document = JsonDocument.Parse(await Http.GetStringAsync(Url(site, "/api/status")));
