@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using OrleansRep.Client;
 using OrleansRep.Grains.Interfaces;
@@ -56,8 +54,8 @@ public sealed class RestoredSiteJoinEndToEndTests(ITestOutputHelper output)
         Assert.Equal(SiteBackupState.Done, (await client.BackupSiteAsync(backupSite, backup)).State);
 
         // Site 4 joins with an empty home and AUTOINIT off: JOIN_FAILURE, nothing copied.
-        var port = FreePort();
-        var gateway = FreePort();
+        var port = FreePorts.Next();
+        var gateway = FreePorts.Next();
         var sites = string.Join(',', cluster.SiteIds.Select(s => $"{s}={cluster.SiteEndPoint(s)}").Append($"4=127.0.0.1:{port}"));
         string[] args = [
             "--site-id", "4", "--data", cluster.DataRoot, "--sites", sites, "--join", "--no-autoinit",
@@ -177,11 +175,5 @@ public sealed class RestoredSiteJoinEndToEndTests(ITestOutputHelper output)
             async () => await reader.GetAsync(Encoding.UTF8.GetBytes(write.Key), ReadOptions.AtLeast(write.Token)) is not null,
             () => $"site {site} has not applied {write.Key}");
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
+

@@ -2,7 +2,6 @@ using OrleansRep.Runtime.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using OrleansRep.Client;
@@ -36,9 +35,9 @@ internal sealed class SiloCluster : IAsyncDisposable
         Shards = shards;
         DataRoot = Directory.CreateTempSubdirectory("orep-e2e-").FullName;
         File.WriteAllText(Path.Combine(DataRoot, "cluster.secret"), Convert.ToHexString(Guid.NewGuid().ToByteArray()));
-        _ports = [.. Enumerable.Range(0, sites).Select(_ => FreePort())];
+        _ports = [.. Enumerable.Range(0, sites).Select(_ => FreePorts.Next())];
         // Gateways keep their port across a restart, as a deployment's do: a client configured once finds a restarted site.
-        _gatewayPorts = [.. Enumerable.Range(0, sites).Select(_ => FreePort())];
+        _gatewayPorts = [.. Enumerable.Range(0, sites).Select(_ => FreePorts.Next())];
     }
 
     public string DataRoot { get; }
@@ -90,11 +89,11 @@ internal sealed class SiloCluster : IAsyncDisposable
     /// </summary>
     public async Task<IPEndPoint> StartJoiningAsync(int site)
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var sites = string.Join(',', SiteIds.Select(s => $"{s}=127.0.0.1:{_ports[s - 1]}").Append($"{site}=127.0.0.1:{port}"));
         var process = new SiloProcess(site, [
             "--site-id", site.ToString(CultureInfo.InvariantCulture), "--data", DataRoot, "--sites", sites, "--join",
-            "--site-endpoint", $"127.0.0.1:{port}", "--gateway-endpoint", $"127.0.0.1:{FreePort()}", "--http-endpoint", "127.0.0.1:0",
+            "--site-endpoint", $"127.0.0.1:{port}", "--gateway-endpoint", $"127.0.0.1:{FreePorts.Next()}", "--http-endpoint", "127.0.0.1:0",
             "--shards", Shards.ToString(CultureInfo.InvariantCulture), "--probe-timeout", "00:00:01", "--missed-probes", "5"]);
         _sites[site] = process;
         await process.Started.WaitAsync(Deadline);
@@ -230,27 +229,5 @@ internal sealed class SiloCluster : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>A free port below Linux's ephemeral range (32768-60999): one picked from that range and released could be
-    /// handed to any socket bound to port 0 (an HTTP endpoint, an outgoing connection) before the site binds it.</summary>
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 1_000; attempt++)
-        {
-            var port = Random.Shared.Next(10_000, 20_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: try another.
-            }
-        }
-
-        throw new InvalidOperationException("no free port in 10000-19999");
     }
 }
