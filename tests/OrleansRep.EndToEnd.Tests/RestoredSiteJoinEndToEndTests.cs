@@ -3,6 +3,7 @@ using System.Text;
 using OrleansRep.Client;
 using OrleansRep.Grains.Interfaces;
 using OrleansRep.Replication;
+using OrleansRep.Runtime.Testing;
 using OrleansRep.Runtime.Transport;
 using OrleansRep.Storage.Backup;
 using Xunit.Abstractions;

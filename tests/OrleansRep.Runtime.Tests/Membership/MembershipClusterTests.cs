@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using OrleansRep.Runtime.Membership;
+using OrleansRep.Runtime.Testing;
 using OrleansRep.Runtime.Tests.Support;
 using OrleansRep.Runtime.Tests.Transport;
 using OrleansRep.Runtime.Transport;
@@ -172,7 +173,7 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
     {
         // A split of views in miniature: A bootstrapped before B was up, B bootstrapped without asking A. Neither has
         // the other in its view, so neither probes nor gossips with it; only the seeds say where a silo should be.
-        int[] ports = [FreePort(), FreePort()];
+        int[] ports = [FreePorts.Next(), FreePorts.Next()];
         EndPoint[] seeds = [new IPEndPoint(IPAddress.Loopback, ports[0]), new IPEndPoint(IPAddress.Loopback, ports[1])];
         await using TestSilo a = await TestSilo.StartAsync(seeds, ports[0]);
         await using TestSilo b = await TestSilo.StartAsync([seeds[1]], ports[1]);
@@ -181,13 +182,6 @@ public sealed class MembershipClusterTests(ITestOutputHelper output)
             () => a.Agent.View.ActiveSilos.Count == 2 && b.Agent.View.ActiveSilos.Count == 2,
             "A reaches its seed B, and both views hold both silos");
         Assert.Equal(SiloStatus.Active, b.Agent.View.StatusOf(a.Address));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansRep.EndToEnd.Tests;
+namespace OrleansRep.Runtime.Testing;
 
 /// <summary>
 /// Ports for endpoints every site must know before it starts (site-to-site, gateway). Each is free when picked and is
 /// never handed out twice in this test process: a port picked for a site that has not bound it yet is still free, so
 /// without the record a second pick could return it (CI once gave site 3's gateway site 2's site-to-site port).
 /// </summary>
-internal static class FreePorts
+public static class FreePorts
 {
     private static readonly HashSet<int> HandedOut = [];
 
