@@ -182,15 +182,15 @@ internal sealed class MasterLog(NodeContext ctx)
         _durable = _ctx.Store.Durable;
     }
 
-    /// <summary>This site stopped being master: pending proposals are answered (not master) and acks forgotten.</summary>
+    /// <summary>This site stopped being master: pending proposals are answered and acks forgotten. A pending commit
+    /// is in this site's log and may survive (or be rolled back when the site syncs), so it is answered as a PERM
+    /// failure, the way Berkeley DB's commit returns with DB_EVENT_REP_PERM_FAILED: "not master" would invite the
+    /// caller to write again elsewhere, and a write that does survive would then be applied twice.</summary>
     public void Reset()
     {
         foreach (var p in _pending)
         {
-            if (p.ProposalId != 0)
-            {
-                _ctx.Emit(new ReplyProposal(p.ProposalId, new NotMaster(_ctx.Master)));
-            }
+            Fail(p.ProposalId, p.Gen, p.CommitLsn, p.Requirement, permFailed: true);
         }
 
         _pending.Clear();
@@ -255,19 +255,19 @@ internal sealed class MasterLog(NodeContext ctx)
         var requirement = Requirement(policy);
         if (requirement.Wait == AckWait.FailAtOnce)
         {
-            Fail(proposalId, commitLsn, requirement, permFailed: true);
+            Fail(proposalId, _ctx.Gen, commitLsn, requirement, permFailed: true);
             _ctx.Emit(new FlushLog());
             return;
         }
 
         if (_pending.Count >= _ctx.Options.MaxPendingProposals)
         {
-            Fail(proposalId, commitLsn, requirement, permFailed: false);
+            Fail(proposalId, _ctx.Gen, commitLsn, requirement, permFailed: false);
             _ctx.Emit(new FlushLog());
             return;
         }
 
-        _pending.AddLast(new PendingCommit(proposalId, commitLsn, requirement, _ctx.Now + NodeContext.Micros(_ctx.Options.AckTimeout)));
+        _pending.AddLast(new PendingCommit(proposalId, _ctx.Gen, commitLsn, requirement, _ctx.Now + NodeContext.Micros(_ctx.Options.AckTimeout)));
         Evaluate();
     }
 
@@ -293,13 +293,13 @@ internal sealed class MasterLog(NodeContext ctx)
                 _pending.Remove(node);
                 if (p.ProposalId != 0)
                 {
-                    _ctx.Emit(new ReplyProposal(p.ProposalId, new Committed(Token(p.CommitLsn))));
+                    _ctx.Emit(new ReplyProposal(p.ProposalId, new Committed(new CommitToken(p.Gen, _ctx.Self, p.CommitLsn))));
                 }
             }
             else if (!p.AcksMet && stop)
             {
                 _pending.Remove(node);
-                Fail(p.ProposalId, p.CommitLsn, p.Requirement, permFailed: true);
+                Fail(p.ProposalId, p.Gen, p.CommitLsn, p.Requirement, permFailed: true);
                 failed = true;
             }
 
@@ -313,7 +313,7 @@ internal sealed class MasterLog(NodeContext ctx)
         }
     }
 
-    private void Fail(long proposalId, Lsn commitLsn, AckRequirement requirement, bool permFailed)
+    private void Fail(long proposalId, uint gen, Lsn commitLsn, AckRequirement requirement, bool permFailed)
     {
         if (proposalId != 0)
         {
@@ -321,7 +321,7 @@ internal sealed class MasterLog(NodeContext ctx)
             var peers = OtherMembers().Count(s => s.Electable);
             _ctx.Emit(new ReplyProposal(
                 proposalId,
-                new AckPolicyNotMet(Token(commitLsn), AckPolicyMath.AcksForReport(requirement.Policy, tally), AckPolicyMath.NeededForReport(requirement, peers))));
+                new AckPolicyNotMet(new CommitToken(gen, _ctx.Self, commitLsn), AckPolicyMath.AcksForReport(requirement.Policy, tally), AckPolicyMath.NeededForReport(requirement, peers))));
         }
 
         if (permFailed)
@@ -329,8 +329,6 @@ internal sealed class MasterLog(NodeContext ctx)
             _ctx.Raise(RepEventKind.PermFailed, lsn: commitLsn);
         }
     }
-
-    private CommitToken Token(Lsn commitLsn) => new(_ctx.Gen, _ctx.Self, commitLsn);
 
     private AckRequirement Requirement(AckPolicy policy)
     {

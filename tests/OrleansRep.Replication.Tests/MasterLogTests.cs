@@ -160,16 +160,23 @@ public sealed class MasterLogTests
     }
 
     [Fact]
-    public void Losing_mastership_answers_pending_proposals_with_not_master()
+    public void Losing_mastership_answers_pending_proposals_as_perm_failed_not_as_not_master()
     {
+        // They are in the log and may survive: "not master" would have the caller write them again elsewhere.
         var master = Master();
-        Commit(master, 1);
-        Commit(master, 2);
+        var (_, first) = Commit(master, 1);
+        var (_, second) = Commit(master, 2);
 
         master.Node.MasterLog.Reset();
         var actions = master.Step(new Tick(0));
 
-        Assert.Equal([new ReplyProposal(1, new NotMaster(S1)), new ReplyProposal(2, new NotMaster(S1))], actions);
+        Assert.Equal(
+            [
+                new ReplyProposal(1, new AckPolicyNotMet(new CommitToken(Gen, S1, first.Lsn), 0, 1)),
+                new ReplyProposal(2, new AckPolicyNotMet(new CommitToken(Gen, S1, second.Lsn), 0, 1)),
+            ],
+            Replies(actions));
+        Assert.Equal([RepEventKind.PermFailed, RepEventKind.PermFailed], actions.EventKinds());
         Assert.Equal(0, master.Node.MasterLog.PendingCount);
     }
 

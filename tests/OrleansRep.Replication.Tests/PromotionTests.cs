@@ -27,8 +27,10 @@ public sealed class PromotionTests
 
         Assert.Equal(RepRole.Client, master.Node.Role);
         Assert.True(master.Node.Master.IsNone);
-        Assert.Equal(7, Assert.Single(Replies(actions)).ProposalId);
-        Assert.Equal([RepEventKind.Client], actions.EventKinds());
+        var reply = Assert.Single(Replies(actions));
+        Assert.Equal(7, reply.ProposalId);
+        Assert.IsType<AckPolicyNotMet>(reply.Outcome); // in the log, may survive: never "not master"
+        Assert.Equal([RepEventKind.PermFailed, RepEventKind.Client], actions.EventKinds());
         Assert.Empty(actions.SendsOf(RepMessageType.Vote1));
         Assert.Empty(master.Command(new StepDown())); // a client: nothing to do
     }
