@@ -103,7 +103,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             return;
         }
 
-        _roles.ExpireAppointment();
+        _roles.Promotion.Expire();
         _heartbeats.SendIfQuiet();
         if (_heartbeats.DeclareMasterFailed() && _ctx.Options.Elections && _round is null)
         {
@@ -133,7 +133,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         else if (_retryAt is { } retryAt && _ctx.Now >= retryAt)
         {
             _retryAt = null;
-            if (_ctx.Role == RepRole.Client && (_ctx.Master.IsNone || _roles.Appointed))
+            if (_ctx.Role == RepRole.Client && (_ctx.Master.IsNone || _roles.Promotion.Appointed))
             {
                 Start(0, 0, fast: false);
             }
@@ -221,7 +221,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
     {
         EndRound();
         // A promotion by hand that another master got ahead of tries again (until it wins or times out).
-        _retryAt = _roles.Appointed && !_ctx.IsMaster ? _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout) : null;
+        _retryAt = _roles.Promotion.Appointed && !_ctx.IsMaster ? _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout) : null;
         _deferred = null;
         _heartbeats.Restart();
     }
@@ -314,7 +314,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         _roles.Applier.HeldByElection = true;
         _ctx.Persist(s => s with { Egen = Math.Max(s.Egen, egen + 1) });
 
-        var vote = Vote.PayloadFor(_ctx, _round, Recovering, _roles.VotesAppointed);
+        var vote = Vote.PayloadFor(_ctx, _round, Recovering, _roles.Promotion.VotesAppointed);
         _round.Tally(new Vote(_ctx.Self, vote));
         _ctx.Send(Destination.Broadcast, RepMessageType.Vote1, vote.LastCommit, vote);
         EndPhase1IfDone();
@@ -387,7 +387,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
                 return;
             }
 
-            if (_roles.PromotionPending && !_roles.VotesAppointed)
+            if (_roles.Promotion.Appointed && !_roles.Promotion.VotesAppointed)
             {
                 return; // a checkpoint-first promotion takes part once its checkpoint is done
             }
@@ -408,7 +408,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
         {
             // A late joiner (restarted, or started after this site's broadcast) never saw this site's vote: resend
             // it, so that it can complete its tally too.
-            var own = Vote.PayloadFor(_ctx, round, Recovering, _roles.VotesAppointed);
+            var own = Vote.PayloadFor(_ctx, round, Recovering, _roles.Promotion.VotesAppointed);
             _ctx.Send(Destination.To(message.From), RepMessageType.Vote1, own.LastCommit, own);
         }
 
@@ -571,7 +571,7 @@ internal sealed class Elector(NodeContext ctx, Roles roles)
             _ctx.Send(Destination.To(_ctx.Master), RepMessageType.MasterReq, _ctx.Store.LogEnd);
         }
 
-        if (_roles.Appointed)
+        if (_roles.Promotion.Appointed)
         {
             // A promotion tries again soon (its round may have split with an election already under way).
             _retryAt = _ctx.Now + NodeContext.Micros(_ctx.Options.ElectionTimeout);

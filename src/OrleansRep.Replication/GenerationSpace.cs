@@ -30,6 +30,16 @@ public static class GenerationSpace
     /// 32 bits below <see cref="uint.MaxValue"/>.</summary>
     public const uint Last = uint.MaxValue - 2;
 
+    /// <summary>Becoming master takes gen <c>max(gen + 1, egen)</c>; past <see cref="Last"/> there is none: the command
+    /// (<paramref name="what"/>) is refused and changes nothing.</summary>
+    internal static void RefuseMasterPastLast(NodeContext ctx, string what)
+    {
+        if (ctx.NextMasterGen > Last)
+        {
+            throw new CommandRefusedException($"cannot {what}: generation {ctx.Gen} is the last there is (egen {ctx.State.Egen}); the group cannot have another master");
+        }
+    }
+
     /// <summary>An election can still be held after generation <paramref name="gen"/> (its egen, gen + 1, is in range).</summary>
     public static bool LeavesRoomForElection(uint gen) => gen < Last;
 

@@ -36,6 +36,9 @@ internal sealed class NodeContext(SiteId self, ReplicationOptions options, IRepl
 
     public bool IsMaster => State.Role == RepRole.Master;
 
+    /// <summary>The gen this site would take as master now: <c>max(gen + 1, egen)</c> (<see cref="Roles.BecomeMaster"/>).</summary>
+    public ulong NextMasterGen => Math.Max((ulong)Gen + 1, State.Egen);
+
     /// <summary>Sites in the group (this one included); at least 1.</summary>
     public int GroupSize => Math.Max(1, State.Sites.Count);
 

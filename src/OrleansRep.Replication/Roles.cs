@@ -9,7 +9,7 @@ namespace OrleansRep.Replication;
 /// <summary>
 /// Role changes (reference sections 4, 5, 7): starting as client or master, becoming master (new gen, LSN history,
 /// NEWMASTER), learning a new master (persist gen, NEWMASTER event once per gen, start sync), promotion by command
-/// (fast or checkpoint first), demotion on a duplicate master.
+/// (its appointment kept by <see cref="Replication.Promotion"/>), step-down, demotion on a duplicate master.
 /// </summary>
 internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog masterLog, ClientSync sync)
 {
@@ -28,20 +28,14 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     /// a restarted master takes a new gen, as Berkeley DB's in-memory role starts empty).</summary>
     private bool _masterThisRun;
 
-    /// <summary>The checkpoint a checkpoint-first promotion waits for (0: none).</summary>
-    private long _promotionCheckpoint;
-
-    /// <summary>Until when (machine clock) a promotion by hand keeps trying to win its election (0: none under way).</summary>
-    private long _appointedUntil;
-
-    /// <summary>The promotion under way is fast: it checkpoints once master.</summary>
-    private bool _checkpointOnceMaster;
-
     public ClientApplier Applier { get; } = applier;
 
     public MasterLog MasterLog { get; } = masterLog;
 
     public ClientSync Sync { get; } = sync;
+
+    /// <summary>Promotion by hand: the appointment this site's votes carry while one is under way.</summary>
+    public Promotion Promotion { get; } = new(ctx, applier);
 
     /// <summary>Set once by <see cref="ReplicationNode"/> (the elector is built on the roles).</summary>
     public Elector? Elector { get; set; }
@@ -54,9 +48,6 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
     /// ticks are ignored by the election and role parts meanwhile.
     /// </summary>
     public bool Dormant => _ctx.IsMaster && !_masterThisRun;
-
-    /// <summary>A promotion by hand is under way (its checkpoint or its election).</summary>
-    public bool PromotionPending => Appointed;
 
     public void Start(RepStartRole role)
     {
@@ -72,7 +63,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             RefuseAppointedMasterUnderLeases("start as master");
             if (!(_ctx.IsMaster && _masterThisRun))
             {
-                RefusePastLastGeneration("start as master");
+                GenerationSpace.RefuseMasterPastLast(_ctx, "start as master");
             }
         }
 
@@ -125,7 +116,6 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             SyncedGen = gen,
         });
         _masterThisRun = true;
-        _promotionCheckpoint = 0;
         _newMasterEventGen = gen;
         TheElector.OnRoleSettled();
         Applier.Reset();
@@ -138,112 +128,25 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         }
 
         _ctx.Raise(RepEventKind.Master, _ctx.Self);
-        if (Appointed)
-        {
-            _appointedUntil = 0;
-            _ctx.Raise(RepEventKind.Promoted, _ctx.Self);
-            if (_checkpointOnceMaster)
-            {
-                _ctx.Emit(new Checkpoint(_ctx.NextActionId())); // PostgreSQL's fast promotion checkpoints after opening
-            }
-        }
+        Promotion.OnBecameMaster();
     }
 
-    /// <summary>
-    /// Promotion by hand (reference section 7). PostgreSQL's standby simply takes the next timeline; here elections run
-    /// too, and a site that took a generation on its own could take the one an election under way is about to give
-    /// another site (two masters of one generation). So the promoted site takes its generation by an election in which
-    /// it is appointed (<see cref="Messages.VotePayload.Appointed"/>: voters rank it first), retried until it wins or
-    /// <paramref name="timeout"/> passes (PROMOTION_FAILED). Voters whose log is ahead of it still withhold their
-    /// VOTE2 (the election rule that keeps acknowledged writes): a promotion that would lose writes a majority holds
-    /// fails; a handover, whose target has every write, never does. Fast: the election at once, the checkpoint once
-    /// master; checkpoint first: the checkpoint, then the election.
-    /// </summary>
+    /// <summary>Promotion by hand (<see cref="Replication.Promotion"/>): a master is already promoted; a client starts
+    /// its appointed election now (fast) or once its checkpoint completes.</summary>
     public void Promote(PromotionMode mode, SiteId steppedDown, TimeSpan timeout)
     {
-        if (_ctx.IsMaster)
-        {
-            return; // PostgreSQL refuses to promote a primary; here it is simply already done.
-        }
-
-        if (_ctx.Role == RepRole.None)
-        {
-            throw new CommandRefusedException("cannot promote a site that has not started replication");
-        }
-
-        if (_ctx.State.InitSnapshotId != 0)
-        {
-            throw new CommandRefusedException("cannot promote during internal init: this site's data is incomplete");
-        }
-
-        if (_ctx.Priority == 0)
-        {
-            throw new CommandRefusedException("cannot promote a site of priority 0 (never master)");
-        }
-
-        if (Appointed)
-        {
-            return; // the promotion under way will finish it
-        }
-
-        RefuseWhileLeaseGrantBinds(steppedDown);
-        RefusePastLastGeneration("promote");
-
-        _appointedUntil = _ctx.Now + Math.Max(1, NodeContext.Micros(timeout <= TimeSpan.Zero ? DefaultPromotionTimeout : timeout));
-        _checkpointOnceMaster = mode == PromotionMode.Fast;
-        if (mode == PromotionMode.Fast)
+        if (!_ctx.IsMaster && Promotion.Begin(mode, steppedDown, timeout))
         {
             TheElector.Start(0, 0);
-            return;
-        }
-
-        // The old fallback path: a checkpoint first; the election when it completes.
-        _promotionCheckpoint = _ctx.NextActionId();
-        _ctx.Emit(new Checkpoint(_promotionCheckpoint));
-    }
-
-    /// <summary>How long a promotion keeps trying to win its election when the command gives no timeout.</summary>
-    public static readonly TimeSpan DefaultPromotionTimeout = TimeSpan.FromSeconds(60);
-
-    /// <summary>A promotion by hand is under way: this site's votes say it is appointed (until it is master or the
-    /// promotion times out).</summary>
-    public bool Appointed => _appointedUntil != 0;
-
-    /// <summary>This site's votes say it is appointed: a promotion is under way and past its checkpoint, if any.</summary>
-    public bool VotesAppointed => Appointed && _promotionCheckpoint == 0;
-
-    /// <summary>A promotion that has not made this site master in time gives up: PROMOTION_FAILED (ticks).</summary>
-    public void ExpireAppointment()
-    {
-        if (Appointed && _ctx.Now >= _appointedUntil)
-        {
-            _appointedUntil = 0;
-            _promotionCheckpoint = 0;
-            _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
         }
     }
 
     public void OnCompleted(Completed completed)
     {
-        if (completed.ActionId == 0 || completed.ActionId != _promotionCheckpoint)
+        if (Promotion.OnCompleted(completed))
         {
-            return;
+            TheElector.Start(0, 0);
         }
-
-        _promotionCheckpoint = 0;
-        if (_ctx.IsMaster || !Appointed)
-        {
-            return;
-        }
-
-        if (!completed.Succeeded || _ctx.State.InitSnapshotId != 0 || _ctx.Role == RepRole.None || NextMasterGen > MaxGeneration)
-        {
-            _appointedUntil = 0;
-            _ctx.Raise(RepEventKind.PromotionFailed, _ctx.Self);
-            return;
-        }
-
-        TheElector.Start(0, 0);
     }
 
     /// <summary>StepDown: a master becomes a client with no master and waits for the next one to announce itself.</summary>
@@ -438,7 +341,7 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
             // The master this site follows, announcing itself again (to a voter, or a new client): it is alive, so
             // an election this site was drawn into is moot (not the one a promotion by hand holds to replace it). Its
             // LSN says whether this client still lacks log.
-            if (!Appointed && !TheElector.InAppointedElection)
+            if (!Promotion.Appointed && !TheElector.InAppointedElection)
             {
                 TheElector.OnRoleSettled();
             }
@@ -479,9 +382,6 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         Applier.OnMasterEnd(message.Lsn);
     }
 
-    /// <summary>The gen this site would take as master now (<see cref="BecomeMaster"/>).</summary>
-    private ulong NextMasterGen => Math.Max((ulong)_ctx.Gen + 1, _ctx.State.Egen);
-
     /// <summary>The history with <paramref name="entry"/> appended, unless it already reaches that generation.</summary>
     private static ImmutableList<GenerationStart> WithGeneration(ImmutableList<GenerationStart> history, GenerationStart entry) =>
         history.Count > 0 && history[^1].Gen >= entry.Gen ? history : history.Add(entry);
@@ -494,16 +394,6 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (!ReferenceEquals(merged, _ctx.State.History))
         {
             _ctx.Persist(s => s with { History = merged });
-        }
-    }
-
-    /// <summary>Becoming master takes gen <c>max(gen + 1, egen)</c>; past <see cref="MaxGeneration"/> there is none
-    /// (<see cref="GenerationSpace"/>): the command is refused and changes nothing.</summary>
-    private void RefusePastLastGeneration(string what)
-    {
-        if (NextMasterGen > MaxGeneration)
-        {
-            throw new CommandRefusedException($"cannot {what}: generation {_ctx.Gen} is the last there is (egen {_ctx.State.Egen}); the group cannot have another master");
         }
     }
 
@@ -540,32 +430,6 @@ internal sealed class Roles(NodeContext ctx, ClientApplier applier, MasterLog ma
         if (_ctx.Options.Leases && _ctx.GroupSize > 1)
         {
             throw new CommandRefusedException($"cannot {what} with master leases in a group of {_ctx.GroupSize}: masters come only from elections");
-        }
-    }
-
-    /// <summary>
-    /// With master leases a lease is a majority's promise that no other master serves reads: a client promoted by hand
-    /// while a grant it gave still binds could write under a master that still reads. So the promotion waits the grant
-    /// out (the caller retries once <see cref="ClientApplier.LeaseHeldUntil"/> has passed), unless the master it was
-    /// given to confirmed that it stepped down (<paramref name="steppedDown"/>). The other clients hold their acks and
-    /// grants to the new master until their own grants to the old one expire (<see cref="ClientAcknowledger"/>), so no
-    /// write commits under the new master while the old one may still read.
-    /// </summary>
-    private void RefuseWhileLeaseGrantBinds(SiteId steppedDown)
-    {
-        if (!_ctx.Options.Leases)
-        {
-            return;
-        }
-
-        if (!steppedDown.IsNone)
-        {
-            Applier.VoidLeaseGrant(steppedDown);
-        }
-
-        if (Applier.HoldsLeaseGrant)
-        {
-            throw new CommandRefusedException($"cannot promote yet: a lease grant this site gave binds it for {(Applier.LeaseHeldUntil - _ctx.Now) / 1000} ms more (master leases)");
         }
     }
 
