@@ -43,3 +43,24 @@ pid_matches() {
 }
 
 read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+# The curl pin of a PKCS#12 certificate's public key (sha256//BASE64, for --pinnedpubkey), its password from
+# OREP_CERTIFICATEPASSWORD as the silo takes it. A site with a certificate serves HTTPS with it: self-signed, naming no
+# host, so a client checks it as the sites check each other, by the key (curl -k skips the CA and host name checks,
+# and still enforces --pinnedpubkey). Fails (status 1) without openssl or with a file it cannot read.
+cert_pin() {
+  command -v openssl >/dev/null || return 1
+  local pin legacy
+  # -legacy: a PKCS#12 file encrypted with RC2 (older exporters) needs OpenSSL 3's legacy provider.
+  for legacy in "" -legacy; do
+    # pipefail: a wrong password or a file that is no PKCS#12 fails the pipe (not the digest of nothing).
+    if pin=$(set -o pipefail
+             OREP_PIN_PASSWORD=${OREP_CERTIFICATEPASSWORD:-} openssl pkcs12 $legacy -in "$1" -nokeys -passin env:OREP_PIN_PASSWORD 2>/dev/null \
+               | openssl x509 -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform der 2>/dev/null \
+               | openssl dgst -sha256 -binary | base64); then
+      echo "sha256//$pin"
+      return 0
+    fi
+  done
+  return 1
+}

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using OrleansRep.Runtime.Testing;
@@ -79,23 +81,30 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         // A prefix and subnet of the test's own, beside any cluster an operator runs with the defaults (orep, 10.77.0).
         var netns = new Dictionary<string, string> { ["OREP_NETNS_PREFIX"] = "oreptest", ["OREP_NETNS_SUBNET"] = "10.77.9" };
         var data = Directory.CreateTempSubdirectory("orep-netns-").FullName;
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var passed = false;
         try
         {
             await RequireAsync(netns, "netns-up.sh", "3");
             await RequireAsync(netns, "netns-run.sh", "3", "--data", data, "--silo", AppContext.BaseDirectory, "--timeout", "90",
                 "--", "--shards", "2", "--probe-timeout", "00:00:01", "--missed-probes", "5");
+
+            // With the cluster's certificate the HTTP endpoints are HTTPS with it: sites.env says so, with the key's pin.
+            var env = SitesEnv(data);
+            var pin = env["OREP_HTTP_PIN"];
+            Assert.StartsWith("sha256//", pin, StringComparison.Ordinal);
             foreach (var site in new[] { 1, 2, 3 })
             {
-                // From inside the site's namespace, as its peers reach it.
-                await RequireAsync(netns, "netns-exec.sh", Text(site), "curl", "-fsS", "-m", "5", $"http://10.77.9.{site}:{8080 + site}/readyz");
+                Assert.Equal($"https://10.77.9.{site}:{8080 + site}", env[$"OREP_HTTP_{site}"]);
+                // From inside the site's namespace, as its peers reach it: the probe needs no credentials.
+                await RequireAsync(netns, "netns-exec.sh", Text(site), "curl", "-fsS", "-m", "5", "-k", "--pinnedpubkey", pin, $"{env[$"OREP_HTTP_{site}"]}/readyz");
             }
 
-            // The host reaches every site through the bridge (10.77.9.254), partitioned or not.
+            // The host reaches every site through the bridge (10.77.9.254), partitioned or not: /api/status as the admin
+            // (the cluster secret as password), the certificate pinned.
+            using var http = ClusterHttpClient(data);
             async Task<bool> Healthy(int site, int about)
             {
-                using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://10.77.9.{site}:{8080 + site}/api/status")));
+                using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"https://10.77.9.{site}:{8080 + site}/api/status")));
                 return status.RootElement.GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == about).GetProperty("healthy").GetBoolean();
             }
 
@@ -107,7 +116,7 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
             await RequireAsync(netns, "netns-heal.sh");
             // Declared dead, site 3 exits 3 once it hears so, and its supervisor starts a new incarnation that rejoins.
             await Conditions.WaitUntilAsync(async () => await Healthy(1, 3) && await Healthy(2, 3) && await Healthy(3, 1), () => "every site reports site 3 healthy again after the heal", SiloCluster.Deadline, data, TimeSpan.FromMilliseconds(200));
-            await RequireAsync(netns, "netns-exec.sh", "3", "curl", "-fsS", "-m", "5", "http://10.77.9.3:8083/readyz");
+            await RequireAsync(netns, "netns-exec.sh", "3", "curl", "-fsS", "-m", "5", "-k", "--pinnedpubkey", pin, "https://10.77.9.3:8083/readyz");
 
             await RequireAsync(null, "stop-sites.sh", "--data", data);
             await RequireAsync(netns, "netns-down.sh");
@@ -120,6 +129,28 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         {
             await CleanUpAsync(data, passed, netns);
         }
+    }
+
+    /// <summary>The variables run-sites.sh wrote to DIR/sites.env (NAME=value lines, # comments).</summary>
+    private static Dictionary<string, string> SitesEnv(string data) =>
+        File.ReadAllLines(Path.Combine(data, "sites.env")).Where(l => l.Length > 0 && l[0] != '#' && l.Contains('=', StringComparison.Ordinal))
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..], StringComparer.Ordinal);
+
+    /// <summary>An HTTPS client of the sites run with DIR/cluster.pfx: that certificate pinned (self-signed, naming no
+    /// host: as the sites check each other) and the admin's Basic credentials (the cluster secret, trimmed).</summary>
+    private static HttpClient ClusterHttpClient(string data)
+    {
+        var certificate = File.ReadAllBytes(Path.Combine(data, "cluster.pfx"));
+        using var pinned = X509CertificateLoader.LoadPkcs12(certificate, null);
+        var raw = pinned.RawData;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented is not null && presented.RawData.AsSpan().SequenceEqual(raw),
+        };
+        var http = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(5) };
+        var secret = File.ReadAllText(Path.Combine(data, "cluster.secret")).Trim();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{secret}")));
+        return http;
     }
 
     // Stops whatever the test left running (stop-sites.sh, and netns-down.sh for what runs in the namespaces), then
