@@ -75,6 +75,45 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Run_sites_with_a_certificate_checks_readiness_over_https_and_publishes_the_pin()
+    {
+        var data = Directory.CreateTempSubdirectory("orep-deploy-tls-").FullName;
+        var portBase = FreePortBase();
+        var passed = false;
+        try
+        {
+            await RequireAsync(null, "make-credentials.sh", data);
+            // One site: the HTTPS path of the readiness checks without a cluster's start-up time (the netns test runs three).
+            var run = await ScriptAsync(null, "run-sites.sh", "1", "--data", data, "--silo", AppContext.BaseDirectory,
+                "--port-base", Text(portBase), "--certificate", Path.Combine(data, "cluster.pfx"), "--timeout", "90", "--", "--shards", "2");
+            Assert.True(run.ExitCode == 0, $"run-sites.sh exited with {run.ExitCode} (port base {portBase}):\n{run.Output}");
+            Assert.DoesNotContain("take any certificate", run.Output, StringComparison.Ordinal);
+
+            var env = SitesEnv(data);
+            var url = $"https://127.0.0.1:{portBase + 201}";
+            Assert.Equal(url, env["OREP_HTTP_1"]);
+            Assert.StartsWith("sha256//", env["OREP_HTTP_PIN"], StringComparison.Ordinal);
+
+            using var http = ClusterHttpClient(data);
+            Assert.True((await http.GetAsync(new Uri($"{url}/readyz"))).IsSuccessStatusCode, "/readyz over https");
+            Assert.Equal(1, JsonDocument.Parse(await http.GetStringAsync(new Uri($"{url}/api/status"))).RootElement.GetProperty("site").GetInt32());
+            // The pin is the served certificate's key: curl accepts it, and refuses another.
+            var curl = await CommandAsync("curl", "-fsS", "-m", "10", "-k", "--pinnedpubkey", env["OREP_HTTP_PIN"], $"{url}/healthz");
+            Assert.True(curl.ExitCode == 0, $"curl with OREP_HTTP_PIN: {curl.Output}");
+            var wrong = await CommandAsync("curl", "-fsS", "-m", "10", "-k", "--pinnedpubkey", "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", $"{url}/healthz");
+            Assert.True(wrong.ExitCode == 90, $"curl with another pin exited {wrong.ExitCode}: {wrong.Output}"); // 90: public key does not match
+
+            await RequireAsync(null, "stop-sites.sh", "--data", data);
+            Assert.Empty(ProcessesMentioning(data));
+            passed = true;
+        }
+        finally
+        {
+            await CleanUpAsync(data, passed, netns: null);
+        }
+    }
+
     [NetnsFact]
     public async Task Netns_sites_a_partitioned_site_is_reported_unhealthy_and_heal_brings_it_back()
     {
@@ -188,10 +227,15 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs a script of deploy/local to its end: exit code and output.</summary>
-    private async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string>? environment, string script, params string[] args)
+    private Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string>? environment, string script, params string[] args) =>
+        RunAsync(environment, "bash", [Path.Combine(LocalScripts, script), .. args]);
+
+    /// <summary>Runs a command to its end: exit code and output.</summary>
+    private Task<(int ExitCode, string Output)> CommandAsync(string command, params string[] args) => RunAsync(null, command, args);
+
+    private async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string>? environment, string command, string[] args)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(LocalScripts, script));
+        var info = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -222,7 +266,7 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         process.WaitForExit(); // the end of its output
         lock (text)
         {
-            output.WriteLine($"$ {script} {string.Join(' ', args)} -> {process.ExitCode}\n{text}");
+            output.WriteLine($"$ {command} {string.Join(' ', args)} -> {process.ExitCode}\n{text}");
             return (process.ExitCode, text.ToString());
         }
     }
