@@ -43,3 +43,43 @@ pid_matches() {
 }
 
 read_pid() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+
+# The sides of netns-partition.sh and netns-heal.sh: `ns_sides A [B]`, each a site number or a comma list ("3",
+# "1,2"); A alone means A and every other site that has a namespace. Sets the arrays `left` and `right`. Bad input is a
+# usage error (exit 2) before anything is changed; checked here, not in a subshell, so that the exit stops the script.
+ns_sides() {
+  local side a b
+  for side in "$@"; do
+    [[ $side =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || usage_error "'$side' is not a site or a comma list of sites"
+  done
+  IFS=, read -ra left <<<"$1"
+  if [ $# -ge 2 ]; then
+    IFS=, read -ra right <<<"$2"
+  else
+    mapfile -t right < <(ns_sites | grep -vxF -f <(printf '%s\n' "${left[@]}") || true)
+  fi
+  for a in "${left[@]}"; do for b in "${right[@]}"; do
+    [ "$a" != "$b" ] || usage_error "site $a is on both sides"
+  done; done
+}
+
+# The curl pin of a PKCS#12 certificate's public key (sha256//BASE64, for --pinnedpubkey), its password from
+# OREP_CERTIFICATEPASSWORD as the silo takes it. A site with a certificate serves HTTPS with it: self-signed, naming no
+# host, so a client checks it as the sites check each other, by the key (curl -k skips the CA and host name checks,
+# and still enforces --pinnedpubkey). Fails (status 1) without openssl or with a file it cannot read.
+cert_pin() {
+  command -v openssl >/dev/null || return 1
+  local pin legacy
+  # -legacy: a PKCS#12 file encrypted with RC2 (older exporters) needs OpenSSL 3's legacy provider.
+  for legacy in "" -legacy; do
+    # pipefail: a wrong password or a file that is no PKCS#12 fails the pipe (not the digest of nothing).
+    if pin=$(set -o pipefail
+             OREP_PIN_PASSWORD=${OREP_CERTIFICATEPASSWORD:-} openssl pkcs12 $legacy -in "$1" -nokeys -passin env:OREP_PIN_PASSWORD 2>/dev/null \
+               | openssl x509 -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform der 2>/dev/null \
+               | openssl dgst -sha256 -binary | base64); then
+      echo "sha256//$pin"
+      return 0
+    fi
+  done
+  return 1
+}

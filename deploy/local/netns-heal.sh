@@ -17,16 +17,7 @@ if [ $# -eq 0 ]; then
   exit 0
 fi
 
-list() {
-  [[ $1 =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || usage_error "'$1' is not a site or a comma list of sites"
-  tr ',' '\n' <<<"$1"
-}
-mapfile -t left < <(list "$1")
-if [ $# -eq 2 ]; then
-  mapfile -t right < <(list "$2")
-else
-  mapfile -t right < <(ns_sites | grep -vxF -f <(printf '%s\n' "${left[@]}") || true)
-fi
+ns_sides "$@"
 undrop() {  # in namespace $1, stop dropping what comes from site $2
   while ns_iptables "$1" -D OREP-PARTITION -s "$(ns_address "$2")" -j DROP 2>/dev/null; do :; done
 }

@@ -13,23 +13,11 @@ source "$(dirname "$0")/common.sh"
 [ $# -ge 1 ] && [ $# -le 2 ] || usage_error "one or two sides"
 require_root
 
-list() {
-  [[ $1 =~ ^[1-9][0-9]?(,[1-9][0-9]?)*$ ]] || usage_error "'$1' is not a site or a comma list of sites"
-  tr ',' '\n' <<<"$1"
-}
-mapfile -t left < <(list "$1")
-if [ $# -eq 2 ]; then
-  mapfile -t right < <(list "$2")
-else
-  mapfile -t right < <(ns_sites | grep -vxF -f <(printf '%s\n' "${left[@]}") || true)
-fi
+ns_sides "$@"
 [ ${#right[@]} -gt 0 ] || die "no other site to cut $1 from"
 for n in "${left[@]}" "${right[@]}"; do
   ip netns pids "$(ns_name "$n")" >/dev/null 2>&1 || die "no namespace $(ns_name "$n") (netns-up.sh)"
 done
-for a in "${left[@]}"; do for b in "${right[@]}"; do
-  [ "$a" != "$b" ] || usage_error "site $a is on both sides"
-done; done
 
 chain() {
   local n=$1

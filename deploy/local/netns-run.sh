@@ -4,8 +4,10 @@
 # non-loopback address ..."), and a site's endpoints must be addresses its peers can reach, so across namespaces the
 # sites need the cluster's certificate: one self-signed certificate shared by every site, which each serves and pins
 # when it calls the others (no CA, no host names checked). make-credentials.sh generates it into DIR/cluster.pfx on
-# the first run (openssl; PKCS#12 without a password, mode 0600). The client gateways serve TLS too, and `orep` has no certificate
-# option yet: use the HTTP endpoints (plain HTTP, http://{SUBNET}.N:8080+N) from the host or netns-exec.sh.
+# the first run (openssl; PKCS#12 without a password, mode 0600). The client gateways serve TLS too, and `orep` has no
+# certificate option yet: use the HTTP endpoints from the host or netns-exec.sh, which the certificate makes HTTPS
+# (https://{SUBNET}.N:8080+N; DIR/sites.env has the URLs and OREP_HTTP_PIN, the key's pin for curl -k --pinnedpubkey):
+# /healthz, /readyz and /metrics as they are, the rest as user admin with the cluster secret as password.
 USAGE="netns-run.sh N [--data DIR] [--silo PATH] [--timeout S] [-- SILO-OPTIONS...]"
 # Options as run-sites.sh's (default data ./orep-netns). stop-sites.sh --data DIR stops the sites; netns-down.sh also
 # stops whatever still runs in the namespaces.

@@ -13,14 +13,16 @@ USAGE="run-sites.sh N [--data DIR] [--silo PATH] [--host IP] [--port-base P] [--
 # --port-base P     site N listens on P+N (site-to-site), P+100+N (client gateway) and P+200+N (HTTP). Default: the
 #                   local cluster's ports, 11110+N, 30000+N and 8080+N.
 # --certificate F   the cluster's PKCS#12 certificate (every site serves it and pins it; OREP_CERTIFICATEPASSWORD if
-#                   it has a password).
+#                   it has a password). The HTTP endpoints are then HTTPS with it, and ask for user admin with the
+#                   cluster secret as password everywhere but /healthz, /readyz and /metrics; the readiness checks
+#                   pin the certificate's key (openssl reads it; without openssl they use curl -k).
 # --timeout S       how long to wait for the sites (default 120).
 # --no-wait         start them and return without waiting for /readyz (site 1's /healthz is still awaited when
 #                   N > 1, since the others join through it).
 # --netns           run site N in network namespace {PREFIX}-N at {SUBNET}.N (netns-up.sh makes them; netns-run.sh
 #                   passes this with a certificate). Needs root.
 # SILO-OPTIONS      passed to every site (--shards 8, --probe-timeout 00:00:01, ...).
-# Needs bash, curl, setsid (util-linux) and od (coreutils).
+# Needs bash, curl, setsid (util-linux) and od (coreutils); openssl with --certificate.
 # Exit codes: 0 every site ready, 1 a site failed to start or was not ready in time (the ones started are stopped
 # again and their logs' tails printed), 2 bad usage.
 set -euo pipefail
@@ -92,11 +94,24 @@ if [ ! -s "$secret" ]; then
   echo "run-sites: generated the cluster secret $secret"
 fi
 
+# With a certificate the silo's HTTP endpoint is HTTPS with it (and asks for the admin's Basic credentials everywhere
+# but /healthz, /readyz and /metrics, which the checks below use): curl pins the certificate's key (cert_pin).
+scheme=http curl_tls=() pin=
+if [ -n "$certificate" ]; then
+  scheme=https
+  if pin=$(cert_pin "$certificate"); then
+    curl_tls=(-k --pinnedpubkey "$pin")
+  else
+    echo "run-sites: cannot read the public key of $certificate with openssl: the readiness checks take any certificate (curl -k)" >&2
+    curl_tls=(-k)
+  fi
+fi
+
 address() { if [ "$netns" = 1 ]; then ns_address "$1"; else echo "$host"; fi; }
 site_port() { if [ -n "$port_base" ]; then echo $((port_base + $1)); else echo $((11110 + $1)); fi; }
 gateway_port() { if [ -n "$port_base" ]; then echo $((port_base + 100 + $1)); else echo $((30000 + $1)); fi; }
 http_port() { if [ -n "$port_base" ]; then echo $((port_base + 200 + $1)); else echo $((8080 + $1)); fi; }
-http_url() { echo "http://$(address "$1"):$(http_port "$1")"; }
+http_url() { echo "$scheme://$(address "$1"):$(http_port "$1")"; }
 # In a namespace, run there (a curl from inside reaches the site as its peers do).
 in_site() { local n=$1; shift; if [ "$netns" = 1 ]; then ip netns exec "$(ns_name "$n")" "$@"; else "$@"; fi; }
 
@@ -118,6 +133,8 @@ done
   echo "OREP_SECRET_FILE=$secret"
   echo "OREP_NETNS=$netns"
   for ((n = 1; n <= count; n++)); do echo "OREP_HTTP_$n=$(http_url "$n")"; done
+  # HTTPS (a certificate): curl -k --pinnedpubkey "$OREP_HTTP_PIN" -u "admin:$(cat "$OREP_SECRET_FILE")" ...
+  [ -z "$pin" ] || echo "OREP_HTTP_PIN=$pin"
 } >"$data/sites.env"
 
 start_site() {
@@ -143,7 +160,7 @@ start_site() {
 }
 
 site_alive() { pid_matches "$(read_pid "$data/site-$1.supervisor.pid")" supervise-site.sh; }
-answers() { in_site "$1" curl -fsS -m 2 -o /dev/null "$(http_url "$1")$2" 2>/dev/null; }
+answers() { in_site "$1" curl -fsS -m 2 "${curl_tls[@]}" -o /dev/null "$(http_url "$1")$2" 2>/dev/null; }
 
 fail() {
   echo "run-sites: $*" >&2

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using OrleansRep.Runtime.Testing;
@@ -73,29 +75,75 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Run_sites_with_a_certificate_checks_readiness_over_https_and_publishes_the_pin()
+    {
+        var data = Directory.CreateTempSubdirectory("orep-deploy-tls-").FullName;
+        var portBase = FreePortBase();
+        var passed = false;
+        try
+        {
+            await RequireAsync(null, "make-credentials.sh", data);
+            // One site: the HTTPS path of the readiness checks without a cluster's start-up time (the netns test runs three).
+            var run = await ScriptAsync(null, "run-sites.sh", "1", "--data", data, "--silo", AppContext.BaseDirectory,
+                "--port-base", Text(portBase), "--certificate", Path.Combine(data, "cluster.pfx"), "--timeout", "90", "--", "--shards", "2");
+            Assert.True(run.ExitCode == 0, $"run-sites.sh exited with {run.ExitCode} (port base {portBase}):\n{run.Output}");
+            Assert.DoesNotContain("take any certificate", run.Output, StringComparison.Ordinal);
+
+            var env = SitesEnv(data);
+            var url = $"https://127.0.0.1:{portBase + 201}";
+            Assert.Equal(url, env["OREP_HTTP_1"]);
+            Assert.StartsWith("sha256//", env["OREP_HTTP_PIN"], StringComparison.Ordinal);
+
+            using var http = ClusterHttpClient(data);
+            Assert.True((await http.GetAsync(new Uri($"{url}/readyz"))).IsSuccessStatusCode, "/readyz over https");
+            Assert.Equal(1, JsonDocument.Parse(await http.GetStringAsync(new Uri($"{url}/api/status"))).RootElement.GetProperty("site").GetInt32());
+            // The pin is the served certificate's key: curl accepts it, and refuses another.
+            var curl = await CommandAsync("curl", "-fsS", "-m", "10", "-k", "--pinnedpubkey", env["OREP_HTTP_PIN"], $"{url}/healthz");
+            Assert.True(curl.ExitCode == 0, $"curl with OREP_HTTP_PIN: {curl.Output}");
+            var wrong = await CommandAsync("curl", "-fsS", "-m", "10", "-k", "--pinnedpubkey", "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", $"{url}/healthz");
+            Assert.True(wrong.ExitCode == 90, $"curl with another pin exited {wrong.ExitCode}: {wrong.Output}"); // 90: public key does not match
+
+            await RequireAsync(null, "stop-sites.sh", "--data", data);
+            Assert.Empty(ProcessesMentioning(data));
+            passed = true;
+        }
+        finally
+        {
+            await CleanUpAsync(data, passed, netns: null);
+        }
+    }
+
     [NetnsFact]
     public async Task Netns_sites_a_partitioned_site_is_reported_unhealthy_and_heal_brings_it_back()
     {
         // A prefix and subnet of the test's own, beside any cluster an operator runs with the defaults (orep, 10.77.0).
         var netns = new Dictionary<string, string> { ["OREP_NETNS_PREFIX"] = "oreptest", ["OREP_NETNS_SUBNET"] = "10.77.9" };
         var data = Directory.CreateTempSubdirectory("orep-netns-").FullName;
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var passed = false;
         try
         {
             await RequireAsync(netns, "netns-up.sh", "3");
             await RequireAsync(netns, "netns-run.sh", "3", "--data", data, "--silo", AppContext.BaseDirectory, "--timeout", "90",
                 "--", "--shards", "2", "--probe-timeout", "00:00:01", "--missed-probes", "5");
+
+            // With the cluster's certificate the HTTP endpoints are HTTPS with it: sites.env says so, with the key's pin.
+            var env = SitesEnv(data);
+            var pin = env["OREP_HTTP_PIN"];
+            Assert.StartsWith("sha256//", pin, StringComparison.Ordinal);
             foreach (var site in new[] { 1, 2, 3 })
             {
-                // From inside the site's namespace, as its peers reach it.
-                await RequireAsync(netns, "netns-exec.sh", Text(site), "curl", "-fsS", "-m", "5", $"http://10.77.9.{site}:{8080 + site}/readyz");
+                Assert.Equal($"https://10.77.9.{site}:{8080 + site}", env[$"OREP_HTTP_{site}"]);
+                // From inside the site's namespace, as its peers reach it: the probe needs no credentials.
+                await RequireAsync(netns, "netns-exec.sh", Text(site), "curl", "-fsS", "-m", "5", "-k", "--pinnedpubkey", pin, $"{env[$"OREP_HTTP_{site}"]}/readyz");
             }
 
-            // The host reaches every site through the bridge (10.77.9.254), partitioned or not.
+            // The host reaches every site through the bridge (10.77.9.254), partitioned or not: /api/status as the admin
+            // (the cluster secret as password), the certificate pinned.
+            using var http = ClusterHttpClient(data);
             async Task<bool> Healthy(int site, int about)
             {
-                using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://10.77.9.{site}:{8080 + site}/api/status")));
+                using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri($"https://10.77.9.{site}:{8080 + site}/api/status")));
                 return status.RootElement.GetProperty("sites").EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == about).GetProperty("healthy").GetBoolean();
             }
 
@@ -107,7 +155,7 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
             await RequireAsync(netns, "netns-heal.sh");
             // Declared dead, site 3 exits 3 once it hears so, and its supervisor starts a new incarnation that rejoins.
             await Conditions.WaitUntilAsync(async () => await Healthy(1, 3) && await Healthy(2, 3) && await Healthy(3, 1), () => "every site reports site 3 healthy again after the heal", SiloCluster.Deadline, data, TimeSpan.FromMilliseconds(200));
-            await RequireAsync(netns, "netns-exec.sh", "3", "curl", "-fsS", "-m", "5", "http://10.77.9.3:8083/readyz");
+            await RequireAsync(netns, "netns-exec.sh", "3", "curl", "-fsS", "-m", "5", "-k", "--pinnedpubkey", pin, "https://10.77.9.3:8083/readyz");
 
             await RequireAsync(null, "stop-sites.sh", "--data", data);
             await RequireAsync(netns, "netns-down.sh");
@@ -120,6 +168,28 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         {
             await CleanUpAsync(data, passed, netns);
         }
+    }
+
+    /// <summary>The variables run-sites.sh wrote to DIR/sites.env (NAME=value lines, # comments).</summary>
+    private static Dictionary<string, string> SitesEnv(string data) =>
+        File.ReadAllLines(Path.Combine(data, "sites.env")).Where(l => l.Length > 0 && l[0] != '#' && l.Contains('=', StringComparison.Ordinal))
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..], StringComparer.Ordinal);
+
+    /// <summary>An HTTPS client of the sites run with DIR/cluster.pfx: that certificate pinned (self-signed, naming no
+    /// host: as the sites check each other) and the admin's Basic credentials (the cluster secret, trimmed).</summary>
+    private static HttpClient ClusterHttpClient(string data)
+    {
+        var certificate = File.ReadAllBytes(Path.Combine(data, "cluster.pfx"));
+        using var pinned = X509CertificateLoader.LoadPkcs12(certificate, null);
+        var raw = pinned.RawData;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented is not null && presented.RawData.AsSpan().SequenceEqual(raw),
+        };
+        var http = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(5) };
+        var secret = File.ReadAllText(Path.Combine(data, "cluster.secret")).Trim();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{secret}")));
+        return http;
     }
 
     // Stops whatever the test left running (stop-sites.sh, and netns-down.sh for what runs in the namespaces), then
@@ -157,10 +227,15 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs a script of deploy/local to its end: exit code and output.</summary>
-    private async Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string>? environment, string script, params string[] args)
+    private Task<(int ExitCode, string Output)> ScriptAsync(Dictionary<string, string>? environment, string script, params string[] args) =>
+        RunAsync(environment, "bash", [Path.Combine(LocalScripts, script), .. args]);
+
+    /// <summary>Runs a command to its end: exit code and output.</summary>
+    private Task<(int ExitCode, string Output)> CommandAsync(string command, params string[] args) => RunAsync(null, command, args);
+
+    private async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string>? environment, string command, string[] args)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(LocalScripts, script));
+        var info = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -191,7 +266,7 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         process.WaitForExit(); // the end of its output
         lock (text)
         {
-            output.WriteLine($"$ {script} {string.Join(' ', args)} -> {process.ExitCode}\n{text}");
+            output.WriteLine($"$ {command} {string.Join(' ', args)} -> {process.ExitCode}\n{text}");
             return (process.ExitCode, text.ToString());
         }
     }

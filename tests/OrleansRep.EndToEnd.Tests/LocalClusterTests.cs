@@ -1,4 +1,9 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Xunit.Abstractions;
 
 namespace OrleansRep.EndToEnd.Tests;
@@ -34,6 +39,63 @@ public sealed class LocalClusterTests(ITestOutputHelper output)
             await supervisor.TerminateAsync(SiloCluster.Deadline);
             Assert.Equal(0, supervisor.ExitCode);
             Assert.Contains("local cluster: every site stopped", supervisor.Log(), StringComparison.Ordinal);
+            Assert.DoesNotContain(Process.GetProcesses(), p => CommandLine(p).Contains(data, StringComparison.Ordinal));
+            passed = true;
+        }
+        finally
+        {
+            if (!passed)
+            {
+                output.WriteLine($"===== supervisor =====\n{supervisor.Log()}\ndata and site logs kept in {data}");
+            }
+            else
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [LocalClusterFact]
+    public async Task With_a_certificate_the_main_command_checks_its_sites_over_https_and_becomes_ready()
+    {
+        var data = Directory.CreateTempSubdirectory("orep-local-tls-").FullName;
+        var pfx = Path.Combine(data, "cluster.pfx");
+        using (var key = RSA.Create(2048))
+        {
+            var request = new CertificateRequest("CN=orep-local-cluster-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllBytesAsync(pfx, created.Export(X509ContentType.Pkcs12));
+        }
+
+        using var certificate = X509CertificateLoader.LoadPkcs12FromFile(pfx, null);
+        using var supervisor = new SiloProcess(0, ["--data", data, "--shards", "2", "--certificate", pfx]);
+        using var handler = new HttpClientHandler
+        {
+            // The cluster's own certificate, pinned: self-signed, naming no host.
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented is not null && presented.RawData.AsSpan().SequenceEqual(certificate.RawData),
+        };
+        using var https = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        var passed = false;
+        try
+        {
+            // Before the probe knew HTTPS, each plain-HTTP wait ran out its 60 s ("did not answer") before the banner.
+            await Until(() => Task.FromResult(supervisor.Log().Contains("Ctrl-C stops every site.", StringComparison.Ordinal)), "the banner");
+            Assert.DoesNotContain("did not answer", supervisor.Log(), StringComparison.Ordinal);
+            Assert.Contains("site 1: https://127.0.0.1:8081/api/status", supervisor.Log(), StringComparison.Ordinal);
+            foreach (var site in new[] { 1, 2, 3 })
+            {
+                Assert.True((await https.GetAsync(new Uri($"https://127.0.0.1:{8080 + site}/readyz"))).IsSuccessStatusCode, $"site {site} is not ready over https after the banner");
+            }
+
+            // The rest of the endpoint is the admin's: the cluster secret the local cluster generated is the password.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await https.GetAsync(new Uri("https://127.0.0.1:8081/api/status"))).StatusCode);
+            using var status = new HttpRequestMessage(HttpMethod.Get, new Uri("https://127.0.0.1:8081/api/status"));
+            var secret = (await File.ReadAllTextAsync(Path.Combine(data, "cluster.secret"))).Trim();
+            status.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{secret}")));
+            Assert.Equal(HttpStatusCode.OK, (await https.SendAsync(status)).StatusCode);
+
+            await supervisor.TerminateAsync(SiloCluster.Deadline);
+            Assert.Equal(0, supervisor.ExitCode);
             Assert.DoesNotContain(Process.GetProcesses(), p => CommandLine(p).Contains(data, StringComparison.Ordinal));
             passed = true;
         }
