@@ -32,7 +32,8 @@ public static class FreePorts
         throw new InvalidOperationException("no free port in 10000-19999");
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Nothing listens on loopback port <paramref name="port"/> now.</summary>
+    public static bool IsFree(int port)
     {
         try
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -296,27 +295,13 @@ public sealed class DeployScriptTests(ITestOutputHelper output)
         for (var attempt = 0; attempt < 40; attempt++)
         {
             var portBase = 20000 + ((Environment.ProcessId + attempt * 7) % 40 * 300);
-            if (PortOffsets.All(offset => IsFree(portBase + offset)))
+            if (PortOffsets.All(offset => FreePorts.IsFree(portBase + offset)))
             {
                 return portBase;
             }
         }
 
         throw new InvalidOperationException("no free port base between 20000 and 32000");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static string CommandLine(int pid)
