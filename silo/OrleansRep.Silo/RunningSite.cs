@@ -80,6 +80,7 @@ public sealed class RunningSite : IAsyncDisposable
             Sites = group.ToDictionary(s => s.Key, s => s.Value.Priority),
             Join = options.Join,
             LogArchiveInterval = options.LogArchiveInterval,
+            LogRetentionForLaggingClients = options.LogRetentionForLaggingClients,
             Replication = defaults.Replication with
             {
                 AckPolicy = options.AckPolicy,
