@@ -81,6 +81,7 @@ public sealed class RunningSite : IAsyncDisposable
             Join = options.Join,
             LogArchiveInterval = options.LogArchiveInterval,
             LogRetentionForLaggingClients = options.LogRetentionForLaggingClients,
+            LogRetentionMaxBytes = options.LogRetentionMaxBytes,
             Replication = defaults.Replication with
             {
                 AckPolicy = options.AckPolicy,

@@ -91,6 +91,10 @@ public sealed class SiteOptions
     /// than a restart or an upgrade takes); 0: no retention for clients. <c>orep bench catchup --mode init</c> sets 0.</summary>
     public TimeSpan LogRetentionForLaggingClients { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>A size cap on that retention (<c>--LogRetentionMaxBytes=</c>, bytes): a client that would hold more log
+    /// than this comes back by internal init. Default 0: no cap (the time bound alone).</summary>
+    public long LogRetentionMaxBytes { get; set; }
+
     /// <summary>How often the site looks for a promote trigger file in its data directory (<c>promote</c>: fast,
     /// <c>promote.checkpoint</c>: checkpoint first; <see cref="PromoteTrigger"/>). Default 1 s (PostgreSQL re-checks
     /// every 5 s); 0: no trigger file.</summary>
@@ -190,6 +194,7 @@ public sealed class SiteOptions
             "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout, LogArchiveInterval and PromoteTriggerInterval not negative");
 
         Require(LogRetentionForLaggingClients >= TimeSpan.Zero, $"LogRetentionForLaggingClients must not be negative, not {LogRetentionForLaggingClients}");
+        Require(LogRetentionMaxBytes >= 0, $"LogRetentionMaxBytes must not be negative, not {LogRetentionMaxBytes}");
         ValidateSyncOptions();
 
         Recovery.Validate();

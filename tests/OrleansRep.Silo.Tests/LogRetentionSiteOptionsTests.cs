@@ -42,4 +42,15 @@ public sealed class LogRetentionSiteOptionsTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
         Assert.Equal(nameof(SiteStorageOptions.LogRetentionForLaggingClients), e.ParamName);
     }
+
+    [Fact]
+    public void The_size_cap_is_off_by_default_and_taken_from_the_command_line()
+    {
+        Assert.Equal(0, Bind("--site-id", "2").LogRetentionMaxBytes);
+        var options = Bind("--site-id", "2", "--LogRetentionMaxBytes=2147483648");
+        options.Validate();
+        Assert.Equal(2L << 30, options.LogRetentionMaxBytes);
+        var e = Assert.Throws<ArgumentException>(() => Bind("--site-id", "2", "--LogRetentionMaxBytes=-1").Validate());
+        Assert.Contains("LogRetentionMaxBytes", e.Message, StringComparison.Ordinal);
+    }
 }

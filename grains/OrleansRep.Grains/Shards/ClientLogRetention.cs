@@ -91,7 +91,12 @@ internal sealed class ClientLogRetention(TimeSpan bound)
     /// client caught up or stale). A client needs the records after its acknowledged LSN; the file of that LSN is kept
     /// too, since a returning client verifies its last record against the master's log.
     /// </summary>
-    public Lsn OldestNeeded(TimeSpan now)
+    /// <param name="now">The host's clock, as given to <see cref="Observe"/>.</param>
+    /// <param name="logEnd">The master's log end (only read with <paramref name="maxFiles"/>).</param>
+    /// <param name="maxFiles">A size cap: a client that would hold more than this many files before the one
+    /// <paramref name="logEnd"/> is in holds none (keeping part of what it needs would not spare it the internal init);
+    /// 0: no cap.</param>
+    public Lsn OldestNeeded(TimeSpan now, Lsn logEnd = default, uint maxFiles = 0)
     {
         if (!_master || Bound == TimeSpan.Zero)
         {
@@ -107,6 +112,11 @@ internal sealed class ClientLogRetention(TimeSpan bound)
             }
 
             var needed = progress.Acked.IsZero ? WholeLog : progress.Acked;
+            if (maxFiles > 0 && logEnd.File > needed.File && logEnd.File - needed.File > maxFiles)
+            {
+                continue; // over the size cap: it comes back by internal init
+            }
+
             if (oldest.IsZero || needed < oldest)
             {
                 oldest = needed;

@@ -38,8 +38,13 @@ internal sealed partial class LogShardGrain
     private Lsn KeepForClients()
     {
         ObserveClients();
-        return options.LogRetentionForLaggingClients == TimeSpan.Zero ? Lsn.Zero : ClientRetention.OldestNeeded(time.GetElapsedTime(_started));
+        return options.LogRetentionForLaggingClients == TimeSpan.Zero ? Lsn.Zero : ClientRetention.OldestNeeded(time.GetElapsedTime(_started), Store.LogEnd, MaxFilesKeptForClients());
     }
+
+    /// <summary><see cref="SiteStorageOptions.LogRetentionMaxBytes"/> in whole files of this shard's log (at least one;
+    /// 0: no cap).</summary>
+    private uint MaxFilesKeptForClients() =>
+        options.LogRetentionMaxBytes <= 0 ? 0 : (uint)Math.Clamp(options.LogRetentionMaxBytes / Store.Environment.Options.LogFileSize, 1, uint.MaxValue);
 
     /// <summary>Remembers what the last archiving kept for clients (reported in the replica's status) and logs it.</summary>
     private void ArchivedForClients(Lsn keptFrom, int keptFiles)

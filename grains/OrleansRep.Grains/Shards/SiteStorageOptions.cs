@@ -99,6 +99,12 @@ public sealed class SiteStorageOptions
     /// retention for clients (archiving removes whatever recovery no longer needs).</summary>
     public TimeSpan LogRetentionForLaggingClients { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>A size cap on what <see cref="LogRetentionForLaggingClients"/> keeps: a client that would hold more than
+    /// this many bytes of log files (counted in whole files of the shard's <c>log_file_size</c>, back from the file the
+    /// log ends in) holds none and comes back by internal init, however recently it made progress. For a master whose
+    /// write rate times the retention time would not fit its disk. Default 0: no cap (the time bound alone).</summary>
+    public long LogRetentionMaxBytes { get; set; }
+
     /// <summary>Client-to-client sync (repmgr's DB_REPMGR_PEER): the site this site's replicas ask first for the log
     /// they lack (first-time gap requests, VERIFY_REQ, ALL_REQ: the requests any site may answer), while it is
     /// reachable; it answers from its own log when it has the range and is live, else sends them to the master. Takes
@@ -132,6 +138,7 @@ public sealed class SiteStorageOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxScanPage, 1, nameof(MaxScanPage));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogArchiveInterval, TimeSpan.Zero, nameof(LogArchiveInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogRetentionForLaggingClients, TimeSpan.Zero, nameof(LogRetentionForLaggingClients));
+        ArgumentOutOfRangeException.ThrowIfNegative(LogRetentionMaxBytes, nameof(LogRetentionMaxBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(SyncPeer, nameof(SyncPeer));
         Replication.Validate();
     }

@@ -104,4 +104,14 @@ public sealed class ClientLogRetentionTests
         retention.Observe(true, 6, [(Two, new Lsn(9, 0))], new Lsn(9, 0), At(2)); // site 3 removed from the group
         Assert.Equal(new Lsn(9, 0), retention.OldestNeeded(At(2)));
     }
+
+    [Fact]
+    public void A_client_that_would_hold_more_files_than_the_cap_holds_none()
+    {
+        var retention = new ClientLogRetention(Bound);
+        retention.Observe(true, 4, Clients(new Lsn(9, 0), new Lsn(6, 40)), new Lsn(10, 0), At(0));
+        Assert.Equal(new Lsn(6, 40), retention.OldestNeeded(At(1), logEnd: new Lsn(10, 0), maxFiles: 4)); // files 6..9: at the cap
+        Assert.Equal(new Lsn(9, 0), retention.OldestNeeded(At(1), logEnd: new Lsn(11, 0), maxFiles: 4));  // 6..10: over it
+        Assert.Equal(new Lsn(6, 40), retention.OldestNeeded(At(1), logEnd: new Lsn(11, 0), maxFiles: 0)); // no cap
+    }
 }

@@ -11,8 +11,8 @@ namespace OrleansRep.Grains.Tests.Shards;
 /// Log kept for a lagging client (<see cref="SiteStorageOptions.LogRetentionForLaggingClients"/>), from the user's side,
 /// on three real sites with 64 KiB log files and archiving every 200 ms: a client site that was down while its master
 /// wrote several log files' worth and archived comes back from the log the master kept for it, not by internal init,
-/// and serves every acknowledged write; with a retention that has run out, the master archives that log and the site
-/// comes back by internal init instead.
+/// and serves every acknowledged write; with a retention that has run out, or a size cap the site's need is over, the
+/// master archives that log and the site comes back by internal init instead.
 /// </summary>
 [Collection(nameof(LogShardGrainTests))]
 public sealed class LaggingClientRetentionTests(ITestOutputHelper output)
@@ -89,6 +89,19 @@ public sealed class LaggingClientRetentionTests(ITestOutputHelper output)
             o.LogRetentionForLaggingClients = TimeSpan.FromSeconds(1);
         });
         await RunAsync(c, wipe: false); // waits for the master to archive past the down site's log, then for InitDone
+        c.Passed();
+    }
+
+    [Fact]
+    public async Task A_client_that_would_hold_more_than_the_size_cap_comes_back_by_internal_init()
+    {
+        await using var c = await ShardCluster.StartAsync(configure: o =>
+        {
+            SmallArchivedLogs(o);
+            o.LogRetentionForLaggingClients = TimeSpan.FromMinutes(10);
+            o.LogRetentionMaxBytes = 128 << 10; // two 64 KiB files: the down site needs more than that
+        });
+        await RunAsync(c, wipe: false);
         c.Passed();
     }
 }
