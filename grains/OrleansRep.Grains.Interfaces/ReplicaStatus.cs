@@ -34,4 +34,11 @@ public sealed record ReplicaStatus(
 
     /// <summary>This replica's site was removed from the group: it takes no part and serves nothing.</summary>
     public bool Removed { get; init; }
+
+    /// <summary>On a master, the oldest LSN its last log archiving kept for lagging clients (as <see cref="LogEnd"/>;
+    /// 0: none held).</summary>
+    public ulong LogRetainedFrom { get; init; }
+
+    /// <summary>How many log files its last log archiving kept only because a lagging client still needs them.</summary>
+    public int LogFilesKeptForClients { get; init; }
 }

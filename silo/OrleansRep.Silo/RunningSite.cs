@@ -80,6 +80,8 @@ public sealed class RunningSite : IAsyncDisposable
             Sites = group.ToDictionary(s => s.Key, s => s.Value.Priority),
             Join = options.Join,
             LogArchiveInterval = options.LogArchiveInterval,
+            LogRetentionForLaggingClients = options.LogRetentionForLaggingClients,
+            LogRetentionMaxBytes = options.LogRetentionMaxBytes,
             Replication = defaults.Replication with
             {
                 AckPolicy = options.AckPolicy,

@@ -85,6 +85,16 @@ public sealed class SiteOptions
     /// zero keeps every file). Default 5 minutes. <c>orep bench catchup</c> sets it to force or rule out internal init.</summary>
     public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>On a shard's master, how long log archiving keeps the files a lagging client still needs after it last
+    /// made progress (<c>--LogRetentionForLaggingClients=00:10:00</c>): a client down for less catches up from the log,
+    /// not by internal init; a dead one stops holding files after it. Default 10 minutes (two archive intervals, longer
+    /// than a restart or an upgrade takes); 0: no retention for clients. <c>orep bench catchup --mode init</c> sets 0.</summary>
+    public TimeSpan LogRetentionForLaggingClients { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A size cap on that retention (<c>--LogRetentionMaxBytes=</c>, bytes): a client that would hold more log
+    /// than this comes back by internal init. Default 0: no cap (the time bound alone).</summary>
+    public long LogRetentionMaxBytes { get; set; }
+
     /// <summary>How often the site looks for a promote trigger file in its data directory (<c>promote</c>: fast,
     /// <c>promote.checkpoint</c>: checkpoint first; <see cref="PromoteTrigger"/>). Default 1 s (PostgreSQL re-checks
     /// every 5 s); 0: no trigger file.</summary>
@@ -183,6 +193,8 @@ public sealed class SiteOptions
         Require(Heartbeat > TimeSpan.Zero && ElectionTimeout > TimeSpan.Zero && AckTimeout > TimeSpan.Zero && ProbeTimeout > TimeSpan.Zero && MissedProbes > 0 && LeaseTimeout >= TimeSpan.Zero && LogArchiveInterval >= TimeSpan.Zero && PromoteTriggerInterval >= TimeSpan.Zero,
             "Heartbeat, ElectionTimeout, AckTimeout, ProbeTimeout and MissedProbes must be positive, LeaseTimeout, LogArchiveInterval and PromoteTriggerInterval not negative");
 
+        Require(LogRetentionForLaggingClients >= TimeSpan.Zero, $"LogRetentionForLaggingClients must not be negative, not {LogRetentionForLaggingClients}");
+        Require(LogRetentionMaxBytes >= 0, $"LogRetentionMaxBytes must not be negative, not {LogRetentionMaxBytes}");
         ValidateSyncOptions();
 
         Recovery.Validate();

@@ -14,7 +14,8 @@ namespace OrleansRep.Cli.Bench;
 /// shard 0, writes <see cref="CatchupBenchOptions.Megabytes"/> of values under Quorum (the two running sites satisfy
 /// it), then restarts the site and times how long its replica takes to reach the master's log end (as each site's
 /// /api/status reports it). In <see cref="CatchupMode.Log"/> no site archives its log, so the site catches up from the
-/// master's log; in <see cref="CatchupMode.Init"/> every site archives each second and the benchmark waits until the
+/// master's log; in <see cref="CatchupMode.Init"/> every site archives each second, keeps no log for lagging clients
+/// (<c>--LogRetentionForLaggingClients=0</c>), and the benchmark waits until the
 /// master has removed the down site's last log file, so the site comes back by internal init. Afterwards a sample of
 /// the keys is read back from the caught-up site alone.
 /// </summary>
@@ -42,7 +43,12 @@ internal sealed class CatchupBenchmark(CatchupBenchOptions options, TextWriter p
         var clusterOptions = new LocalSiteClusterOptions
         {
             Shards = 1,
-            ExtraSiloArguments = [.. LocalSiteClusterOptions.LenientFailureDetection, string.Create(CultureInfo.InvariantCulture, $"--LogArchiveInterval={archive:c}")],
+            // In init mode the master must not keep the stopped site's log for it (its default retention for lagging
+            // clients would): retention 0 lets archiving remove it, so the site can only come back by internal init.
+            ExtraSiloArguments = [
+                .. LocalSiteClusterOptions.LenientFailureDetection,
+                string.Create(CultureInfo.InvariantCulture, $"--LogArchiveInterval={archive:c}"),
+                .. options.Mode == CatchupMode.Init ? ["--LogRetentionForLaggingClients=00:00:00"] : Array.Empty<string>()],
         };
         await using var cluster = await LocalSiteCluster.StartAsync(clusterOptions, progress, cancellationToken).ConfigureAwait(false);
         var clientOptions = new OrleansRepClientOptions { Gateways = cluster.Gateways, SecretFile = cluster.SecretFile, ClientId = "orep-bench-catchup", Roles = ClientRoles.All };

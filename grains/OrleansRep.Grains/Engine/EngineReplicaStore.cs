@@ -400,10 +400,28 @@ public sealed class EngineReplicaStore : IReplicaStore, IDisposable
     /// needs. A client whose next record was in a removed file is brought back by internal init. Returns the names of
     /// the files removed.
     /// </summary>
-    public IReadOnlyList<string> ArchiveLog()
+    public IReadOnlyList<string> ArchiveLog() => ArchiveLog(Lsn.Zero).Removed;
+
+    /// <summary>
+    /// As <see cref="ArchiveLog()"/>, but keeps every file from <paramref name="keepForClients"/>'s file on (the oldest
+    /// LSN a lagging client still needs, on a master; <see cref="Lsn.Zero"/>: none), and says which files it kept for
+    /// that reason. The retention lives only for this call: the environment is reopened by an internal init, and the
+    /// position clients need is the caller's to work out anew each time.
+    /// </summary>
+    public ArchivedLog ArchiveLog(Lsn keepForClients)
     {
         Environment.Checkpoint();
-        return Environment.RemoveArchivableLogFiles();
+        if (keepForClients.IsZero)
+        {
+            return new ArchivedLog(Environment.RemoveArchivableLogFiles(), []);
+        }
+
+        var withoutClients = Environment.ArchivableLogFiles();
+        using (Environment.AddLogRetention(() => keepForClients))
+        {
+            var removed = Environment.RemoveArchivableLogFiles();
+            return new ArchivedLog(removed, [.. withoutClients.Except(removed, StringComparer.Ordinal)]);
+        }
     }
 
     /// <summary>The machine's view of an engine log record (the master's own commits, as <see cref="StorageEnvironment"/>

@@ -144,15 +144,19 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         FlushIfWanted();
     }
 
-    /// <summary>Removes log files recovery no longer needs (Berkeley DB's DB_LOG_AUTO_REMOVE); a client that still
-    /// needed them is brought back by internal init.</summary>
+    /// <summary>Removes log files recovery no longer needs (Berkeley DB's DB_LOG_AUTO_REMOVE), except, on a master, those
+    /// a lagging client still needs (within <see cref="SiteStorageOptions.LogRetentionForLaggingClients"/>); a client
+    /// that needed a removed file is brought back by internal init.</summary>
     private Task ArchiveLog()
     {
         try
         {
             if (_store is { } store && _node is not null)
             {
-                ShardLog.Archived(_log, _shard, _site, store.ArchiveLog().Count);
+                var keep = KeepForClients();
+                var archived = store.ArchiveLog(keep);
+                ArchivedForClients(keep, archived.KeptForClients.Count);
+                ShardLog.Archived(_log, _shard, _site, archived.Removed.Count);
             }
         }
         catch (StorageException e)
@@ -320,6 +324,8 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         {
             return Task.CompletedTask;
         }
+
+        ObserveClients();
 
         if (Node.Role == RepRole.Client && _links.TryGetValue(Node.Master, out var toMaster) && Now - _lastProbe >= options.MasterProbeInterval.Ticks / TimeSpan.TicksPerMicrosecond)
         {
@@ -574,7 +580,7 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, node.DuplicateRecords, node.RequestsServed, _links.Values.Sum(l => l.Dropped), log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
-        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback });
+        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback, LogRetainedFrom = _logRetainedFrom.ToUInt64(), LogFilesKeptForClients = _logFilesKeptForClients });
     }
 
     public Task CallElection()

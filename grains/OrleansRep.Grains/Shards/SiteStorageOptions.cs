@@ -86,6 +86,25 @@ public sealed class SiteStorageOptions
     /// 5 minutes; <see cref="TimeSpan.Zero"/> keeps every log file.</summary>
     public TimeSpan LogArchiveInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>On a shard's master, how long log archiving keeps the files a lagging client still needs (from the file
+    /// of the last LSN it acknowledged) after that client last made progress (acknowledged something new, or was caught
+    /// up), so that a client that was down or cut off for less than this catches up from the log instead of by
+    /// internal init. A client silent for longer (dead, or partitioned for good) stops holding files, so it cannot fill
+    /// the master's disk: at most this long of writes is kept beyond what recovery needs. A member the master has no
+    /// ack from in its generation (after an election or a restart, or a site just added) holds the whole log for this
+    /// long. Clients keep no retention for each other: a client asked by a peer (<see cref="SyncPeer"/>) for log it has
+    /// archived sends the request on to the master. Default 10 minutes: twice <see cref="LogArchiveInterval"/>, and
+    /// longer than a restart, an upgrade or a reboot of a site takes, which is what this is for; a client down for
+    /// longer is better served by internal init than by the master's disk filling. <see cref="TimeSpan.Zero"/>: no
+    /// retention for clients (archiving removes whatever recovery no longer needs).</summary>
+    public TimeSpan LogRetentionForLaggingClients { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A size cap on what <see cref="LogRetentionForLaggingClients"/> keeps: a client that would hold more than
+    /// this many bytes of log files (counted in whole files of the shard's <c>log_file_size</c>, back from the file the
+    /// log ends in) holds none and comes back by internal init, however recently it made progress. For a master whose
+    /// write rate times the retention time would not fit its disk. Default 0: no cap (the time bound alone).</summary>
+    public long LogRetentionMaxBytes { get; set; }
+
     /// <summary>Client-to-client sync (repmgr's DB_REPMGR_PEER): the site this site's replicas ask first for the log
     /// they lack (first-time gap requests, VERIFY_REQ, ALL_REQ: the requests any site may answer), while it is
     /// reachable; it answers from its own log when it has the range and is live, else sends them to the master. Takes
@@ -118,6 +137,8 @@ public sealed class SiteStorageOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecentEvents, 1, nameof(MaxRecentEvents));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxScanPage, 1, nameof(MaxScanPage));
         ArgumentOutOfRangeException.ThrowIfLessThan(LogArchiveInterval, TimeSpan.Zero, nameof(LogArchiveInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LogRetentionForLaggingClients, TimeSpan.Zero, nameof(LogRetentionForLaggingClients));
+        ArgumentOutOfRangeException.ThrowIfNegative(LogRetentionMaxBytes, nameof(LogRetentionMaxBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(SyncPeer, nameof(SyncPeer));
         Replication.Validate();
     }

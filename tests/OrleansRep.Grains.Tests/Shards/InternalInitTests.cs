@@ -17,10 +17,13 @@ public sealed class InternalInitTests
     private const int Shard = 0;
     private static readonly int[] AllSites = [1, 2, 3];
 
-    /// <summary>64 KiB log files (the engine's smallest) in every shard's home, and archiving every 200 ms.</summary>
-    private static void SmallArchivedLogs(SiteStorageOptions options)
+    /// <summary>64 KiB log files (the engine's smallest) in every shard's home, archiving every 200 ms, and no log kept
+    /// for lagging clients (retention 0, the behaviour before it existed: <see cref="LaggingClientRetentionTests"/>
+    /// has the retention's side).</summary>
+    internal static void SmallArchivedLogs(SiteStorageOptions options)
     {
         options.LogArchiveInterval = TimeSpan.FromMilliseconds(200);
+        options.LogRetentionForLaggingClients = TimeSpan.Zero;
         foreach (var site in AllSites)
         {
             foreach (var shard in Enumerable.Range(0, ShardCluster.Shards))
@@ -32,9 +35,9 @@ public sealed class InternalInitTests
         }
     }
 
-    private static string Home(ShardCluster c, int site) => Path.Combine(c.DataRoot, $"site-{site}", $"shard-{Shard}");
+    internal static string Home(ShardCluster c, int site) => Path.Combine(c.DataRoot, $"site-{site}", $"shard-{Shard}");
 
-    private static List<uint> LogFiles(string home) =>
+    internal static List<uint> LogFiles(string home) =>
         [.. Directory.GetFiles(home, "log.*").Select(f => LogFormat.TryParseFileName(Path.GetFileName(f), out var n) ? n : 0).Where(n => n > 0).Order()];
 
     [Fact]
@@ -53,7 +56,7 @@ public sealed class InternalInitTests
         c.Passed();
     }
 
-    private static async Task RunAsync(ShardCluster c, bool wipe)
+    internal static async Task RunAsync(ShardCluster c, bool wipe)
     {
         var master = await c.WaitForMasterAsync(Shard, AllSites, "start");
         var down = AllSites.First(s => s != master);
