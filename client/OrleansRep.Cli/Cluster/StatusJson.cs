@@ -10,7 +10,8 @@ namespace OrleansRep.Cli.Cluster;
 /// "replicas":[{"site","role","lsn","lag",...}]}]}</c>, the shape. <c>master</c> is 0 while a shard has none,
 /// <c>gen</c> the highest generation reported; <c>lsn</c> is "[file][offset]"; <c>lag</c> is milliseconds since the replica
 /// last heard from its master (0 on the master, -1 never). Extras: a site's <c>error</c> and <c>members</c>, a replica's
-/// <c>egen</c>, <c>knownMaster</c>, <c>holdsLease</c>.
+/// <c>egen</c>, <c>knownMaster</c>, <c>holdsLease</c>, the log a master keeps for lagging clients (<c>logRetainedFrom</c>,
+/// <c>logFilesKeptForClients</c>) and the <c>lastRollback</c> (the transactions undone when the replica synced).
 /// </summary>
 internal static class StatusJson
 {
@@ -53,6 +54,17 @@ internal static class StatusJson
                 json.WriteNumber("egen", r.Egen);
                 json.WriteNumber("knownMaster", r.Master);
                 json.WriteBoolean("holdsLease", r.HoldsLease);
+                if (r.LogFilesKeptForClients > 0)
+                {
+                    json.WriteString("logRetainedFrom", Lsn.FromUInt64(r.LogRetainedFrom).ToString());
+                    json.WriteNumber("logFilesKeptForClients", r.LogFilesKeptForClients);
+                }
+
+                if (r.LastRollback is { } rollback)
+                {
+                    WriteRollback(json, rollback);
+                }
+
                 json.WriteEndObject();
             }
 
@@ -80,5 +92,27 @@ internal static class StatusJson
         json.WriteEndObject();
         json.Flush();
         stream.WriteByte((byte)'\n');
+    }
+
+    private static void WriteRollback(Utf8JsonWriter json, Grains.Interfaces.RollbackReport rollback)
+    {
+        json.WriteStartObject("lastRollback");
+        json.WriteString("time", rollback.Time.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("gen", rollback.Gen);
+        json.WriteNumber("master", rollback.Master);
+        json.WriteString("to", Lsn.FromUInt64(rollback.To).ToString());
+        json.WriteNumber("count", rollback.Count);
+        json.WriteStartArray("transactions");
+        foreach (var t in rollback.Transactions)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("txn", t.TxnId);
+            json.WriteString("lsn", Lsn.FromUInt64(t.CommitLsn).ToString());
+            json.WriteNumber("operations", t.Operations);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 }
