@@ -41,4 +41,7 @@ public sealed record ReplicaStatus(
 
     /// <summary>How many log files its last log archiving kept only because a lagging client still needs them.</summary>
     public int LogFilesKeptForClients { get; init; }
+
+    /// <summary>On a master, how far each other member is behind it, in records and bytes of its log (empty elsewhere).</summary>
+    public IReadOnlyList<ClientLag> ClientsBehind { get; init; } = [];
 }

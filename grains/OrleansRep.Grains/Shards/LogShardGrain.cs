@@ -580,8 +580,13 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var recent = events.Snapshot(_shard).TakeLast(10).Select(e => $"{e.Time:O} {e.Kind} gen {e.Gen}").ToList();
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, node.DuplicateRecords, node.RequestsServed, _links.Values.Sum(l => l.Dropped), log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
-        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback, LogRetainedFrom = _logRetainedFrom.ToUInt64(), LogFilesKeptForClients = _logFilesKeptForClients });
+        return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback, LogRetainedFrom = _logRetainedFrom.ToUInt64(), LogFilesKeptForClients = _logFilesKeptForClients, ClientsBehind = ClientsBehind(node) });
     }
+
+    /// <summary>On the master, each other member's lag in its log (<see cref="ClientLagCounter"/>).</summary>
+    private List<ClientLag> ClientsBehind(ReplicationNode node) =>
+        node.Role != RepRole.Master ? [] :
+        [.. node.State.Sites.Values.Where(s => s.Id != node.Self).Select(s => ClientLagCounter.Count(Store, s.Id.Value, node.AckedBy(s.Id), Store.LogEnd))];
 
     public Task CallElection()
     {

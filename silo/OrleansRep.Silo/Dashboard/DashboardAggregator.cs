@@ -37,12 +37,13 @@ internal sealed class DashboardAggregator
         foreach (var shard in shards)
         {
             var masterEnd = MasterLogEnd(samples.Values, shard);
+            var behind = MasterOf(samples.Values, shard)?.ClientsBehind.ToDictionary(c => c.Site) ?? [];
             foreach (var site in siteRows)
             {
                 var replica = samples.TryGetValue(site.Id, out var sample) ? sample.Status?.Shards.FirstOrDefault(r => r.Shard == shard) : null;
                 if (replica is null)
                 {
-                    replicas.Add(new DashboardReplica(site.Id, shard, "?", 0, 0, "", 0, null, null, -1, site.Reachable ? "unknown" : "down", bans.GetValueOrDefault(site.Id, "")));
+                    replicas.Add(new DashboardReplica(site.Id, shard, "?", 0, 0, "", 0, null, null, null, false, -1, site.Reachable ? "unknown" : "down", bans.GetValueOrDefault(site.Id, "")));
                     continue;
                 }
 
@@ -51,9 +52,16 @@ internal sealed class DashboardAggregator
                     : replica.Master == 0 ? "no-master"
                     : replica.Role != RepRole.Master && (replica.LagMs < 0 || replica.LagMs > LaggingMs || lagFiles > 0) ? "lagging"
                     : "ok";
+                var counted = replica.Role == RepRole.Master ? null : behind.GetValueOrDefault(site.Id);
+                if (counted is not null)
+                {
+                    // The master counted it in its log, across files: records and bytes it has not had acknowledged.
+                    (lagBytes, lagFiles) = (counted.Bytes, null);
+                }
+
                 maxLagBytes = Math.Max(maxLagBytes, lagBytes ?? 0);
                 maxLagMs = Math.Max(maxLagMs, replica.LagMs);
-                replicas.Add(new DashboardReplica(site.Id, shard, replica.Role.ToString(), replica.Gen, replica.Master, FormatLsn(replica.LogEnd), replica.LogEnd, lagBytes, lagFiles, replica.LagMs, health, bans.GetValueOrDefault(site.Id, "")));
+                replicas.Add(new DashboardReplica(site.Id, shard, replica.Role.ToString(), replica.Gen, replica.Master, FormatLsn(replica.LogEnd), replica.LogEnd, lagBytes, lagFiles, counted?.Records, counted?.AtLeast == true, replica.LagMs, health, bans.GetValueOrDefault(site.Id, "")));
             }
         }
 
@@ -119,6 +127,9 @@ internal sealed class DashboardAggregator
     public static string FormatLsn(ulong lsn) => string.Create(CultureInfo.InvariantCulture, $"{lsn >> 32}/{lsn & 0xFFFF_FFFF}");
 
     // The shard's master's own log end if it answered, else the furthest log end seen.
+    private static ReplicaStatus? MasterOf(IEnumerable<DashboardSiteSample> samples, int shard) =>
+        samples.SelectMany(s => s.Status?.Shards ?? []).FirstOrDefault(r => r.Shard == shard && r.Role == RepRole.Master);
+
     private static ulong MasterLogEnd(IEnumerable<DashboardSiteSample> samples, int shard)
     {
         var replicas = samples.SelectMany(s => s.Status?.Shards ?? []).Where(r => r.Shard == shard).ToArray();

@@ -61,6 +61,11 @@ public sealed class LaggingClientRetentionTests(ITestOutputHelper output)
         Assert.True(masterFiles[0] <= downFiles[^1], $"the master removed the down site's last file {downFiles[^1]}: it has {string.Join(",", masterFiles)}");
         Assert.InRange(Lsn.FromUInt64(status.LogRetainedFrom).File, 1u, downFiles[^1]);
 
+        // The master's status counts how far the down site is behind, in records and bytes across log files.
+        var lag = Assert.Single(status.ClientsBehind, l => l.Site == down);
+        output.WriteLine($"site {down} behind the master: {(lag.AtLeast ? ">=" : "")}{lag.Records} records, {lag.Bytes} bytes");
+        Assert.True(lag.Records >= keys.Count - 20 && lag.Bytes > (keys.Count - 20) * value.Length, $"site {down} is counted only {lag.Records} records / {lag.Bytes} bytes behind");
+
         await c.RestartSiteAsync(down);
         foreach (var (key, token) in acked)
         {
@@ -73,9 +78,11 @@ public sealed class LaggingClientRetentionTests(ITestOutputHelper output)
         Assert.DoesNotContain(RepEventKind.InitDone, events);
         Assert.DoesNotContain(RepEventKind.JoinFailure, events);
 
-        // Once the site has caught up the master holds nothing for it any more, and archives the kept files.
+        // Once the site has caught up the master holds nothing for it any more, archives the kept files, and counts
+        // it no records behind.
         await c.WaitUntilAsync(
-            async () => (status = await c.Shard(Shard, master).GetStatus()).LogFilesKeptForClients == 0 && LogFiles(Home(c, master))[0] > downFiles[^1],
+            async () => (status = await c.Shard(Shard, master).GetStatus()).LogFilesKeptForClients == 0 && LogFiles(Home(c, master))[0] > downFiles[^1]
+                && status.ClientsBehind.Single(l => l.Site == down).Records == 0,
             () => $"the master (site {master}) still keeps {status?.LogFilesKeptForClients} files for site {down} after it caught up; files {string.Join(",", LogFiles(Home(c, master)))}");
         c.Passed();
     }

@@ -48,7 +48,8 @@ function render(snapshot) {
 function lagText(r) {
   if (r.role === "Master") return "";
   const bytes = r.lagBytes != null ? r.lagBytes + " B" : r.lagFiles != null ? r.lagFiles + " log file(s)" : "?";
-  return "lag " + bytes + ", " + (r.lagMs < 0 ? "never heard" : r.lagMs + " ms");
+  const records = r.lagRecords != null ? (r.lagRecordsAtLeast ? "\u2265" : "") + r.lagRecords + " records, " : "";
+  return "lag " + records + bytes + ", " + (r.lagMs < 0 ? "never heard" : r.lagMs + " ms");
 }
 
 function renderMap(snapshot) {
