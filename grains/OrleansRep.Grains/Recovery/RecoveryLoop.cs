@@ -53,6 +53,9 @@ public sealed class RecoveryLoop
     /// <summary>The ban credits <paramref name="site"/> holds (on the recovery master).</summary>
     public int CreditsOf(int site) => _credits.Of(site);
 
+    /// <summary>Every site's ban credits (on the recovery master; empty elsewhere).</summary>
+    public IReadOnlyList<SiteBanCredits> Credits => RecoveryMaster == _self ? _credits.All() : [];
+
     /// <summary>One round: the polls of every site (this one included) at <paramref name="now"/>.</summary>
     public IReadOnlyList<RecoveryDecision> Step(DateTimeOffset now, IReadOnlyList<SitePoll> polls)
     {
@@ -148,13 +151,15 @@ public sealed class RecoveryLoop
             }
         }
 
-        if (!recovering && problems.Count == 0 && _noMasterSince.Count == 0 && _takeover is null && _options.Takeover
+        // A banned site's masterships move away even with takeover runs off: the ban's own handovers may have failed
+        // (a target not caught up in time), and a ban means the site masters nothing.
+        if (!recovering && problems.Count == 0 && _noMasterSince.Count == 0 && _takeover is null
             && now - _lastTakeover >= _options.TakeoverInterval && now - _lastMasterChange >= _options.TakeoverInterval && active.Count > 0 && polls.All(p => p.View is not null || !p.Alive))
         {
             var current = active[0].Shards.ToDictionary(s => s.Shard, s => s.Master);
             var eligible = active.Where(v => v.Members.Any(m => m.Site == v.Site && m.Priority > 0)).Select(v => v.Site).ToList();
-            var mustLeave = answered.Where(v => !RecoveryMasterElection.CanWin(v)).Select(v => v.Site).ToHashSet();
-            if (TakeoverPlanner.Plan(current, eligible, mustLeave) is { } move)
+            var mustLeave = answered.Where(v => v.Banned || (v.Stopped && _options.Takeover)).Select(v => v.Site).ToHashSet();
+            if (TakeoverPlanner.Plan(current, eligible, mustLeave, balance: _options.Takeover) is { } move)
             {
                 _takeover = new TakeoverHandover(move.Shard, move.From, move.To, move.Why);
                 _lastTakeover = now;
