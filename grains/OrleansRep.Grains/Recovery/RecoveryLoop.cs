@@ -23,6 +23,8 @@ public sealed class RecoveryLoop
     private readonly Dictionary<int, HashSet<int>> _mastered = [];
     private readonly Dictionary<int, List<DateTimeOffset>> _losses = [];
     private readonly Dictionary<int, DateTimeOffset> _noMasterSince = [];
+    private readonly Dictionary<int, DateTimeOffset> _bansPending = [];
+    private readonly Dictionary<int, DateTimeOffset> _bannedUntil = [];
     private DateTimeOffset? _disagreeSince;
     private DateTimeOffset _lastRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset _lastTakeover = DateTimeOffset.MinValue;
@@ -90,15 +92,38 @@ public sealed class RecoveryLoop
         var sites = polls.Count;
         CountMisbehaviour(now, polls, sites);
         _credits.Forgive(now);
+        foreach (var view in answered)
+        {
+            if (view is { Banned: true, BannedUntil: { } bannedUntil })
+            {
+                _bannedUntil[view.Site] = bannedUntil;
+            }
+            else
+            {
+                _bannedUntil.Remove(view.Site);
+            }
+        }
+
+        foreach (var site in _bansPending.Keys.ToList())
+        {
+            // Carried out (the view shows it), or never (the site did not get it): a new ban may be decided.
+            if (answered.Any(v => v.Site == site && v.Banned) || now - _bansPending[site] >= _options.RecoveryBanPeriod)
+            {
+                _bansPending.Remove(site);
+            }
+        }
+
         foreach (var (site, credits, reason) in _credits.Culprits(2 * sites))
         {
-            if (answered.FirstOrDefault(v => v.Site == site) is { Banned: true })
+            _credits.Clear(site);
+            // Banned as its last answer showed (a banned site that hangs again is not banned again), or a ban decided
+            // that the site has not carried out yet (it may still hang): no second ban.
+            if ((_bannedUntil.TryGetValue(site, out var bannedTill) && now < bannedTill) || _bansPending.ContainsKey(site))
             {
-                _credits.Clear(site);
                 continue;
             }
 
-            _credits.Clear(site);
+            _bansPending[site] = now;
             decisions.Add(new SiteBanned(site, _options.RecoveryBanPeriod, string.Create(CultureInfo.InvariantCulture, $"site {site} has {credits} ban credits (threshold {2 * sites}); last: {reason}")));
         }
 
@@ -206,6 +231,8 @@ public sealed class RecoveryLoop
         _mastered.Clear();
         _losses.Clear();
         _noMasterSince.Clear();
+        _bansPending.Clear();
+        _bannedUntil.Clear();
         _disagreeSince = null;
         _takeover = null;
         _lastRecovery = DateTimeOffset.MinValue;

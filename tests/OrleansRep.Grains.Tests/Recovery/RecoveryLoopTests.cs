@@ -127,6 +127,21 @@ public sealed class RecoveryLoopTests
         Assert.Contains("unanswered", ban.Reason, StringComparison.Ordinal);
         Assert.Equal(0, loop.CreditsOf(3));
 
+        // Still silent (the ban waits for the hung site to run again): it earns credits, but no second ban.
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.DoesNotContain(loop.Step(Advance(1), silent), d => d is SiteBanned);
+        }
+
+        // It runs again and carries the ban out (its view shows it).
+        var bannedView = agreed[2] with { Banned = true, BannedUntil = _now.AddSeconds(30) };
+        Assert.DoesNotContain(loop.Step(Advance(1), [new SitePoll(1, agreed[0], true), new SitePoll(2, agreed[1], true), new SitePoll(3, bannedView, true)]), d => d is SiteBanned);
+        // Banned, it hangs again: no new ban while the one it showed lasts.
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.DoesNotContain(loop.Step(Advance(1), silent), d => d is SiteBanned);
+        }
+
         // A dead site (not alive by membership) earns nothing.
         var dead = new[] { new SitePoll(1, agreed[0], true), new SitePoll(2, agreed[1], true), new SitePoll(3, null, false) };
         for (var i = 0; i < 20; i++)
