@@ -8,8 +8,9 @@ namespace OrleansRep.Grains.Interfaces;
 /// A site's part in the recovery master's loop ("recovery@{site}", <see cref="GrainKeys.Recovery"/>; CTDB's
 /// recoverd as seen by the others): answers the site's view, records the recovery master and map generation the
 /// recovery master pushes, and carries out bans of its own site (priority 0 on every replica, its masterships handed
-/// over first) and their end (priorities restored). Its state is in memory: a restarted site starts unbanned, with a
-/// new start time.
+/// over first) and their end (priorities restored). A ban and the map generation are kept in the site's engine: a
+/// restarted site is still banned until the ban's end (a ban that ended while it was down ends as it starts), and
+/// reports the map generation it had; its start time is new.
 /// </summary>
 public interface IRecoveryGrain : IGrainWithStringKey
 {
@@ -43,6 +44,11 @@ public interface IRecoveryGrain : IGrainWithStringKey
     [RequiresRole(ClientRoles.Admin)]
     [ResponseTimeout("00:00:30")]
     Task<RecoveryView> Unban(string reason);
+
+    /// <summary>From this site's own recovery daemon while it is the recovery master: the ban credits it holds
+    /// (shown in <see cref="RecoveryView.BanCredits"/>; empty when it is not the recovery master).</summary>
+    [RequiresRole(ClientRoles.Admin)]
+    Task ReportBanCredits(IReadOnlyList<SiteBanCredits> credits);
 
     /// <summary>This site is stopping (graceful shutdown): it no longer takes part in the recovery master's election.</summary>
     [RequiresRole(ClientRoles.Admin)]

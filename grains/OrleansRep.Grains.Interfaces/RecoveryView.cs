@@ -24,4 +24,8 @@ public sealed record RecoveryView(
 
     /// <summary>Why the site is banned (null: not banned).</summary>
     public string? BanReason { get; init; }
+
+    /// <summary>The ban credits this site holds against others while it is the recovery master (empty otherwise: a
+    /// new recovery master starts with none).</summary>
+    public IReadOnlyList<SiteBanCredits> BanCredits { get; init; } = [];
 }

@@ -8,7 +8,8 @@ namespace OrleansRep.Silo;
 /// <summary>
 /// The recovery master over HTTP (what <c>orep ban</c> and <c>orep unban</c> do): <c>POST /api/ban</c>
 /// <c>{"site":N,"seconds":S}</c> (seconds optional: the configured RecoveryBanPeriod) and <c>POST /api/unban</c>
-/// <c>{"site":N}</c> → the site's <see cref="RecoveryView"/>; <c>GET /api/recovery</c> → <see cref="RecoveryStatus"/>.
+/// <c>{"site":N}</c> → the site's <see cref="RecoveryView"/>; <c>GET /api/recovery</c> → <see cref="RecoveryStatus"/>
+/// (with the recovery master's ban credits, <c>credits:[{site,credits,lastAt,reason}]</c>).
 /// Errors: JSON <c>{"error":"TypeName","message":"..."}</c> with 400 (bad input), 503 (the site cannot be reached), 504.
 /// </summary>
 public static class RecoveryHttpApi
@@ -64,6 +65,9 @@ public static class RecoveryHttpApi
         var own = views.FirstOrDefault(v => v?.Site == site.SiteId);
         return own is null ? null : new RecoveryStatus(own.RecoveryMaster, own.MapGeneration, own.LastRecovery, own.LastRecoveryAt,
             [.. views.OfType<RecoveryView>().Where(v => v.Banned).Select(v => new SiteBan(v.Site, v.BannedUntil, v.BanReason))],
-            [.. views.OfType<RecoveryView>().Select(v => new RecoverySite(v.Site, v.StartedAt, v.Banned, v.Stopped, v.RecoveryMaster, v.MapGeneration))]);
+            [.. views.OfType<RecoveryView>().Select(v => new RecoverySite(v.Site, v.StartedAt, v.Banned, v.Stopped, v.RecoveryMaster, v.MapGeneration))])
+        {
+            Credits = views.FirstOrDefault(v => v is not null && v.Site == own.RecoveryMaster)?.BanCredits ?? [],
+        };
     }
 }

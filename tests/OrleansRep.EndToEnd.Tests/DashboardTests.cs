@@ -107,6 +107,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
         await page.Locator("#confirm-ok").ClickAsync();
         await Expect(page.Locator("#notice")).ToContainTextAsync("ban done", new() { Timeout = 60_000 });
         await Expect(page.Locator($"#site-{site} td.bans")).ToContainTextAsync("banned", new() { Timeout = 30_000 });
+        // The ban answers once its handovers are done: the map shows the banned site master of nothing.
+        await Expect(page.Locator($"td.cell[id^='cell-{site}-'][data-role='Master']")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "4-banned.png"), FullPage = true });
 
         await page.Locator($"#site-{site} button[data-action='unban']").ClickAsync();

@@ -143,23 +143,39 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
         var banned = await cluster.MasterOfAsync(client, 0);
 
-        // Operator ban through the client library (what orep ban calls).
+        // Operator ban through the client library (what orep ban calls). It answers once its handovers are done: the
+        // banned site's own view names other masters already.
         var view = await client.BanSiteAsync(banned, TimeSpan.FromMinutes(5));
         Assert.True(view.Banned);
-        await cluster.WaitUntilAsync(async () =>
-        {
-            var status = await client.GetStatusAsync();
-            return Enumerable.Range(0, cluster.Shards).All(s => status.MasterOf(s) is { } m && m.Site != banned);
-        }, () => $"banned site {banned} still masters a shard");
+        Assert.DoesNotContain(view.Shards, s => s.Master == banned);
+        await WaitUntilMastersNoShardAsync(cluster, client, banned, cluster.SiteIds);
         await WaitForPriorityAsync(cluster, client, banned, 0);
         var bans = (await RecoveryAsync(cluster, banned)).GetProperty("bans").EnumerateArray().ToList();
-        Assert.Equal(banned, Assert.Single(bans).GetProperty("site").GetInt32());
+        var until = Assert.Single(bans).GetProperty("until").GetDateTimeOffset();
+        Assert.Equal(banned, bans[0].GetProperty("site").GetInt32());
         var refused = await Assert.ThrowsAsync<RoleChangeRefusedException>(() => client.PromoteAsync(banned, 0));
         Assert.Contains("priority is 0", refused.Message, StringComparison.Ordinal);
         var other = cluster.SiteIds.First(s => s != banned);
         await Assert.ThrowsAsync<RoleChangeRefusedException>(() => HandoverToAsync(client, 0, banned));
         var otherMasters = await client.GetStatusAsync();
         Assert.All(Enumerable.Range(0, cluster.Shards), s => Assert.NotEqual(banned, otherMasters.MasterOf(s)?.Site));
+
+        // The ban outlives a crash: the restarted site is still banned until the same end, at priority 0, refused.
+        cluster.Kill(banned);
+        var others = cluster.SiteIds.Where(s => s != banned).ToList();
+        foreach (var site in others)
+        {
+            await cluster.WaitUntilAsync(async () => !await cluster.ReportsHealthyAsync(site, banned), () => $"site {site} still reports the killed site {banned} healthy");
+        }
+
+        await cluster.StartAsync(banned);
+        await cluster.WaitUntilAsync(async () => (await cluster.Http.GetAsync(cluster.Url(banned, "/readyz"))).IsSuccessStatusCode, () => $"the restarted site {banned} never became ready");
+        var restarted = (await RecoveryAsync(cluster, banned)).GetProperty("bans").EnumerateArray().ToList();
+        Assert.Equal(until, Assert.Single(restarted).GetProperty("until").GetDateTimeOffset());
+        await WaitForPriorityAsync(cluster, client, banned, 0);
+        refused = await Assert.ThrowsAsync<RoleChangeRefusedException>(() => client.PromoteAsync(banned, 0));
+        Assert.Contains("priority is 0", refused.Message, StringComparison.Ordinal);
+        await WaitUntilMastersNoShardAsync(cluster, client, banned, cluster.SiteIds);
 
         // Operator unban through the HTTP API: priority restored, promotion works again.
         using (var response = await cluster.Http.PostAsJsonAsync(cluster.Url(other, "/api/unban"), new { site = banned }))
@@ -190,6 +206,218 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         Assert.Empty((await RecoveryAsync(cluster, banned)).GetProperty("bans").EnumerateArray());
         cluster.Passed();
     }
+
+    /// <summary>Waits until no shard's master is <paramref name="site"/>, as the client library's status and every one of
+    /// <paramref name="reporters"/>' /api/status (the dashboard's map) see it.</summary>
+    private static async Task WaitUntilMastersNoShardAsync(SiloCluster cluster, OrleansRepClient client, int site, IEnumerable<int> reporters)
+    {
+        var seen = "";
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var status = await client.GetStatusAsync();
+            seen = Masters(status, cluster.Shards);
+            if (!Enumerable.Range(0, cluster.Shards).All(s => status.MasterOf(s) is { } m && m.Site != site))
+            {
+                return false;
+            }
+
+            foreach (var reporter in reporters)
+            {
+                var shards = (await cluster.StatusAsync(reporter)).GetProperty("shards").EnumerateArray().ToList();
+                seen = $"site {reporter}: {string.Join(", ", shards.Select(s => $"shard {s.GetProperty("shard").GetInt32()} {s.GetProperty("role")} master {s.GetProperty("master").GetInt32()}"))}";
+                if (shards.Any(s => s.GetProperty("master").GetInt32() == site || (reporter == site && s.GetProperty("role").GetString() == "Master")))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, () => $"site {site} still masters a shard ({seen})");
+    }
+
+    [Fact]
+    public async Task A_site_that_hangs_again_and_again_earns_ban_credits_is_banned_kept_out_of_the_election_and_let_back()
+    {
+        // A hung site (SIGSTOP) that the membership still holds alive leaves polls unanswered: after one free miss each
+        // costs a credit (one poll a second). Membership declares a hung site dead after 15 missed probes of 1 s here, so
+        // the hangs (a few seconds each) stay misbehaviour, not a failure. Credits are forgiven after 15 s of good
+        // behaviour; the ban lasts 25 s.
+        await using var cluster = new SiloCluster(output);
+        cluster.ExtraArguments.AddRange([
+            "--MissedProbes=15", "--Recovery:MissedPollsBeforeCredit=1", "--Recovery:PollTimeout=00:00:00.500",
+            "--Recovery:RecoveryGracePeriod=00:00:15", "--Recovery:RecoveryBanPeriod=00:00:25", "--Recovery:RerecoveryTimeout=00:00:02"]);
+        await cluster.StartAllAsync();
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+        await AgreedRecoveryMasterAsync(cluster, cluster.SiteIds, 1);
+        // The culprit is the site next in line for recovery master (the longer running of 2 and 3; ties to the larger id),
+        // so that its exclusion from the election shows once site 1 is gone.
+        var started = (await RecoveryAsync(cluster, 1)).GetProperty("sites").EnumerateArray()
+            .Where(s => s.GetProperty("site").GetInt32() != 1)
+            .Select(s => (Site: s.GetProperty("site").GetInt32(), Started: s.GetProperty("startedAt").GetDateTimeOffset())).ToList();
+        Assert.Equal(2, started.Count);
+        var culprit = started.OrderBy(s => s.Started).ThenByDescending(s => s.Site).First().Site;
+        var bystander = started.Single(s => s.Site != culprit).Site;
+        output.WriteLine($"culprit: site {culprit}, bystander: site {bystander} ({string.Join(", ", started.Select(s => $"site {s.Site} started {s.Started:O}"))})");
+        // The culprit masters nothing, so that its credits come from its silence alone (no lost masterships).
+        foreach (var shard in Enumerable.Range(0, cluster.Shards))
+        {
+            if (await cluster.MasterOfAsync(client, shard) == culprit)
+            {
+                await client.HandoverAsync(shard, 1, TimeSpan.FromSeconds(30));
+            }
+        }
+
+        await WaitUntilMastersNoShardAsync(cluster, client, culprit, [culprit]);
+        var hung = cluster.Process(culprit);
+
+        // One short hang: a few credits, under the threshold (2 × 3 sites), forgiven after the grace period. No ban.
+        await HangUntilAsync(cluster, hung, "a first credit", c => c >= 1, culprit);
+        var held = await CreditsAsync(cluster, 1, culprit);
+        output.WriteLine($"after one hang: {held}");
+        Assert.True(held is { Credits: > 0 and < 6 }, $"credits after one hang: {held}");
+        Assert.Contains("unanswered", held!.Value.Reason, StringComparison.Ordinal);
+        await cluster.WaitUntilAsync(async () => await CreditsAsync(cluster, 1, culprit) is null, () => $"site {culprit}'s credits were never forgiven");
+        Assert.DoesNotContain(await RecentEventsAsync(cluster, culprit), e => e.Kind == RepEventKind.Banned);
+        Assert.Empty((await RecoveryAsync(cluster, 1)).GetProperty("bans").EnumerateArray());
+
+        // Hang after hang: the credits add up (each hang ends once it earned two more, or the ban was decided) to a ban.
+        for (var hang = 1; !await IsBannedAsync(cluster, culprit); hang++)
+        {
+            Assert.True(hang <= 6, $"site {culprit} not banned after {hang - 1} hangs");
+            var before = (await CreditsAsync(cluster, 1, culprit))?.Credits ?? 0;
+            output.WriteLine($"hang {hang}: credits before {before}");
+            var after = await HangUntilAsync(cluster, hung, $"two more credits than {before}, or a ban", c => c >= before + 2 || (before > 0 && c == 0), culprit);
+            if (before > 0 && after == 0)
+            {
+                // Cleared, well within the grace period: the recovery master decided the ban; the site carries it out
+                // now that it runs again.
+                await cluster.WaitUntilAsync(() => IsBannedAsync(cluster, culprit), () => $"site {culprit}'s credits were cleared but it is not banned");
+                break;
+            }
+        }
+
+        var banned = await RecentEventsAsync(cluster, culprit);
+        var ban = Assert.Single(banned, e => e.Kind == RepEventKind.Banned);
+        output.WriteLine($"BANNED: {ban.Detail}");
+        Assert.Contains($"site {culprit} has ", ban.Detail!, StringComparison.Ordinal);
+        Assert.Contains("ban credits (threshold 6)", ban.Detail!, StringComparison.Ordinal);
+        var recovery = await RecoveryAsync(cluster, 1);
+        Assert.Equal(culprit, Assert.Single(recovery.GetProperty("bans").EnumerateArray()).GetProperty("site").GetInt32());
+        await WaitForPriorityAsync(cluster, client, culprit, 0);
+        await WaitUntilMastersNoShardAsync(cluster, client, culprit, [culprit]);
+
+        // Excluded from the election: with site 1 gone the culprit would be next, but the bystander is elected.
+        cluster.Kill(1);
+        int[] survivors = [culprit, bystander];
+        await AgreedRecoveryMasterAsync(cluster, survivors, bystander);
+        Assert.True(await IsBannedAsync(cluster, culprit), $"site {culprit}'s ban ended before the election could be seen");
+        await cluster.WaitUntilAsync(async () => (await RecentEventsAsync(cluster, bystander)).Any(e => e.Kind == RepEventKind.RecoveryMasterElected && e.About == bystander),
+            () => $"site {bystander}'s feed has no RecoveryMasterElected event naming it");
+
+        // The ban ends by itself; the culprit's start time is reset, so the bystander stays recovery master.
+        await cluster.WaitUntilAsync(async () => !await IsBannedAsync(cluster, culprit), () => $"site {culprit}'s ban never ended");
+        await WaitForPriorityAsync(cluster, client, culprit, 100);
+        var events = await RecentEventsAsync(cluster, culprit);
+        Assert.Contains(events, e => e.Kind == RepEventKind.Unbanned && e.Detail!.Contains("is over", StringComparison.Ordinal));
+        // One ban: a banned site that still misses polls (or whose ban waits for it to run again) is not banned again.
+        Assert.Single(events, e => e.Kind == RepEventKind.Banned);
+        await AgreedRecoveryMasterAsync(cluster, survivors, bystander);
+        cluster.Passed();
+    }
+
+    [Fact]
+    public async Task After_a_site_failure_its_shards_new_masters_are_spread_not_piled_on_one_site()
+    {
+        await using var cluster = new SiloCluster(output, sites: 3, shards: 4);
+        cluster.ExtraArguments.AddRange(FastRecovery);
+        await cluster.StartAllAsync();
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+
+        // Settled: four shards over three sites, 2 + 1 + 1 (the takeover run spreads whatever the first elections did).
+        var seen = "";
+        Dictionary<int, int> masters = [];
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var status = await client.GetStatusAsync();
+            seen = Masters(status, cluster.Shards);
+            masters = Enumerable.Range(0, cluster.Shards).ToDictionary(s => s, s => status.MasterOf(s)?.Site ?? 0);
+            var counts = cluster.SiteIds.Select(site => masters.Values.Count(m => m == site)).ToList();
+            return masters.Values.All(m => m != 0) && counts.Max() - counts.Min() <= 1;
+        }, () => $"masterships never spread before the failure: {seen}");
+        var victim = cluster.SiteIds.OrderByDescending(site => masters.Values.Count(m => m == site)).First();
+        var orphaned = masters.Where(m => m.Value == victim).Select(m => m.Key).ToList();
+        Assert.Equal(2, orphaned.Count);
+        output.WriteLine($"before: {seen}; killing site {victim}, master of shards {string.Join(", ", orphaned)}");
+
+        cluster.Kill(victim);
+        var survivors = cluster.SiteIds.Where(s => s != victim).ToList();
+        // Elections first (they may well put both orphaned shards on one site), then the recovery master spreads them.
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var status = await client.GetStatusAsync();
+            seen = Masters(status, cluster.Shards);
+            return Enumerable.Range(0, cluster.Shards).All(s => status.MasterOf(s) is { } m && m.Site != victim);
+        }, () => $"the killed site's shards never got new masters: {seen}");
+        output.WriteLine($"after the elections: {seen}");
+        var electedAt = DateTimeOffset.UtcNow;
+        var elected = await client.GetStatusAsync();
+        var piled = survivors.Select(site => Enumerable.Range(0, cluster.Shards).Count(s => elected.MasterOf(s)?.Site == site)).Max() > 2;
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var status = await client.GetStatusAsync();
+            seen = Masters(status, cluster.Shards);
+            var now = Enumerable.Range(0, cluster.Shards).Select(s => status.MasterOf(s)?.Site ?? 0).ToList();
+            return survivors.All(site => now.Count(m => m == site) == 2);
+        }, () => $"the masterships are not spread two per surviving site {string.Join(", ", survivors)}: {seen}");
+        output.WriteLine($"spread: {seen}");
+        if (piled)
+        {
+            // The elections piled them up: the recovery master's takeover runs spread them, in its feed.
+            var master = (await RecoveryAsync(cluster, survivors[0])).GetProperty("recoveryMaster").GetInt32();
+            Assert.Contains(await RecentEventsAsync(cluster, master), e => e.Kind == RepEventKind.TakeoverRun && e.Time >= electedAt.AddSeconds(-5));
+        }
+
+        // And every shard takes writes from its new master.
+        foreach (var shard in Enumerable.Range(0, cluster.Shards))
+        {
+            await client.PutAsync(SiloCluster.KeyOf(client, shard, "after"), "v"u8.ToArray());
+        }
+
+        cluster.Passed();
+    }
+
+    /// <summary>SIGSTOP of <paramref name="hung"/> until the recovery master (site 1) holds credits against
+    /// <paramref name="site"/> that satisfy <paramref name="enough"/> (0 when it holds none), then SIGCONT, and waits
+    /// until the site answers again.</summary>
+    /// <returns>The credits that ended the hang.</returns>
+    private async Task<int> HangUntilAsync(SiloCluster cluster, SiloProcess hung, string what, Func<int, bool> enough, int site)
+    {
+        var credits = 0;
+        await hung.SignalAsync("STOP");
+        try
+        {
+            await cluster.WaitUntilAsync(async () => enough(credits = (await CreditsAsync(cluster, 1, site))?.Credits ?? 0), () => $"site {site} hung: never {what} (credits {credits})");
+        }
+        finally
+        {
+            await hung.SignalAsync("CONT");
+        }
+
+        output.WriteLine($"site {site} resumed at {credits} credits");
+        await cluster.WaitUntilAsync(async () => (await RecoveryAsync(cluster, 1)).GetProperty("sites").EnumerateArray().Any(s => s.GetProperty("site").GetInt32() == site),
+            () => $"site {site} does not answer after SIGCONT");
+        return credits;
+    }
+
+    /// <summary>The ban credits site <paramref name="from"/>'s /api/recovery shows against <paramref name="site"/> (null: none).</summary>
+    private static async Task<(int Credits, string Reason)?> CreditsAsync(SiloCluster cluster, int from, int site)
+    {
+        var held = (await RecoveryAsync(cluster, from)).GetProperty("credits").EnumerateArray().FirstOrDefault(c => c.GetProperty("site").GetInt32() == site);
+        return held.ValueKind == JsonValueKind.Undefined ? null : (held.GetProperty("credits").GetInt32(), held.GetProperty("reason").GetString()!);
+    }
+
+    private static async Task<bool> IsBannedAsync(SiloCluster cluster, int site) =>
+        (await RecoveryAsync(cluster, site)).GetProperty("bans").EnumerateArray().Any(b => b.GetProperty("site").GetInt32() == site);
 
     private static async Task<HandoverReport> HandoverToAsync(OrleansRepClient client, int shard, int to) => await client.HandoverAsync(shard, to, TimeSpan.FromSeconds(5));
 

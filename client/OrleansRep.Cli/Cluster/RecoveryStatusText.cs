@@ -7,13 +7,17 @@ namespace OrleansRep.Cli.Cluster;
 /// <summary>
 /// The recovery master's part of <c>orep status</c>, from every answering site's recovery view: the recovery master
 /// (the one most sites name; ties to the one the highest map generation names), bans, and the last recovery.
-/// Text: three lines; JSON: <c>"recovery":{"master":N,"mapGeneration":G,"bans":[{"site","until","reason"}],
-/// "lastRecovery":{"time","reason"}|null}</c>.
+/// Text: three lines (a fourth with the ban credits when the recovery master holds any); JSON:
+/// <c>"recovery":{"master":N,"mapGeneration":G,"bans":[{"site","until","reason"}],"lastRecovery":{"time","reason"}|null,
+/// "credits":[{"site","credits","lastAt","reason"}]}</c> (the credits from the recovery master's own view).
 /// </summary>
 internal static class RecoveryStatusText
 {
     public static int MasterOf(IReadOnlyList<RecoveryView> views) =>
         views.GroupBy(v => v.RecoveryMaster).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(v => v.MapGeneration)).Select(g => g.Key).FirstOrDefault();
+
+    private static IReadOnlyList<SiteBanCredits> CreditsOf(IReadOnlyList<RecoveryView> views) =>
+        views.FirstOrDefault(v => v.Site == MasterOf(views))?.BanCredits ?? [];
 
     private static RecoveryView? Latest(IReadOnlyList<RecoveryView> views) => views.Where(v => v.LastRecoveryAt is not null).MaxBy(v => v.LastRecoveryAt);
 
@@ -26,6 +30,11 @@ internal static class RecoveryStatusText
         writer.Write("bans: " + (bans.Count == 0 ? "none" : string.Join("; ", bans)) + "\n");
         var last = Latest(views);
         writer.Write(last is null ? "last recovery: none\n" : string.Create(CultureInfo.InvariantCulture, $"last recovery: {last.LastRecoveryAt:O}: {last.LastRecovery}\n"));
+        var credits = CreditsOf(views);
+        if (credits.Count > 0)
+        {
+            writer.Write("ban credits: " + string.Join("; ", credits.Select(c => string.Create(CultureInfo.InvariantCulture, $"site {c.Site} {c.Credits} (last {c.LastAt:O}: {c.Reason})"))) + "\n");
+        }
     }
 
     public static void Write(Utf8JsonWriter json, IReadOnlyList<RecoveryView> views)
@@ -61,6 +70,18 @@ internal static class RecoveryStatusText
             json.WriteNull("lastRecovery");
         }
 
+        json.WriteStartArray("credits");
+        foreach (var c in CreditsOf(views))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("site", c.Site);
+            json.WriteNumber("credits", c.Credits);
+            json.WriteString("lastAt", c.LastAt);
+            json.WriteString("reason", c.Reason);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 }

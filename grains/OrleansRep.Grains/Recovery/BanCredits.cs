@@ -1,3 +1,5 @@
+using OrleansRep.Grains.Interfaces;
+
 namespace OrleansRep.Grains.Recovery;
 
 /// <summary>
@@ -19,6 +21,10 @@ public sealed class BanCredits(TimeSpan gracePeriod)
 
     /// <summary>The credits <paramref name="site"/> holds.</summary>
     public int Of(int site) => _sites.TryGetValue(site, out var held) ? held.Credits : 0;
+
+    /// <summary>Every site holding credits, by site id.</summary>
+    public IReadOnlyList<SiteBanCredits> All() =>
+        [.. _sites.OrderBy(s => s.Key).Select(s => new SiteBanCredits(s.Key, s.Value.Credits, s.Value.Last, s.Value.Reason))];
 
     /// <summary>Forgets the credits of every site that has not misbehaved for the grace period.</summary>
     public void Forgive(DateTimeOffset now)

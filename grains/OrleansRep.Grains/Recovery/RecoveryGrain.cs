@@ -7,48 +7,63 @@ using OrleansRep.Runtime.Core;
 namespace OrleansRep.Grains.Recovery;
 
 /// <summary>
-/// "recovery@{site}": the site's part in the recovery master's loop (see <see cref="IRecoveryGrain"/>). Its state is
-/// in memory, held by this activation (replicas are always-on, and so is this grain: collection is pushed out a
-/// year). [Reentrant]: a ban's handovers take seconds while polls must still be answered; every step between awaits
-/// runs alone.
+/// "recovery@{site}": the site's part in the recovery master's loop (see <see cref="IRecoveryGrain"/>). A ban and the
+/// map generation are grain state in the site's own engine (<see cref="RecoveryGrainState"/>), written before they take
+/// effect, so a restarted site honours a ban that has not ended and reports the map generation it was on; the rest is
+/// in memory (replicas are always-on, and so is this grain: collection is pushed out a year). [Reentrant]: a ban's
+/// handovers take seconds while polls must still be answered; every step between awaits runs alone, and state writes
+/// go one at a time.
 /// </summary>
 [Reentrant]
-internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider time, SiteEventLog events, ILoggerFactory loggers) : Grain, IRecoveryGrain
+internal sealed class RecoveryGrain : Grain, IRecoveryGrain
 {
     /// <summary>How long a ban waits for a candidate's view when it picks where to hand a mastership.</summary>
     private static readonly TimeSpan CandidateTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly ILogger _log = loggers.CreateLogger<RecoveryGrain>();
-    private readonly Dictionary<int, int> _priorityBeforeBan = [];
+    private readonly SiteStorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SiteEventLog _events;
+    private readonly ILogger _log;
+    private readonly IPersistentState<RecoveryGrainState> _state;
     private int _site;
     private DateTimeOffset _startedAt;
-    private DateTimeOffset? _bannedUntil;
-    private string? _banReason;
     private bool _stopped;
     private int _recoveryMaster;
-    private long _mapGeneration;
-    private string? _lastRecovery;
-    private DateTimeOffset? _lastRecoveryAt;
+    private IReadOnlyList<SiteBanCredits> _credits = [];
+    private Task _lastWrite = Task.CompletedTask;
 
-    private bool Banned => _bannedUntil is not null;
+    public RecoveryGrain(SiteStorageOptions options, TimeProvider time, SiteEventLog events, ILoggerFactory loggers)
+    {
+        _options = options;
+        _time = time;
+        _events = events;
+        _log = loggers.CreateLogger<RecoveryGrain>();
+        _state = GetPersistentState<RecoveryGrainState>("recovery", OrleansRepGrains.StorageName);
+    }
+
+    private RecoveryGrainState State => _state.State;
+
+    private bool Banned => State.BannedUntil is not null;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _site = int.Parse(GrainId.Key.AsSpan(GrainId.Key.LastIndexOf('@') + 1), System.Globalization.CultureInfo.InvariantCulture);
-        _startedAt = time.GetUtcNow();
-        // The ban is held in memory: a site that restarts starts unbanned, so a priority a ban left at 0 is restored
-        // to the configured one (a site configured with priority 0 keeps 0).
-        if (options.Sites.TryGetValue(_site, out var configured) && configured > 0)
+        _startedAt = _time.GetUtcNow();
+        if (State.BannedUntil is not { } until)
         {
-            await Task.WhenAll(Shards().Select(async s =>
-            {
-                var status = await s.GetStatus();
-                if (status.Members.FirstOrDefault(m => m.Site == _site) is { Priority: 0 })
-                {
-                    await s.SetPriority(configured);
-                }
-            }));
+            return;
         }
+
+        if (_time.GetUtcNow() >= until)
+        {
+            // The ban ended while the site was down: it ends now, as its own daemon would have ended it.
+            await EndBanAsync($"the ban of site {_site} is over (since {until:O}; it ended while the site was down)");
+            return;
+        }
+
+        // Still banned: every replica back at 0 (the site may have stopped between recording the ban and setting them).
+        RecoveryGrainLog.StillBanned(_log, _site, until, State.BanReason ?? "");
+        await SetPrioritiesToZeroAsync();
     }
 
     public async Task<RecoveryView> GetView()
@@ -58,16 +73,17 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
             _site,
             _startedAt,
             Banned,
-            _bannedUntil,
+            State.BannedUntil,
             _stopped,
             _recoveryMaster,
-            _mapGeneration,
+            State.MapGeneration,
             [.. status.Shards.Select(s => new ShardMastership(s.Shard, s.Role == RepRole.Master ? _site : s.Master, s.Gen, s.MembershipVersion))],
             status.Members)
         {
-            LastRecovery = _lastRecovery,
-            LastRecoveryAt = _lastRecoveryAt,
-            BanReason = _banReason,
+            LastRecovery = State.LastRecovery,
+            LastRecoveryAt = State.LastRecoveryAt,
+            BanReason = State.BanReason,
+            BanCredits = _credits,
         };
     }
 
@@ -78,21 +94,22 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
         return Task.CompletedTask;
     }
 
-    public Task AcceptRecovery(int recoveryMaster, long mapGeneration, string reason)
+    public async Task AcceptRecovery(int recoveryMaster, long mapGeneration, string reason)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(recoveryMaster);
         ArgumentOutOfRangeException.ThrowIfNegative(mapGeneration);
-        if (mapGeneration < _mapGeneration)
+        ArgumentNullException.ThrowIfNull(reason);
+        if (mapGeneration < State.MapGeneration)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         _recoveryMaster = recoveryMaster;
-        _mapGeneration = mapGeneration;
-        _lastRecovery = reason;
-        _lastRecoveryAt = time.GetUtcNow();
+        State.MapGeneration = mapGeneration;
+        State.LastRecovery = reason;
+        State.LastRecoveryAt = _time.GetUtcNow();
+        await WriteStateAsync();
         RecoveryGrainLog.Recovery(_log, _site, mapGeneration, recoveryMaster, reason);
-        return Task.CompletedTask;
     }
 
     public async Task<RecoveryView> Ban(int seconds, string reason, int handoverWaitMs)
@@ -100,21 +117,18 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seconds);
         ArgumentOutOfRangeException.ThrowIfNegative(handoverWaitMs);
         ArgumentNullException.ThrowIfNull(reason);
-        var until = time.GetUtcNow() + TimeSpan.FromSeconds(seconds);
+        var until = _time.GetUtcNow() + TimeSpan.FromSeconds(seconds);
         var newly = !Banned;
-        _bannedUntil = until;
-        _banReason = reason;
+        State.BannedUntil = until;
+        State.BanReason = reason;
+        // Recorded before it takes effect: a site that stops from here on is still banned when it starts again.
+        await WriteStateAsync();
         RecoveryGrainLog.Banned(_log, _site, until, reason);
         Raise(RepEventKind.Banned, $"until {until:O}: {reason}");
         if (newly)
         {
             // Priority 0 first, so that no election makes this site master again while its masterships move.
-            var shards = Shards().ToList();
-            var previous = await Task.WhenAll(shards.Select(s => s.SetPriority(0)));
-            for (var i = 0; i < shards.Count; i++)
-            {
-                _priorityBeforeBan[i] = previous[i];
-            }
+            await SetPrioritiesToZeroAsync();
         }
 
         await HandOverMasterships(handoverWaitMs);
@@ -126,19 +140,17 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
         ArgumentNullException.ThrowIfNull(reason);
         if (Banned)
         {
-            var configured = options.Sites.TryGetValue(_site, out var p) ? p : 100;
-            var shards = Shards().ToList();
-            await Task.WhenAll(shards.Select((s, i) => s.SetPriority(_priorityBeforeBan.TryGetValue(i, out var before) && before > 0 ? before : configured)));
-            _priorityBeforeBan.Clear();
-            _bannedUntil = null;
-            _banReason = null;
-            // CTDB resets a node's priority time when it was banned: a site just back does not win the election at once.
-            _startedAt = time.GetUtcNow();
-            RecoveryGrainLog.Unbanned(_log, _site, reason);
-            Raise(RepEventKind.Unbanned, reason);
+            await EndBanAsync(reason);
         }
 
         return await GetView();
+    }
+
+    public Task ReportBanCredits(IReadOnlyList<SiteBanCredits> credits)
+    {
+        ArgumentNullException.ThrowIfNull(credits);
+        _credits = [.. credits];
+        return Task.CompletedTask;
     }
 
     public Task MarkStopped()
@@ -149,10 +161,66 @@ internal sealed class RecoveryGrain(SiteStorageOptions options, TimeProvider tim
 
     // Bans and their end are events of the banned site's feed (shard -1), whoever asked for them.
     private void Raise(RepEventKind kind, string detail) =>
-        events.Add(new SiteEvent(time.GetUtcNow(), _site, -1, kind, 0, _site, 0) { Detail = detail });
+        _events.Add(new SiteEvent(_time.GetUtcNow(), _site, -1, kind, 0, _site, 0) { Detail = detail });
+
+    // Every replica's priority to 0, keeping the one each had before (unless a ban already set it: a repeat keeps the
+    // first), recorded before the ban can end.
+    private async Task SetPrioritiesToZeroAsync()
+    {
+        var shards = Shards().ToList();
+        var previous = await Task.WhenAll(shards.Select(s => s.SetPriority(0)));
+        var changed = false;
+        for (var shard = 0; shard < shards.Count; shard++)
+        {
+            if (previous[shard] > 0 && !State.PriorityBeforeBan.ContainsKey(shard))
+            {
+                State.PriorityBeforeBan[shard] = previous[shard];
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await WriteStateAsync();
+        }
+    }
+
+    // Priorities restored first, then the ban forgotten: a site that stops between the two is still banned when it
+    // starts (and ends the ban again).
+    private async Task EndBanAsync(string reason)
+    {
+        var configured = _options.Sites.TryGetValue(_site, out var p) ? p : 100;
+        var shards = Shards().ToList();
+        await Task.WhenAll(shards.Select((s, i) => s.SetPriority(State.PriorityBeforeBan.TryGetValue(i, out var before) && before > 0 ? before : configured)));
+        State.PriorityBeforeBan.Clear();
+        State.BannedUntil = null;
+        State.BanReason = null;
+        await WriteStateAsync();
+        // CTDB resets a node's priority time when it was banned: a site just back does not win the election at once.
+        _startedAt = _time.GetUtcNow();
+        RecoveryGrainLog.Unbanned(_log, _site, reason);
+        Raise(RepEventKind.Unbanned, reason);
+    }
+
+    // One write at a time (the grain is reentrant and the state's ETag allows one writer); each writes the latest state.
+    private async Task WriteStateAsync()
+    {
+        var previous = _lastWrite;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lastWrite = mine.Task;
+        try
+        {
+            await previous;
+            await _state.WriteStateAsync();
+        }
+        finally
+        {
+            mine.SetResult();
+        }
+    }
 
     private IEnumerable<ILogShardGrain> Shards() =>
-        Enumerable.Range(0, options.Shards).Select(s => GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(s, _site)));
+        Enumerable.Range(0, _options.Shards).Select(s => GrainFactory.GetGrain<ILogShardGrain>(GrainKeys.Shard(s, _site)));
 
     // Every shard this site masters goes to the answering, unbanned site with priority above 0 that masters the fewest.
     private async Task HandOverMasterships(int waitMs)

@@ -16,4 +16,7 @@ internal static partial class RecoveryGrainLog
 
     [LoggerMessage(104, LogLevel.Information, "site {Site}: recovery under map generation {Generation} from recovery master {RecoveryMaster}: {Reason}")]
     public static partial void Recovery(ILogger logger, int site, long generation, int recoveryMaster, string reason);
+
+    [LoggerMessage(105, LogLevel.Warning, "site {Site} started under a ban until {Until:O}: {Reason}")]
+    public static partial void StillBanned(ILogger logger, int site, DateTimeOffset until, string reason);
 }

@@ -23,6 +23,8 @@ public sealed class RecoveryLoop
     private readonly Dictionary<int, HashSet<int>> _mastered = [];
     private readonly Dictionary<int, List<DateTimeOffset>> _losses = [];
     private readonly Dictionary<int, DateTimeOffset> _noMasterSince = [];
+    private readonly Dictionary<int, DateTimeOffset> _bansPending = [];
+    private readonly Dictionary<int, DateTimeOffset> _bannedUntil = [];
     private DateTimeOffset? _disagreeSince;
     private DateTimeOffset _lastRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset _lastTakeover = DateTimeOffset.MinValue;
@@ -52,6 +54,9 @@ public sealed class RecoveryLoop
 
     /// <summary>The ban credits <paramref name="site"/> holds (on the recovery master).</summary>
     public int CreditsOf(int site) => _credits.Of(site);
+
+    /// <summary>Every site's ban credits (on the recovery master; empty elsewhere).</summary>
+    public IReadOnlyList<SiteBanCredits> Credits => RecoveryMaster == _self ? _credits.All() : [];
 
     /// <summary>One round: the polls of every site (this one included) at <paramref name="now"/>.</summary>
     public IReadOnlyList<RecoveryDecision> Step(DateTimeOffset now, IReadOnlyList<SitePoll> polls)
@@ -87,15 +92,38 @@ public sealed class RecoveryLoop
         var sites = polls.Count;
         CountMisbehaviour(now, polls, sites);
         _credits.Forgive(now);
+        foreach (var view in answered)
+        {
+            if (view is { Banned: true, BannedUntil: { } bannedUntil })
+            {
+                _bannedUntil[view.Site] = bannedUntil;
+            }
+            else
+            {
+                _bannedUntil.Remove(view.Site);
+            }
+        }
+
+        foreach (var site in _bansPending.Keys.ToList())
+        {
+            // Carried out (the view shows it), or never (the site did not get it): a new ban may be decided.
+            if (answered.Any(v => v.Site == site && v.Banned) || now - _bansPending[site] >= _options.RecoveryBanPeriod)
+            {
+                _bansPending.Remove(site);
+            }
+        }
+
         foreach (var (site, credits, reason) in _credits.Culprits(2 * sites))
         {
-            if (answered.FirstOrDefault(v => v.Site == site) is { Banned: true })
+            _credits.Clear(site);
+            // Banned as its last answer showed (a banned site that hangs again is not banned again), or a ban decided
+            // that the site has not carried out yet (it may still hang): no second ban.
+            if ((_bannedUntil.TryGetValue(site, out var bannedTill) && now < bannedTill) || _bansPending.ContainsKey(site))
             {
-                _credits.Clear(site);
                 continue;
             }
 
-            _credits.Clear(site);
+            _bansPending[site] = now;
             decisions.Add(new SiteBanned(site, _options.RecoveryBanPeriod, string.Create(CultureInfo.InvariantCulture, $"site {site} has {credits} ban credits (threshold {2 * sites}); last: {reason}")));
         }
 
@@ -148,13 +176,15 @@ public sealed class RecoveryLoop
             }
         }
 
-        if (!recovering && problems.Count == 0 && _noMasterSince.Count == 0 && _takeover is null && _options.Takeover
+        // A banned site's masterships move away even with takeover runs off: the ban's own handovers may have failed
+        // (a target not caught up in time), and a ban means the site masters nothing.
+        if (!recovering && problems.Count == 0 && _noMasterSince.Count == 0 && _takeover is null
             && now - _lastTakeover >= _options.TakeoverInterval && now - _lastMasterChange >= _options.TakeoverInterval && active.Count > 0 && polls.All(p => p.View is not null || !p.Alive))
         {
             var current = active[0].Shards.ToDictionary(s => s.Shard, s => s.Master);
             var eligible = active.Where(v => v.Members.Any(m => m.Site == v.Site && m.Priority > 0)).Select(v => v.Site).ToList();
-            var mustLeave = answered.Where(v => !RecoveryMasterElection.CanWin(v)).Select(v => v.Site).ToHashSet();
-            if (TakeoverPlanner.Plan(current, eligible, mustLeave) is { } move)
+            var mustLeave = answered.Where(v => v.Banned || (v.Stopped && _options.Takeover)).Select(v => v.Site).ToHashSet();
+            if (TakeoverPlanner.Plan(current, eligible, mustLeave, balance: _options.Takeover) is { } move)
             {
                 _takeover = new TakeoverHandover(move.Shard, move.From, move.To, move.Why);
                 _lastTakeover = now;
@@ -201,6 +231,8 @@ public sealed class RecoveryLoop
         _mastered.Clear();
         _losses.Clear();
         _noMasterSince.Clear();
+        _bansPending.Clear();
+        _bannedUntil.Clear();
         _disagreeSince = null;
         _takeover = null;
         _lastRecovery = DateTimeOffset.MinValue;

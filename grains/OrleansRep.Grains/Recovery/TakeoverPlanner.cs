@@ -24,7 +24,9 @@ public static class TakeoverPlanner
     /// <param name="eligible">Sites that may take a mastership: answering, not banned or stopped, priority above 0.</param>
     /// <param name="mustLeave">Sites whose masterships must move (banned, stopped).</param>
     /// <param name="commitRates">Commits per second of each shard (missing: 0); null or all zero: spread by count.</param>
-    public static (int Shard, int From, int To, string Why)? Plan(IReadOnlyDictionary<int, int> masters, IReadOnlyCollection<int> eligible, IReadOnlySet<int> mustLeave, IReadOnlyDictionary<int, double>? commitRates = null)
+    /// <param name="balance">Whether to spread masterships among eligible sites too (false: only the moves away from
+    /// <paramref name="mustLeave"/>).</param>
+    public static (int Shard, int From, int To, string Why)? Plan(IReadOnlyDictionary<int, int> masters, IReadOnlyCollection<int> eligible, IReadOnlySet<int> mustLeave, IReadOnlyDictionary<int, double>? commitRates = null, bool balance = true)
     {
         ArgumentNullException.ThrowIfNull(masters);
         ArgumentNullException.ThrowIfNull(eligible);
@@ -46,6 +48,11 @@ public static class TakeoverPlanner
             {
                 return (shard, master, to, $"site {master} must give up its masterships (banned or stopped)");
             }
+        }
+
+        if (!balance)
+        {
+            return null;
         }
 
         var most = load.OrderByDescending(l => l.Value).ThenBy(l => l.Key).First();

@@ -32,6 +32,7 @@ public sealed partial class RecoveryDaemon : IAsyncDisposable
     private readonly ConcurrentQueue<(TakeoverHandover Handover, bool Succeeded)> _finished = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private string _reportedCredits = "";
 
     /// <param name="alive">The group's sites and whether this silo's membership holds each alive.</param>
     public RecoveryDaemon(IGrainFactory grains, int self, RecoveryOptions options, TimeProvider time, SiteEventLog events, SiteRoleChanges roleChanges, Func<IReadOnlyDictionary<int, bool>> alive, ILogger log)
@@ -98,6 +99,20 @@ public sealed partial class RecoveryDaemon : IAsyncDisposable
         foreach (var decision in _loop.Step(_time.GetUtcNow(), polls))
         {
             await CarryOutAsync(decision, sites.Count).ConfigureAwait(false);
+        }
+
+        await ReportCreditsAsync().ConfigureAwait(false);
+    }
+
+    // The credits the loop holds (as recovery master) go into this site's view when they change, for /api/recovery.
+    private async Task ReportCreditsAsync()
+    {
+        var credits = _loop.Credits;
+        var reported = string.Join(";", credits.Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Site}:{c.Credits}:{c.LastAt.UtcTicks}")));
+        if (reported != _reportedCredits)
+        {
+            await Recovery(_self).ReportBanCredits(credits).ConfigureAwait(false);
+            _reportedCredits = reported;
         }
     }
 

@@ -28,6 +28,11 @@ public sealed class RecoveryStatusTextTests
             "last recovery: 2026-11-21T12:00:04.0000000+00:00: site 3 not on map generation 3\n",
             output.ToString());
 
+        // The recovery master's ban credits, when it holds any: a fourth line.
+        output = new StringWriter();
+        RecoveryStatusText.Write(output, [View(1, 2, 3), View(2, 2, 3) with { BanCredits = [new SiteBanCredits(3, 4, T, "alive but left 5 polls in a row unanswered")] }]);
+        Assert.EndsWith("ban credits: site 3 4 (last 2026-11-21T12:00:00.0000000+00:00: alive but left 5 polls in a row unanswered)\n", output.ToString(), StringComparison.Ordinal);
+
         output = new StringWriter();
         RecoveryStatusText.Write(output, [View(1, 0, 0)]);
         Assert.Equal("recovery master: none\nbans: none\nlast recovery: none\n", output.ToString());
@@ -40,13 +45,15 @@ public sealed class RecoveryStatusTextTests
         using (var json = new Utf8JsonWriter(stream))
         {
             json.WriteStartObject();
-            RecoveryStatusText.Write(json, [View(1, 2, 3), View(2, 2, 3, banned: true, last: "disagreement")]);
+            RecoveryStatusText.Write(json, [View(1, 2, 3), View(2, 2, 3, banned: true, last: "disagreement") with { BanCredits = [new SiteBanCredits(1, 2, T, "flapping")] }]);
             json.WriteEndObject();
         }
 
         using var document = JsonDocument.Parse(stream.ToArray());
         var recovery = document.RootElement.GetProperty("recovery");
-        Assert.Equal(["master", "mapGeneration", "bans", "lastRecovery"], recovery.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["master", "mapGeneration", "bans", "lastRecovery", "credits"], recovery.EnumerateObject().Select(p => p.Name));
+        var credits = Assert.Single(recovery.GetProperty("credits").EnumerateArray().ToList());
+        Assert.Equal((1, 2, "flapping"), (credits.GetProperty("site").GetInt32(), credits.GetProperty("credits").GetInt32(), credits.GetProperty("reason").GetString()));
         Assert.Equal((2, 3L), (recovery.GetProperty("master").GetInt32(), recovery.GetProperty("mapGeneration").GetInt64()));
         var ban = Assert.Single(recovery.GetProperty("bans").EnumerateArray().ToList());
         Assert.Equal((2, "operator ban for 300 s"), (ban.GetProperty("site").GetInt32(), ban.GetProperty("reason").GetString()));

@@ -127,6 +127,21 @@ public sealed class RecoveryLoopTests
         Assert.Contains("unanswered", ban.Reason, StringComparison.Ordinal);
         Assert.Equal(0, loop.CreditsOf(3));
 
+        // Still silent (the ban waits for the hung site to run again): it earns credits, but no second ban.
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.DoesNotContain(loop.Step(Advance(1), silent), d => d is SiteBanned);
+        }
+
+        // It runs again and carries the ban out (its view shows it).
+        var bannedView = agreed[2] with { Banned = true, BannedUntil = _now.AddSeconds(30) };
+        Assert.DoesNotContain(loop.Step(Advance(1), [new SitePoll(1, agreed[0], true), new SitePoll(2, agreed[1], true), new SitePoll(3, bannedView, true)]), d => d is SiteBanned);
+        // Banned, it hangs again: no new ban while the one it showed lasts.
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.DoesNotContain(loop.Step(Advance(1), silent), d => d is SiteBanned);
+        }
+
         // A dead site (not alive by membership) earns nothing.
         var dead = new[] { new SitePoll(1, agreed[0], true), new SitePoll(2, agreed[1], true), new SitePoll(3, null, false) };
         for (var i = 0; i < 20; i++)
@@ -148,12 +163,44 @@ public sealed class RecoveryLoopTests
         }
 
         Assert.Equal(2, loop.CreditsOf(3));
+        // What the daemon reports in the recovery master's view: who, how many, when last and why.
+        var held = Assert.Single(loop.Credits);
+        Assert.Equal((3, 2, _now), (held.Site, held.Credits, held.LastAt));
+        Assert.Contains("unanswered", held.Reason, StringComparison.Ordinal);
+        Assert.Empty(new RecoveryLoop(2, Fast).Credits);
         loop.Step(Advance(1), Polls(agreed));
         Assert.Equal(2, loop.CreditsOf(3));
         loop.Step(Advance(Fast.RecoveryGracePeriod.TotalSeconds - 2), Polls(agreed));
         Assert.Equal(2, loop.CreditsOf(3));
         loop.Step(Advance(1), Polls(agreed));
         Assert.Equal(0, loop.CreditsOf(3));
+        Assert.Empty(loop.Credits);
+    }
+
+    [Fact]
+    public void With_takeover_runs_off_a_banned_sites_masterships_still_move_but_nothing_is_rebalanced()
+    {
+        var noTakeover = new RecoveryOptions
+        {
+            RecoveryBanPeriod = Fast.RecoveryBanPeriod,
+            RecoveryGracePeriod = Fast.RecoveryGracePeriod,
+            RerecoveryTimeout = Fast.RerecoveryTimeout,
+            TakeoverInterval = Fast.TakeoverInterval,
+            Takeover = false,
+        };
+        var loop = new RecoveryLoop(1, noTakeover);
+        RecoveryView[] piled = [.. new[] { View(1, 30, [2, 2, 2]), View(2, 20, [2, 2, 2]), View(3, 10, [2, 2, 2]) }.Select(v => v with { RecoveryMaster = 1, MapGeneration = 1 })];
+        loop.Step(_now, Polls(piled));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.DoesNotContain(loop.Step(Advance(1), Polls(piled)), d => d is TakeoverHandover);
+        }
+
+        // Site 2 is banned (its own handovers failed, say): its shards go, one at a time, to the least loaded site.
+        RecoveryView[] banned = [piled[0], piled[1] with { Banned = true, BannedUntil = _now.AddSeconds(300) }, piled[2]];
+        var move = Assert.Single(loop.Step(Advance(1), Polls(banned)).OfType<TakeoverHandover>());
+        Assert.Equal((0, 2, 1), (move.Shard, move.From, move.To));
+        Assert.Contains("banned", move.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -226,6 +273,9 @@ public sealed class RecoveryLoopTests
         Assert.Equal((0, 1, 3), Strip(TakeoverPlanner.Plan(piled, [1, 3], new HashSet<int>())));
         Assert.Null(TakeoverPlanner.Plan(piled, [1], new HashSet<int>()));
         Assert.Null(TakeoverPlanner.Plan(piled, [1, 2], new HashSet<int> { 2, 1 }));
+        // Without balancing only the moves away from a site that must give its masterships up remain.
+        Assert.Null(TakeoverPlanner.Plan(piled, [1, 3], new HashSet<int>(), balance: false));
+        Assert.Equal((0, 1, 2), Strip(TakeoverPlanner.Plan(masters, [1, 2, 3], new HashSet<int> { 1 }, balance: false)));
     }
 
     [Fact]

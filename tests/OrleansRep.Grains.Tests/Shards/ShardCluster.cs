@@ -42,7 +42,8 @@ internal sealed class ShardCluster : IAsyncDisposable
 
     public ShardMap Map { get; } = new(Shards);
 
-    public static async Task<ShardCluster> StartAsync(Func<ReplicationOptions, ReplicationOptions>? replication = null, Action<SiteStorageOptions>? configure = null)
+    /// <param name="silo">More for every silo (e.g. the recovery grain), after the service's grains.</param>
+    public static async Task<ShardCluster> StartAsync(Func<ReplicationOptions, ReplicationOptions>? replication = null, Action<SiteStorageOptions>? configure = null, Action<SiloBuilder>? silo = null)
     {
         var data = new TemporaryDirectory("orep-shards-");
         var options = new SiteStorageOptions { DataRoot = data.Path, Shards = Shards };
@@ -56,7 +57,11 @@ internal sealed class ShardCluster : IAsyncDisposable
             SiloCount = 3,
             // The grains see the placement's site table (the cluster's, which exists once the cluster does; the grains
             // read it only after the silos started).
-            ConfigureSilo = b => b.AddSiteRegistry(() => started!.Sites).AddOrleansRepGrains(options),
+            ConfigureSilo = b =>
+            {
+                b.AddSiteRegistry(() => started!.Sites).AddOrleansRepGrains(options);
+                silo?.Invoke(b);
+            },
             // Lenient failure detection: the suite runs beside other assemblies on 2 cores.
             Membership = new MembershipOptions { ProbeTimeout = TimeSpan.FromSeconds(1), MissedProbesLimit = 5 },
         });
