@@ -77,7 +77,7 @@ internal sealed class RecoveryGrain : Grain, IRecoveryGrain
             _stopped,
             _recoveryMaster,
             State.MapGeneration,
-            [.. status.Shards.Select(s => new ShardMastership(s.Shard, s.Role == RepRole.Master ? _site : s.Master, s.Gen, s.MembershipVersion))],
+            [.. status.Shards.Select(s => new ShardMastership(s.Shard, s.Role == RepRole.Master ? _site : s.Master, s.Gen, s.MembershipVersion) { Commits = s.Role == RepRole.Master ? s.Counters?.Commits ?? 0 : 0 })],
             status.Members)
         {
             LastRecovery = State.LastRecovery,

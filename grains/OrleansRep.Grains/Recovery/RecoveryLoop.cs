@@ -25,6 +25,7 @@ public sealed class RecoveryLoop
     private readonly Dictionary<int, DateTimeOffset> _noMasterSince = [];
     private readonly Dictionary<int, DateTimeOffset> _bansPending = [];
     private readonly Dictionary<int, DateTimeOffset> _bannedUntil = [];
+    private readonly ShardWriteRates _writeRates = new();
     private DateTimeOffset? _disagreeSince;
     private DateTimeOffset _lastRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset _lastTakeover = DateTimeOffset.MinValue;
@@ -70,6 +71,7 @@ public sealed class RecoveryLoop
         }
 
         var answered = polls.Where(p => p.View is not null).Select(p => p.View!).ToList();
+        _writeRates.Observe(now, answered);
         var winner = RecoveryMasterElection.Winner(answered);
         if (winner != RecoveryMaster)
         {
@@ -184,7 +186,7 @@ public sealed class RecoveryLoop
             var current = active[0].Shards.ToDictionary(s => s.Shard, s => s.Master);
             var eligible = active.Where(v => v.Members.Any(m => m.Site == v.Site && m.Priority > 0)).Select(v => v.Site).ToList();
             var mustLeave = answered.Where(v => v.Banned || (v.Stopped && _options.Takeover)).Select(v => v.Site).ToHashSet();
-            if (TakeoverPlanner.Plan(current, eligible, mustLeave, balance: _options.Takeover) is { } move)
+            if (TakeoverPlanner.Plan(current, eligible, mustLeave, _writeRates.Current, _options.Takeover) is { } move)
             {
                 _takeover = new TakeoverHandover(move.Shard, move.From, move.To, move.Why);
                 _lastTakeover = now;

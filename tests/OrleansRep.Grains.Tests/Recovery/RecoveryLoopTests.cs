@@ -224,6 +224,31 @@ public sealed class RecoveryLoopTests
     }
 
     [Fact]
+    public void The_takeover_run_spreads_writes_measured_from_the_masters_commit_counters()
+    {
+        // Sites 1, 1, 2, 3 master shards 0-3: by count as even as it gets, but shards 0 and 1 take 500 writes/s each,
+        // both on site 1. The loop reads the rates from the masters' counters and splits the two hot shards.
+        var loop = new RecoveryLoop(1, Fast);
+        int[] masters = [1, 1, 2, 3];
+        long[] rates = [500, 500, 5, 5];
+        RecoveryView[] Round(int second) => [.. new[] { View(1, 30, masters), View(2, 20, masters), View(3, 10, masters) }.Select(v => v with
+        {
+            RecoveryMaster = 1,
+            MapGeneration = 1,
+            Shards = [.. v.Shards.Select(s => s.Master == v.Site ? s with { Commits = rates[s.Shard] * second } : s)],
+        })];
+        var decisions = new List<RecoveryDecision>();
+        for (var second = 0; second <= 6; second++)
+        {
+            decisions.AddRange(loop.Step(second == 0 ? _now : Advance(1), Polls(Round(second))));
+        }
+
+        var move = Assert.Single(decisions.OfType<TakeoverHandover>());
+        Assert.Equal((0, 1, 2), (move.Shard, move.From, move.To));
+        Assert.Contains("of the writes", move.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_takeover_run_spreads_masterships_one_rate_limited_handover_at_a_time()
     {
         var loop = new RecoveryLoop(1, Fast);
