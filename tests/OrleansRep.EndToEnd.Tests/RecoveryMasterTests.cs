@@ -135,6 +135,83 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_takeover_run_splits_two_hot_shards_on_one_site_though_the_counts_are_even()
+    {
+        // Four shards on three sites as 1, 1, 2, 3: by count as even as it gets, so a planner that counted masterships
+        // would leave it. But shards 0 and 1 take all the writes, both on site 1: the recovery master reads the write
+        // rates from the masters' commit counters and moves one of them.
+        const int Hot = 1;
+        await using var cluster = new SiloCluster(output, sites: 3, shards: 4);
+        cluster.ExtraArguments.AddRange(FastRecovery);
+        await cluster.StartAllAsync();
+        await using var client = await OrleansRepClient.ConnectAsync(cluster.AdminOptions());
+        using var stop = new CancellationTokenSource();
+        var written = new int[2];
+        var writers = Enumerable.Range(0, 2).Select(shard => Task.Run(async () =>
+        {
+            var key = SiloCluster.KeyOf(client, shard, "hot");
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await client.PutAsync(key, Encoding.UTF8.GetBytes("v"), new WriteOptions(AckPolicy.One), CancellationToken.None);
+                    Interlocked.Increment(ref written[shard]);
+                }
+                catch (Exception e) when (e is ShardException or ClusterUnreachableException)
+                {
+                    // A handover under way: the next put finds the new master.
+                }
+            }
+        })).ToList();
+        try
+        {
+            int[] wanted = [Hot, Hot, 2, 3];
+            var seen = "";
+            await cluster.WaitUntilAsync(async () =>
+            {
+                var status = await client.GetStatusAsync();
+                seen = Masters(status, cluster.Shards);
+                var wrong = Enumerable.Range(0, cluster.Shards).FirstOrDefault(s => (status.MasterOf(s)?.Site ?? 0) != wanted[s], -1);
+                if (wrong < 0)
+                {
+                    return true;
+                }
+
+                try
+                {
+                    await client.HandoverAsync(wrong, wanted[wrong], TimeSpan.FromSeconds(10));
+                }
+                catch (Exception e) when (e is RoleChangeRefusedException or ShardUnavailableException or NotMasterException)
+                {
+                    output.WriteLine($"handover of shard {wrong} to site {wanted[wrong]} refused, retrying: {e.Message}");
+                }
+
+                return false;
+            }, () => $"masters never arranged as {string.Join(", ", wanted)}: {seen}");
+            output.WriteLine($"arranged: {seen}");
+
+            await cluster.WaitUntilAsync(async () =>
+            {
+                var status = await client.GetStatusAsync();
+                seen = Masters(status, cluster.Shards);
+                return status.MasterOf(0)?.Site is { } a && status.MasterOf(1)?.Site is { } b && a != b;
+            }, () => $"the two hot shards stay on one site: {seen}");
+            output.WriteLine($"split: {seen}; puts {written[0]} + {written[1]}");
+            var master = (await RecoveryAsync(cluster, 1)).GetProperty("recoveryMaster").GetInt32();
+            var moves = (await RecentEventsAsync(cluster, master)).Where(e => e.Kind == RepEventKind.TakeoverRun).ToList();
+            output.WriteLine(string.Join("\n", moves.Select(e => $"{e.Time:O} {e.Detail}")));
+            Assert.Contains(moves, e => e.Detail!.Contains("of the writes", StringComparison.Ordinal) && e.Detail.Contains($"site {Hot} →", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+        }
+
+        cluster.Passed();
+    }
+
+    [Fact]
     public async Task A_banned_site_hands_its_masterships_away_and_refuses_mastership_until_unbanned_or_the_ban_ends()
     {
         await using var cluster = new SiloCluster(output);
