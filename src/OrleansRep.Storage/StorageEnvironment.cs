@@ -26,7 +26,7 @@ public sealed class StorageEnvironment : IDisposable
     private readonly object _releaseGate = new();
     private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
     private readonly LogArchive _archive;
-    private readonly ITimer? _checkpointTimer;
+    private readonly CheckpointScheduler _checkpointScheduler;
     private readonly TxnOpBuffer _opBuffer = new();
     private readonly Evictor _evictor;
     private int _evictionRunning;
@@ -35,9 +35,6 @@ public sealed class StorageEnvironment : IDisposable
     private volatile CatalogVersion _catalog;
     private int _scope;
     private long _commits;
-    private long _logBytesAtCheckpoint;
-    private long _commitsAtCheckpoint;
-    private int _checkpointRunning;
     private bool _disposed;
     private volatile bool _initPending;
 
@@ -64,10 +61,7 @@ public sealed class StorageEnvironment : IDisposable
         _archive = new LogArchive(fs, home, () => _checkpointer.Meta.RedoLsn, () => _log.End);
         _evictor = new Evictor(store);
         store.LeafLoaded = OnLeafLoaded;
-        if (options.CheckpointInterval > TimeSpan.Zero)
-        {
-            _checkpointTimer = time.CreateTimer(_ => OnCheckpointTimer(), null, options.CheckpointInterval, options.CheckpointInterval);
-        }
+        _checkpointScheduler = new CheckpointScheduler(this, _log, time);
     }
 
     public string Home { get; }
@@ -357,7 +351,7 @@ public sealed class StorageEnvironment : IDisposable
                 _log.Wait(end, durability == Durability.Sync);
             }
 
-            MaybeCheckpoint();
+            _checkpointScheduler.AfterCommit();
         }
 
         return commitLsn;
@@ -373,7 +367,7 @@ public sealed class StorageEnvironment : IDisposable
                 await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
             }
 
-            MaybeCheckpoint();
+            _checkpointScheduler.AfterCommit();
         }
 
         return commitLsn;
@@ -527,58 +521,8 @@ public sealed class StorageEnvironment : IDisposable
             throw new WriteFailedException($"checkpoint failed ({e.Message}); the environment refuses writes until it is reopened", e);
         }
 
-        Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
-        Interlocked.Exchange(ref _commitsAtCheckpoint, commits);
+        _checkpointScheduler.Checkpointed(_log.AppendedBytes, commits);
         return meta;
-    }
-
-    private void MaybeCheckpoint()
-    {
-        if (Options.CheckpointLogBytes > 0 && _log.AppendedBytes - Interlocked.Read(ref _logBytesAtCheckpoint) >= Options.CheckpointLogBytes)
-        {
-            StartBackgroundCheckpoint();
-        }
-    }
-
-    private void OnCheckpointTimer()
-    {
-        if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
-        {
-            StartBackgroundCheckpoint();
-        }
-    }
-
-    private void StartBackgroundCheckpoint()
-    {
-        if (Interlocked.CompareExchange(ref _checkpointRunning, 1, 0) != 0)
-        {
-            return;
-        }
-
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static env =>
-            {
-                try
-                {
-                    if (!env._disposed && !env._log.Failed)
-                    {
-                        env.Checkpoint();
-                    }
-                }
-                catch (StorageException)
-                {
-                    // The failure is recorded (write-failed state); the next writer sees it.
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-                finally
-                {
-                    Volatile.Write(ref env._checkpointRunning, 0);
-                }
-            },
-            this,
-            preferLocal: false);
     }
 
     /// <summary>Makes every commit so far durable (fsync of the log).</summary>
@@ -654,6 +598,9 @@ public sealed class StorageEnvironment : IDisposable
 
     internal IFileSystem FileSystem => _fs;
 
+    /// <summary>Commits so far (since open).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
     /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>
     public IReadOnlyList<string> ArchivableLogFiles() => _archive.ArchivableFiles();
 
@@ -721,14 +668,14 @@ public sealed class StorageEnvironment : IDisposable
             return;
         }
 
-        _checkpointTimer?.Dispose();
-        SpinWait.SpinUntil(() => Volatile.Read(ref _checkpointRunning) == 0 && Volatile.Read(ref _evictionRunning) == 0);
+        _checkpointScheduler.Dispose();
+        SpinWait.SpinUntil(() => !_checkpointScheduler.Running && Volatile.Read(ref _evictionRunning) == 0);
         try
         {
             if (!_log.Failed)
             {
                 _log.FlushAll();
-                if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
+                if (_checkpointScheduler.CommittedSinceCheckpoint(Commits))
                 {
                     Checkpoint();
                 }
