@@ -23,8 +23,7 @@ public sealed class StorageEnvironment : IDisposable
     private readonly Checkpointer _checkpointer;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writer = new(1, 1);
-    private readonly object _releaseGate = new();
-    private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
+    private readonly PendingReleases _pendingReleases = new();
     private readonly LogArchive _archive;
     private readonly CheckpointScheduler _checkpointScheduler;
     private readonly TxnOpBuffer _opBuffer = new();
@@ -50,10 +49,7 @@ public sealed class StorageEnvironment : IDisposable
         _checkpointer = recovered.Checkpointer;
         _catalog = recovered.Catalog;
         _commitPoint = new CommitPoint(recovered.Version, recovered.LogEnd);
-        lock (_releaseGate)
-        {
-            _pendingReleases.AddRange(recovered.Released);
-        }
+        _pendingReleases.AddRange(recovered.Released);
 
         RecoveryReport = recovered.Report;
         _initPending = fs.Exists(Path.Combine(home, InitMarker.FileName));
@@ -388,10 +384,7 @@ public sealed class StorageEnvironment : IDisposable
     {
         if (released.Count > 0)
         {
-            lock (_releaseGate)
-            {
-                _pendingReleases.Add((version, released));
-            }
+            _pendingReleases.Add(version, released);
         }
 
         // Visible first, counted second: a checkpoint that reads the count before its snapshot has every counted commit in it.
@@ -497,19 +490,7 @@ public sealed class StorageEnvironment : IDisposable
         var commits = Interlocked.Read(ref _commits);
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
-        List<object> released = [];
-        lock (_releaseGate)
-        {
-            for (var i = _pendingReleases.Count - 1; i >= 0; i--)
-            {
-                if (_pendingReleases[i].Version <= snapshot.Version)
-                {
-                    released.AddRange(_pendingReleases[i].Items);
-                    _pendingReleases.RemoveAt(i);
-                }
-            }
-        }
-
+        var released = _pendingReleases.TakeUpTo(snapshot.Version);
         MetaPage meta;
         try
         {
