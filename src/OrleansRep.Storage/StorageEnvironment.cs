@@ -545,26 +545,7 @@ public sealed class StorageEnvironment : IDisposable
         ThrowIfDisposed();
         lock (CheckpointGate)
         {
-            var (meta, hold) = _checkpointer.HoldPages();
-            IDisposable? retention = null;
-            try
-            {
-                var redo = meta.RedoLsn;
-                retention = AddLogRetention(() => redo.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : redo);
-                var metaPages = new byte[2 * _store.PageSize];
-                if (_store.ReadRaw(0, metaPages.AsSpan(0, _store.PageSize)) != _store.PageSize || _store.ReadRaw(1, metaPages.AsSpan(_store.PageSize)) != _store.PageSize)
-                {
-                    throw new CorruptionException(_store.Path, 0, "the data file is shorter than its two meta pages");
-                }
-
-                return new Backup.BackupPin(meta.RedoLsn, meta.PageCount, _store.PageSize, metaPages, _log.Truncations, hold, retention);
-            }
-            catch
-            {
-                retention?.Dispose();
-                hold.Dispose();
-                throw;
-            }
+            return Backup.BackupPin.Take(_checkpointer, _store, _log, _archive);
         }
     }
 
