@@ -23,10 +23,9 @@ public sealed class StorageEnvironment : IDisposable
     private readonly Checkpointer _checkpointer;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writer = new(1, 1);
-    private readonly object _releaseGate = new();
-    private readonly List<(long Version, List<object> Items)> _pendingReleases = [];
+    private readonly PendingReleases _pendingReleases = new();
     private readonly LogArchive _archive;
-    private readonly ITimer? _checkpointTimer;
+    private readonly CheckpointScheduler _checkpointScheduler;
     private readonly TxnOpBuffer _opBuffer = new();
     private readonly Evictor _evictor;
     private int _evictionRunning;
@@ -35,9 +34,6 @@ public sealed class StorageEnvironment : IDisposable
     private volatile CatalogVersion _catalog;
     private int _scope;
     private long _commits;
-    private long _logBytesAtCheckpoint;
-    private long _commitsAtCheckpoint;
-    private int _checkpointRunning;
     private bool _disposed;
     private volatile bool _initPending;
 
@@ -53,10 +49,7 @@ public sealed class StorageEnvironment : IDisposable
         _checkpointer = recovered.Checkpointer;
         _catalog = recovered.Catalog;
         _commitPoint = new CommitPoint(recovered.Version, recovered.LogEnd);
-        lock (_releaseGate)
-        {
-            _pendingReleases.AddRange(recovered.Released);
-        }
+        _pendingReleases.AddRange(recovered.Released);
 
         RecoveryReport = recovered.Report;
         _initPending = fs.Exists(Path.Combine(home, InitMarker.FileName));
@@ -64,10 +57,7 @@ public sealed class StorageEnvironment : IDisposable
         _archive = new LogArchive(fs, home, () => _checkpointer.Meta.RedoLsn, () => _log.End);
         _evictor = new Evictor(store);
         store.LeafLoaded = OnLeafLoaded;
-        if (options.CheckpointInterval > TimeSpan.Zero)
-        {
-            _checkpointTimer = time.CreateTimer(_ => OnCheckpointTimer(), null, options.CheckpointInterval, options.CheckpointInterval);
-        }
+        _checkpointScheduler = new CheckpointScheduler(this, _log, time);
     }
 
     public string Home { get; }
@@ -357,7 +347,7 @@ public sealed class StorageEnvironment : IDisposable
                 _log.Wait(end, durability == Durability.Sync);
             }
 
-            MaybeCheckpoint();
+            _checkpointScheduler.AfterCommit();
         }
 
         return commitLsn;
@@ -373,7 +363,7 @@ public sealed class StorageEnvironment : IDisposable
                 await _log.WaitAsync(end, durability == Durability.Sync).ConfigureAwait(false);
             }
 
-            MaybeCheckpoint();
+            _checkpointScheduler.AfterCommit();
         }
 
         return commitLsn;
@@ -394,10 +384,7 @@ public sealed class StorageEnvironment : IDisposable
     {
         if (released.Count > 0)
         {
-            lock (_releaseGate)
-            {
-                _pendingReleases.Add((version, released));
-            }
+            _pendingReleases.Add(version, released);
         }
 
         // Visible first, counted second: a checkpoint that reads the count before its snapshot has every counted commit in it.
@@ -503,19 +490,7 @@ public sealed class StorageEnvironment : IDisposable
         var commits = Interlocked.Read(ref _commits);
         using var snapshot = BeginRead();
         _log.Wait(snapshot.SnapshotLsn, durable: true);
-        List<object> released = [];
-        lock (_releaseGate)
-        {
-            for (var i = _pendingReleases.Count - 1; i >= 0; i--)
-            {
-                if (_pendingReleases[i].Version <= snapshot.Version)
-                {
-                    released.AddRange(_pendingReleases[i].Items);
-                    _pendingReleases.RemoveAt(i);
-                }
-            }
-        }
-
+        var released = _pendingReleases.TakeUpTo(snapshot.Version);
         MetaPage meta;
         try
         {
@@ -527,58 +502,8 @@ public sealed class StorageEnvironment : IDisposable
             throw new WriteFailedException($"checkpoint failed ({e.Message}); the environment refuses writes until it is reopened", e);
         }
 
-        Interlocked.Exchange(ref _logBytesAtCheckpoint, _log.AppendedBytes);
-        Interlocked.Exchange(ref _commitsAtCheckpoint, commits);
+        _checkpointScheduler.Checkpointed(_log.AppendedBytes, commits);
         return meta;
-    }
-
-    private void MaybeCheckpoint()
-    {
-        if (Options.CheckpointLogBytes > 0 && _log.AppendedBytes - Interlocked.Read(ref _logBytesAtCheckpoint) >= Options.CheckpointLogBytes)
-        {
-            StartBackgroundCheckpoint();
-        }
-    }
-
-    private void OnCheckpointTimer()
-    {
-        if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
-        {
-            StartBackgroundCheckpoint();
-        }
-    }
-
-    private void StartBackgroundCheckpoint()
-    {
-        if (Interlocked.CompareExchange(ref _checkpointRunning, 1, 0) != 0)
-        {
-            return;
-        }
-
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static env =>
-            {
-                try
-                {
-                    if (!env._disposed && !env._log.Failed)
-                    {
-                        env.Checkpoint();
-                    }
-                }
-                catch (StorageException)
-                {
-                    // The failure is recorded (write-failed state); the next writer sees it.
-                }
-                catch (ObjectDisposedException)
-                {
-                }
-                finally
-                {
-                    Volatile.Write(ref env._checkpointRunning, 0);
-                }
-            },
-            this,
-            preferLocal: false);
     }
 
     /// <summary>Makes every commit so far durable (fsync of the log).</summary>
@@ -620,26 +545,7 @@ public sealed class StorageEnvironment : IDisposable
         ThrowIfDisposed();
         lock (CheckpointGate)
         {
-            var (meta, hold) = _checkpointer.HoldPages();
-            IDisposable? retention = null;
-            try
-            {
-                var redo = meta.RedoLsn;
-                retention = AddLogRetention(() => redo.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : redo);
-                var metaPages = new byte[2 * _store.PageSize];
-                if (_store.ReadRaw(0, metaPages.AsSpan(0, _store.PageSize)) != _store.PageSize || _store.ReadRaw(1, metaPages.AsSpan(_store.PageSize)) != _store.PageSize)
-                {
-                    throw new CorruptionException(_store.Path, 0, "the data file is shorter than its two meta pages");
-                }
-
-                return new Backup.BackupPin(meta.RedoLsn, meta.PageCount, _store.PageSize, metaPages, _log.Truncations, hold, retention);
-            }
-            catch
-            {
-                retention?.Dispose();
-                hold.Dispose();
-                throw;
-            }
+            return Backup.BackupPin.Take(_checkpointer, _store, _log, _archive);
         }
     }
 
@@ -653,6 +559,9 @@ public sealed class StorageEnvironment : IDisposable
     internal bool Closed => Volatile.Read(ref _disposed);
 
     internal IFileSystem FileSystem => _fs;
+
+    /// <summary>Commits so far (since open).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>Log files that recovery no longer needs and no retention hook holds (oldest first).</summary>
     public IReadOnlyList<string> ArchivableLogFiles() => _archive.ArchivableFiles();
@@ -721,14 +630,14 @@ public sealed class StorageEnvironment : IDisposable
             return;
         }
 
-        _checkpointTimer?.Dispose();
-        SpinWait.SpinUntil(() => Volatile.Read(ref _checkpointRunning) == 0 && Volatile.Read(ref _evictionRunning) == 0);
+        _checkpointScheduler.Dispose();
+        SpinWait.SpinUntil(() => !_checkpointScheduler.Running && Volatile.Read(ref _evictionRunning) == 0);
         try
         {
             if (!_log.Failed)
             {
                 _log.FlushAll();
-                if (Interlocked.Read(ref _commits) != Interlocked.Read(ref _commitsAtCheckpoint))
+                if (_checkpointScheduler.CommittedSinceCheckpoint(Commits))
                 {
                     Checkpoint();
                 }

@@ -1,3 +1,6 @@
+using OrleansRep.Storage.Log;
+using OrleansRep.Storage.Tree;
+
 namespace OrleansRep.Storage.Backup;
 
 /// <summary>
@@ -17,6 +20,34 @@ internal sealed class BackupPin(Lsn redoLsn, ulong pageCount, int pageSize, byte
     public byte[] MetaPages { get; } = metaPages;
 
     public long Truncations { get; } = truncations;
+
+    /// <summary>
+    /// Pins the last durable checkpoint of <paramref name="checkpointer"/>. The caller holds the environment's
+    /// checkpoint gate, so no checkpoint writes a meta page or moves the redo point while the pin is taken.
+    /// </summary>
+    public static BackupPin Take(Checkpointer checkpointer, PageStore store, LogWriter log, LogArchive archive)
+    {
+        var (meta, hold) = checkpointer.HoldPages();
+        IDisposable? retention = null;
+        try
+        {
+            var redo = meta.RedoLsn;
+            retention = archive.AddRetention(() => redo.IsZero ? new Lsn(1, LogFormat.FileHeaderSize) : redo);
+            var metaPages = new byte[2 * store.PageSize];
+            if (store.ReadRaw(0, metaPages.AsSpan(0, store.PageSize)) != store.PageSize || store.ReadRaw(1, metaPages.AsSpan(store.PageSize)) != store.PageSize)
+            {
+                throw new CorruptionException(store.Path, 0, "the data file is shorter than its two meta pages");
+            }
+
+            return new BackupPin(meta.RedoLsn, meta.PageCount, store.PageSize, metaPages, log.Truncations, hold, retention);
+        }
+        catch
+        {
+            retention?.Dispose();
+            hold.Dispose();
+            throw;
+        }
+    }
 
     public void Dispose()
     {

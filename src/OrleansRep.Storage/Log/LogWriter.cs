@@ -8,11 +8,7 @@ namespace OrleansRep.Storage.Log;
 /// Appends records to the log and makes them written or durable, with group commit.
 /// <para>
 /// Appends copy a record into an in-memory segment buffer and return its LSN at once; they never do I/O. A caller
-/// that needs its record on disk waits: a blocking caller with nobody flushing becomes the flusher itself (no thread
-/// hop on the single-writer path); asynchronous callers hand the work to a dedicated flusher thread, so thread-pool
-/// threads never block in fsync. A flush takes everything appended so far, writes it, fsyncs if any waiter asked
-/// for durability, completes every waiter it covered, and goes again while more waiters queued up meanwhile: N
-/// concurrent Sync committers share one fsync.
+/// that needs its record on disk waits, and the <see cref="LogFlusher"/> writes for all waiters at once.
 /// </para>
 /// <para>
 /// Appenders only ever write beyond a segment's <c>Length</c>; the flusher only reads below the length it saw under
@@ -32,13 +28,8 @@ internal sealed class LogWriter : IDisposable
     private readonly int _bufferLimit;
     private readonly object _gate = new();
     private readonly Stack<byte[]> _pool = new();
-    private readonly List<LogWaiter> _waiters = [];
-    private readonly Thread _flusherThread;
-    // An event, not a SemaphoreSlim: SemaphoreSlim.Wait spins before it blocks, and a flusher woken for every group
-    // commit spent a noticeable share of a loaded site's CPU spinning there (perf). Wake-ups may coalesce: the loop
-    // looks at the state under the lock, and a running flush serves every waiter queued before it stops.
-    private readonly AutoResetEvent _flusherWake = new(false);
     private readonly LogFilePreparer _preparer;
+    private readonly LogFlusher _flusher;
 
     // Append position and buffers (guarded by _gate).
     private uint _fileNo;
@@ -48,12 +39,7 @@ internal sealed class LogWriter : IDisposable
     private List<LogSegment> _sealed = [];
     private long _unwrittenBytes;
 
-    // Progress (guarded by _gate).
-    private Lsn _written;
-    private Lsn _durable;
-    private bool _flushing;
-    private bool _flusherRequested;
-    private bool _stopping;
+    // The first I/O failure: from then on the writer refuses everything (guarded by _gate).
     private WriteFailedException? _failure;
 
     // Where the log restarted, if internal init restarted it inside a file: nothing of ours is before it, so a record
@@ -73,7 +59,7 @@ internal sealed class LogWriter : IDisposable
         _fileNo = end.IsZero ? 1 : end.File;
         _offset = end.IsZero ? LogFormat.FileHeaderSize : end.Offset;
         _lastLength = lastLength;
-        _written = _durable = new Lsn(_fileNo, _offset);
+        var durable = new Lsn(_fileNo, _offset);
         _preparer = new LogFilePreparer(fs, dir, fileSize, prepareAhead);
         var needNewFile = end.IsZero || !fs.Exists(PathOf(_fileNo));
         if (!needNewFile)
@@ -87,12 +73,11 @@ internal sealed class LogWriter : IDisposable
             // itself when the process died while creating it. Earlier files were fsynced before the next one was
             // created. Otherwise a checkpoint right after recovery could put its redo point past log records, or in a
             // log file, that a power loss then takes.
-            _durable = new Lsn(_fileNo, 0);
+            durable = new Lsn(_fileNo, 0);
         }
 
         _active = new LogSegment(_fileNo, _offset, Rent(0), newFile: needNewFile);
-        _flusherThread = new Thread(FlusherLoop) { IsBackground = true, Name = "orep-log-flusher" };
-        _flusherThread.Start();
+        _flusher = new LogFlusher(this, _gate, written: new Lsn(_fileNo, _offset), durable);
     }
 
     public LatencyHistogram FsyncLatency { get; } = new();
@@ -130,16 +115,7 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    public Lsn Durable
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _durable;
-            }
-        }
-    }
+    public Lsn Durable => _flusher.Durable;
 
     public bool Failed
     {
@@ -255,62 +231,10 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Waits until the log is written (or, with <paramref name="durable"/>, fsynced) up to <paramref name="end"/>.
     /// The flush runs on the flusher thread; the caller's thread is free meanwhile.</summary>
-    public ValueTask WaitAsync(Lsn end, bool durable)
-    {
-        LogWaiter waiter;
-        lock (_gate)
-        {
-            ThrowIfFailed();
-            if ((durable ? _durable : _written) >= end)
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            waiter = new LogWaiter(end, durable);
-            _waiters.Add(waiter);
-            if (_flushing || _flusherRequested)
-            {
-                return new ValueTask(waiter.Completion.Task);
-            }
-
-            _flusherRequested = true;
-        }
-
-        _flusherWake.Set();
-        return new ValueTask(waiter.Completion.Task);
-    }
+    public ValueTask WaitAsync(Lsn end, bool durable) => _flusher.WaitAsync(end, durable);
 
     /// <summary>Blocking wait: flushes on the caller's thread when nobody else is flushing.</summary>
-    public void Wait(Lsn end, bool durable)
-    {
-        LogWaiter? waiter = null;
-        lock (_gate)
-        {
-            ThrowIfFailed();
-            if ((durable ? _durable : _written) >= end)
-            {
-                return;
-            }
-
-            if (_flushing || _flusherRequested)
-            {
-                waiter = new LogWaiter(end, durable);
-                _waiters.Add(waiter);
-            }
-            else
-            {
-                _flushing = true;
-            }
-        }
-
-        if (waiter != null)
-        {
-            waiter.Completion.Task.GetAwaiter().GetResult();
-            return;
-        }
-
-        Flush(durable);
-    }
+    public void Wait(Lsn end, bool durable) => _flusher.Wait(end, durable);
 
     /// <summary>Writes and fsyncs everything appended so far.</summary>
     public void FlushAll() => Wait(End, durable: true);
@@ -333,7 +257,7 @@ internal sealed class LogWriter : IDisposable
         lock (_gate)
         {
             ThrowIfFailed();
-            _flushing = true;
+            _flusher.Claim();
         }
 
         try
@@ -375,10 +299,10 @@ internal sealed class LogWriter : IDisposable
         {
             lock (_gate)
             {
-                _flushing = false;
+                _flusher.Release();
             }
 
-            throw Fail(e, "truncating the log");
+            throw MarkFailed(e, "truncating the log");
         }
 
         lock (_gate)
@@ -386,151 +310,41 @@ internal sealed class LogWriter : IDisposable
             _fileNo = to.File;
             _offset = to.Offset;
             _lastLength = lastLength;
-            _written = _durable = to;
+            _flusher.CutBackTo(to);
             _active = new LogSegment(_fileNo, _offset, _active.Buffer, newFile: false);
             _sealed.Clear();
             _unwrittenBytes = 0;
-            _flushing = false;
+            _flusher.Release();
         }
     }
 
-    private void FlusherLoop()
+    /// <summary>Hands everything appended so far to a flush round. The caller (the <see cref="LogFlusher"/>) holds the
+    /// gate and the flushing role.</summary>
+    public LogBatch TakeBatch()
     {
-        while (true)
-        {
-            _flusherWake.WaitOne();
-            lock (_gate)
-            {
-                if (_stopping)
-                {
-                    return;
-                }
-
-                _flusherRequested = false;
-                if (_flushing || _waiters.Count == 0)
-                {
-                    // Someone else is flushing; it will serve the queued waiters before it stops.
-                    continue;
-                }
-
-                _flushing = true;
-            }
-
-            try
-            {
-                Flush(ownDurable: false);
-            }
-            catch (WriteFailedException)
-            {
-                // Every waiter has been told.
-            }
-        }
+        var batch = new LogBatch(_sealed, _active, _active.Length, new Lsn(_fileNo, _offset));
+        _sealed = [];
+        _unwrittenBytes = 0;
+        return batch;
     }
 
-    /// <summary>Runs flush rounds until no waiter is left. The caller has set <c>_flushing</c>.</summary>
-    private void Flush(bool ownDurable)
+    /// <summary>Writes <paramref name="batch"/> to the files and, with <paramref name="sync"/>, fsyncs it. The caller
+    /// holds the flushing role (not the gate: appenders go on meanwhile).</summary>
+    public void Write(LogBatch batch, bool sync)
     {
-        var needSync = ownDurable;
-        while (true)
+        foreach (var seg in batch.Sealed)
         {
-            List<LogSegment> full;
-            LogSegment active;
-            int upto;
-            Lsn end;
-            lock (_gate)
-            {
-                full = _sealed;
-                _sealed = [];
-                active = _active;
-                upto = active.Length;
-                end = new Lsn(_fileNo, _offset);
-                _unwrittenBytes = 0;
-                foreach (var w in _waiters)
-                {
-                    needSync |= w.Durable;
-                }
-            }
+            WriteSegment(seg, seg.Length);
+            Return(seg.Buffer);
+        }
 
-            WriteFailedException? failure = null;
-            try
-            {
-                foreach (var seg in full)
-                {
-                    WriteSegment(seg, seg.Length);
-                    Return(seg.Buffer);
-                }
-
-                WriteSegment(active, upto);
-                if (needSync && _file != null)
-                {
-                    var t0 = Stopwatch.GetTimestamp();
-                    _file.Flush();
-                    FsyncLatency.RecordTicks(Stopwatch.GetTimestamp() - t0);
-                    FsyncCount++;
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException)
-            {
-                // Whatever the cause, the flusher must hand back: every waiter learns the failure, nobody hangs.
-                failure = Fail(e, "writing the log");
-            }
-
-            List<LogWaiter>? done = null;
-            bool finished;
-            lock (_gate)
-            {
-                if (failure == null)
-                {
-                    _written = end;
-                    if (needSync)
-                    {
-                        _durable = end;
-                    }
-                }
-
-                for (var i = _waiters.Count - 1; i >= 0; i--)
-                {
-                    var w = _waiters[i];
-                    if (failure != null || (w.Durable ? _durable : _written) >= w.End)
-                    {
-                        (done ??= []).Add(w);
-                        _waiters.RemoveAt(i);
-                    }
-                }
-
-                finished = _waiters.Count == 0 || failure != null;
-                if (finished)
-                {
-                    _flushing = false;
-                }
-            }
-
-            if (done != null)
-            {
-                foreach (var w in done)
-                {
-                    if (failure != null)
-                    {
-                        w.Completion.TrySetException(failure);
-                    }
-                    else
-                    {
-                        w.Completion.TrySetResult();
-                    }
-                }
-            }
-
-            if (failure != null)
-            {
-                throw failure;
-            }
-
-            if (finished)
-            {
-                return;
-            }
-
-            needSync = false;
+        WriteSegment(batch.Active, batch.ActiveLength);
+        if (sync && _file != null)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            _file.Flush();
+            FsyncLatency.RecordTicks(Stopwatch.GetTimestamp() - t0);
+            FsyncCount++;
         }
     }
 
@@ -646,10 +460,9 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    /// <summary>Puts the writer in the failed state after an I/O error elsewhere (a checkpoint's data-file write).</summary>
-    public void MarkFailed(Exception e, string what) => Fail(e, what);
-
-    private WriteFailedException Fail(Exception e, string what)
+    /// <summary>Puts the writer in the failed state after an I/O error (in a flush, a truncation, or a checkpoint's
+    /// data-file write); returns the error that callers get from now on.</summary>
+    public WriteFailedException MarkFailed(Exception e, string what)
     {
         var failure = new WriteFailedException($"log write failed while {what} ({e.Message}); the environment refuses writes until it is reopened", e);
         lock (_gate)
@@ -660,7 +473,8 @@ internal sealed class LogWriter : IDisposable
         return failure;
     }
 
-    private void ThrowIfFailed()
+    /// <summary>The caller holds the gate.</summary>
+    public void ThrowIfFailed()
     {
         if (_failure != null)
         {
@@ -670,14 +484,7 @@ internal sealed class LogWriter : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _stopping = true;
-        }
-
-        _flusherWake.Set();
-        _flusherThread.Join();
-        _flusherWake.Dispose();
+        _flusher.Dispose();
         _preparer.Dispose();
         _file?.Dispose();
         _file = null;
