@@ -30,6 +30,7 @@ public sealed class BenchPromoteCommandTests
             Assert.Equal(2, k.GetProperty("reported_ms").GetArrayLength());
             Assert.Equal(2, k.GetProperty("writers_ms").GetArrayLength());
             Assert.True(k.GetProperty("writers_max_ms").GetDouble() > 0, run.ToString());
+            Assert.True(k.GetProperty("refused").GetInt32() >= 0, run.ToString()); // a refusal is tried again, its reason in stderr
         });
         Assert.True(root.GetProperty("acked_writes").GetInt64() > 0, run.ToString());
         Assert.Equal(0, root.GetProperty("lost_acked_writes").GetInt64());

@@ -36,7 +36,7 @@ internal static class BenchPromoteCommand
                 foreach (var k in report.Kinds)
                 {
                     await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"{k.Kind}: writes unavailable median {k.ReportedMedianMs:F1} ms, max {k.ReportedMaxMs:F1} ms (as the sites report); writers saw median {k.WritersMedianMs:F1} ms, max {k.WritersMaxMs:F1} ms")).ConfigureAwait(false);
+                        $"{k.Kind}: writes unavailable median {k.ReportedMedianMs:F1} ms, max {k.ReportedMaxMs:F1} ms (as the sites report); writers saw median {k.WritersMedianMs:F1} ms, max {k.WritersMaxMs:F1} ms{(k.Refused == 0 ? "" : $"; {k.Refused} refused and tried again")}")).ConfigureAwait(false);
                 }
 
                 await Console.Out.WriteLineAsync($"acknowledged writes {report.AckedWrites}, lost {report.LostAckedWrites}; perm_failed {report.PermFailed}, other write errors {report.Errors}").ConfigureAwait(false);

@@ -68,7 +68,17 @@ internal sealed partial class LogShardGrain
             // Its last commit is on its way here (sent before it stepped down): waited for, briefly, so that the voters
             // holding it do not refuse this site for lacking it. PostgreSQL's standby likewise replays all the WAL
             // that reached it; this only waits for what is in flight.
-            await WaitUntilAsync(() => _node is not { } n || n.ReadyLsn > lastCommit, Math.Min(deadline, Now + (long)StepDownWait.TotalMicroseconds * 2));
+            if (!await WaitUntilAsync(() => _node is not { } n || n.ReadyLsn > lastCommit, Math.Min(deadline, Now + (long)StepDownWait.TotalMicroseconds * 2)))
+            {
+                // Lost on the way: nothing will bring it (the stepped-down site has no master, so it serves no request,
+                // and no later record shows the gap), and the voters holding it would refuse this site's election
+                // until the promotion times out, the shard without a master meanwhile. An election by log position
+                // picks a site that has it instead, at once.
+                var ready = Node.ReadyLsn;
+                Run(new Command(new CallElection()));
+                FlushIfWanted();
+                throw new RoleChangeRefusedException(Say($"cannot promote site {_site} for shard {_shard}: site {previous.Value} stepped down with its last commit at {lastCommit}, which has not reached this site (its log is ready to {ready}); an election is called to pick the site with the most log"));
+            }
         }
 
         // Everything received is applied first (a gap is asked for again meanwhile, from any site that has it).
