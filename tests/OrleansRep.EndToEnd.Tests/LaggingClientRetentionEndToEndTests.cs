@@ -78,7 +78,7 @@ public sealed class LaggingClientRetentionEndToEndTests(ITestOutputHelper output
             Assert.Equal(value, Encoding.UTF8.GetString(await reader.GetAsync(Encoding.UTF8.GetBytes(key), ReadOptions.AtLeast(token)) ?? []));
         }
 
-        var events = (await RecentEventsAsync(reader)).Where(e => e.Site == down).Select(e => e.Kind).ToList();
+        var events = (await SiloCluster.RecentEventsAsync(reader)).Where(e => e.Site == down).Select(e => e.Kind).ToList();
         output.WriteLine($"site {down} events since its restart: {string.Join(", ", events)}");
         Assert.Contains(RepEventKind.StartupDone, events);
         Assert.DoesNotContain(RepEventKind.InitDone, events);
@@ -109,21 +109,4 @@ public sealed class LaggingClientRetentionEndToEndTests(ITestOutputHelper output
         }
     }
 
-    private static async Task<IReadOnlyList<SiteEvent>> RecentEventsAsync(OrleansRepClient reader)
-    {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var seen = new List<SiteEvent>();
-        try
-        {
-            await foreach (var e in reader.WatchEventsAsync(includeRecent: true, stop.Token))
-            {
-                seen.Add(e);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        return seen;
-    }
 }

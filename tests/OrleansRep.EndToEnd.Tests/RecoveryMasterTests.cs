@@ -69,29 +69,7 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         try
         {
             // Every shard to site 2 (the recovery master may already be moving one: a refused handover is retried).
-            foreach (var shard in Enumerable.Range(0, cluster.Shards))
-            {
-                await cluster.WaitUntilAsync(async () =>
-                {
-                    var master = (await client.GetStatusAsync()).MasterOf(shard)?.Site ?? 0;
-                    if (master == Pile)
-                    {
-                        return true;
-                    }
-
-                    try
-                    {
-                        await client.HandoverAsync(shard, Pile, TimeSpan.FromSeconds(10));
-                    }
-                    catch (Exception e) when (e is RoleChangeRefusedException or ShardUnavailableException or NotMasterException)
-                    {
-                        output.WriteLine($"handover of shard {shard} to site {Pile} refused, retrying: {e.Message}");
-                    }
-
-                    return false;
-                }, () => $"shard {shard} never handed over to site {Pile}");
-            }
-
+            await ArrangeMastersAsync(cluster, client, [.. Enumerable.Repeat(Pile, cluster.Shards)]);
             output.WriteLine($"piled: {Masters(await client.GetStatusAsync(), cluster.Shards)}");
 
             // The recovery master spreads them back: one shard per site.
@@ -165,29 +143,8 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
         })).ToList();
         try
         {
-            int[] wanted = [Hot, Hot, 2, 3];
-            var seen = "";
-            await cluster.WaitUntilAsync(async () =>
-            {
-                var status = await client.GetStatusAsync();
-                seen = Masters(status, cluster.Shards);
-                var wrong = Enumerable.Range(0, cluster.Shards).FirstOrDefault(s => (status.MasterOf(s)?.Site ?? 0) != wanted[s], -1);
-                if (wrong < 0)
-                {
-                    return true;
-                }
-
-                try
-                {
-                    await client.HandoverAsync(wrong, wanted[wrong], TimeSpan.FromSeconds(10));
-                }
-                catch (Exception e) when (e is RoleChangeRefusedException or ShardUnavailableException or NotMasterException)
-                {
-                    output.WriteLine($"handover of shard {wrong} to site {wanted[wrong]} refused, retrying: {e.Message}");
-                }
-
-                return false;
-            }, () => $"masters never arranged as {string.Join(", ", wanted)}: {seen}");
+            await ArrangeMastersAsync(cluster, client, [Hot, Hot, 2, 3]);
+            var seen = Masters(await client.GetStatusAsync(), cluster.Shards);
             output.WriteLine($"arranged: {seen}");
 
             await cluster.WaitUntilAsync(async () =>
@@ -514,6 +471,34 @@ public sealed class RecoveryMasterTests(ITestOutputHelper output)
             return masters.All(m => m == expected);
         }, () => $"sites {string.Join(", ", sites)} do not all name recovery master {expected} ({seen})");
         return (await RecoveryAsync(cluster, expected)).ToString();
+    }
+
+    /// <summary>Hands shards over until, in one status, shard <c>s</c> is mastered by <paramref name="wanted"/>[s] (the
+    /// recovery master may be moving one meanwhile: a refused handover is retried).</summary>
+    private async Task ArrangeMastersAsync(SiloCluster cluster, OrleansRepClient client, int[] wanted)
+    {
+        var seen = "";
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var status = await client.GetStatusAsync();
+            seen = Masters(status, cluster.Shards);
+            var wrong = Enumerable.Range(0, cluster.Shards).FirstOrDefault(s => (status.MasterOf(s)?.Site ?? 0) != wanted[s], -1);
+            if (wrong < 0)
+            {
+                return true;
+            }
+
+            try
+            {
+                await client.HandoverAsync(wrong, wanted[wrong], TimeSpan.FromSeconds(10));
+            }
+            catch (Exception e) when (e is RoleChangeRefusedException or ShardUnavailableException or NotMasterException)
+            {
+                output.WriteLine($"handover of shard {wrong} to site {wanted[wrong]} refused, retrying: {e.Message}");
+            }
+
+            return false;
+        }, () => $"masters never arranged as {string.Join(", ", wanted)}: {seen}");
     }
 
     private static async Task<JsonElement> RecoveryAsync(SiloCluster cluster, int site)

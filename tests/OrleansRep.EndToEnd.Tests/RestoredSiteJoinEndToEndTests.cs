@@ -76,7 +76,7 @@ public sealed class RestoredSiteJoinEndToEndTests(ITestOutputHelper output)
                 await cluster.WaitUntilAsync(
                     async () =>
                     {
-                        events = [.. (await RecentEventsAsync(reader)).Select(e => e.Kind)];
+                        events = [.. (await SiloCluster.RecentEventsAsync(reader)).Select(e => e.Kind)];
                         return events.Contains(RepEventKind.JoinFailure);
                     },
                     () => $"site 4 never reported JOIN_FAILURE (events: {string.Join(", ", events)}; {fourth.Log()})");
@@ -116,7 +116,7 @@ public sealed class RestoredSiteJoinEndToEndTests(ITestOutputHelper output)
                     Assert.Equal(value, Encoding.UTF8.GetString(await reader.GetAsync(Encoding.UTF8.GetBytes(key), ReadOptions.AtLeast(token)) ?? []));
                 }
 
-                var kinds = (await RecentEventsAsync(reader)).Select(e => e.Kind).ToList();
+                var kinds = (await SiloCluster.RecentEventsAsync(reader)).Select(e => e.Kind).ToList();
                 Assert.DoesNotContain(RepEventKind.InitDone, kinds);
                 output.WriteLine($"site 4 events after the restore: {string.Join(", ", kinds)}");
             }
@@ -132,24 +132,6 @@ public sealed class RestoredSiteJoinEndToEndTests(ITestOutputHelper output)
         }
 
         cluster.Passed();
-    }
-
-    private static async Task<IReadOnlyList<SiteEvent>> RecentEventsAsync(OrleansRepClient reader)
-    {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        var seen = new List<SiteEvent>();
-        try
-        {
-            await foreach (var e in reader.WatchEventsAsync(includeRecent: true, stop.Token))
-            {
-                seen.Add(e);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        return seen;
     }
 
     private static async Task<(string Key, string Value, CommitToken Token)> PutAckedAsync(OrleansRepClient client, string key, string value)

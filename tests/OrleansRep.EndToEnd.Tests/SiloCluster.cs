@@ -169,6 +169,27 @@ internal sealed class SiloCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The events the sites <paramref name="reader"/> reaches have retained (what <c>orep watch --recent</c>
+    /// prints first), read for two seconds.</summary>
+    public static async Task<IReadOnlyList<SiteEvent>> RecentEventsAsync(OrleansRepClient reader)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var seen = new List<SiteEvent>();
+        try
+        {
+            await foreach (var e in reader.WatchEventsAsync(includeRecent: true, stop.Token))
+            {
+                seen.Add(e);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Two seconds are up: what came is what the sites retained.
+        }
+
+        return seen;
+    }
+
     /// <summary>The master of <paramref name="shard"/> as the sites report it through <paramref name="client"/>, waiting
     /// while there is none.</summary>
     public async Task<int> MasterOfAsync(OrleansRepClient client, int shard)
