@@ -43,7 +43,6 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
     private long _lastProbe;
     private bool _flushWanted;
     private bool _flushing;
-    private readonly ClientLagCounter _clientLag = new();
     private long _commits;
     private long _permFailed;
     private long _acksReceived;
@@ -582,21 +581,6 @@ internal sealed partial class LogShardGrain(SiteStorageOptions options, LocalSil
         var log = Store.Environment.GetStats(walkTrees: false);
         var counters = new ReplicaCounters(_commits, _permFailed, _acksReceived, _recordsApplied, node.DuplicateRecords, node.RequestsServed, _links.Values.Sum(l => l.Dropped), log.LogBytesWritten, log.FsyncCount, log.FsyncP50Us, log.FsyncP99Us, log.FsyncMaxUs);
         return Task.FromResult(new ReplicaStatus(_shard, _site, node.Role, node.Gen, node.State.Egen, node.Master.Value, Store.LogEnd.ToUInt64(), LagMs(), node.HoldsLease, recent) { Counters = counters, Members = MembersOf(node), MembershipVersion = node.State.MembershipVersion, Removed = _retired is not null, LastRollback = _lastRollback, LogRetainedFrom = _logRetainedFrom.ToUInt64(), LogFilesKeptForClients = _logFilesKeptForClients, ClientsBehind = ClientsBehind(node) });
-    }
-
-    /// <summary>On the master, each other member's lag in its log (<see cref="ClientLagCounter"/>; members it has no
-    /// acknowledgement from in its generation are left out).</summary>
-    private List<ClientLag> ClientsBehind(ReplicationNode node)
-    {
-        if (node.Role != RepRole.Master)
-        {
-            return [];
-        }
-
-        var others = node.State.Sites.Values.Where(s => s.Id != node.Self).Select(s => s.Id).ToList();
-        _clientLag.Retain([.. others.Select(s => s.Value)]);
-        var now = time.GetElapsedTime(_started);
-        return [.. others.Select(s => _clientLag.Lag(Store, s.Value, node.AckedBy(s), Store.LogEnd, now)).OfType<ClientLag>()];
     }
 
     public Task CallElection()
