@@ -29,6 +29,9 @@ internal static class CliApplication
         return root;
     }
 
+    /// <summary>How long a command has, after Ctrl-C or SIGTERM, to clean up before the process ends anyway.</summary>
+    public static readonly TimeSpan InterruptCleanupTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = BuildRootCommand().Parse(args);
@@ -42,7 +45,10 @@ internal static class CliApplication
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // Ctrl-C / SIGTERM cancel the command's token; System.CommandLine then ends the process with 130 after its
+            // ProcessTerminationTimeout (2 s by default) whether or not the command finished. A bench's clean-up (kill its
+            // silo processes, delete their data) can take longer on a loaded machine: CI once saw the data left behind.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = InterruptCleanupTimeout }).ConfigureAwait(false);
         }
         catch (Exception e) when (ErrorReporter.IsReportable(e))
         {
