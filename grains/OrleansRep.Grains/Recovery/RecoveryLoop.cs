@@ -20,7 +20,7 @@ public sealed class RecoveryLoop
     private readonly int _self;
     private readonly BanCredits _credits;
     private readonly Dictionary<int, int> _missedPolls = [];
-    private readonly Dictionary<int, HashSet<int>> _mastered = [];
+    private readonly Dictionary<int, (DateTimeOffset StartedAt, HashSet<int> Shards)> _mastered = [];
     private readonly Dictionary<int, List<DateTimeOffset>> _losses = [];
     private readonly Dictionary<int, DateTimeOffset> _noMasterSince = [];
     private readonly Dictionary<int, DateTimeOffset> _bansPending = [];
@@ -254,12 +254,15 @@ public sealed class RecoveryLoop
                     _credits.Add(poll.Site, 1, now, $"alive but left {missed} polls in a row unanswered");
                 }
 
+                // A site that stopped answering (dead, or hung) loses its masterships to the failover: that is the
+                // failure (counted above while it is alive), not flapping, and neither is coming back without them.
+                _mastered.Remove(poll.Site);
                 continue;
             }
 
             _missedPolls[poll.Site] = 0;
             var mastered = poll.View.Shards.Where(s => s.Master == poll.Site).Select(s => s.Shard).ToHashSet();
-            if (_mastered.TryGetValue(poll.Site, out var before))
+            if (_mastered.TryGetValue(poll.Site, out var known) && known.StartedAt == poll.View.StartedAt && known.Shards is var before)
             {
                 var lost = before.Where(s => !mastered.Contains(s) && _handedOver != (s, poll.Site) && !(_takeover is { } t && t.Shard == s && t.From == poll.Site)).Count();
                 var losses = _losses.TryGetValue(poll.Site, out var l) ? l : _losses[poll.Site] = [];
@@ -272,7 +275,7 @@ public sealed class RecoveryLoop
                 }
             }
 
-            _mastered[poll.Site] = mastered;
+            _mastered[poll.Site] = (poll.View.StartedAt, mastered);
         }
 
         _handedOver = null;

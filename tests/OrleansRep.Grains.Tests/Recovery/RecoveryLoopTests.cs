@@ -204,6 +204,31 @@ public sealed class RecoveryLoopTests
     }
 
     [Fact]
+    public void A_master_killed_and_restarted_again_and_again_is_no_flapping_site()
+    {
+        // Shard 2's master is killed (no view, not alive), the shard fails over to the other of sites 1 and 3, and the
+        // killed site comes back (a new start time): six times in a minute, as the failover test does. Failures, not
+        // flapping: no credits and no ban.
+        var loop = Settled(out var agreed);
+        var decisions = new List<RecoveryDecision>();
+        var views = agreed;
+        for (var kill = 0; kill < 6; kill++)
+        {
+            var victim = views[0].Shards[2].Master;
+            var survivor = victim == 3 ? 1 : 3;
+            var polls = Polls(views);
+            polls[victim - 1] = new SitePoll(victim, null, false);
+            decisions.AddRange(loop.Step(Advance(1), polls));
+            views = Masters(views, [1, 2, survivor]);
+            views[victim - 1] = views[victim - 1] with { StartedAt = _now };
+            decisions.AddRange(loop.Step(Advance(1), Polls(views)));
+        }
+
+        Assert.DoesNotContain(decisions, d => d is SiteBanned);
+        Assert.Equal((0, 0), (loop.CreditsOf(1), loop.CreditsOf(3)));
+    }
+
+    [Fact]
     public void A_flapping_site_is_banned()
     {
         var loop = Settled(out var agreed);
