@@ -111,11 +111,20 @@ public sealed class SyncOptionsEndToEndTests(ITestOutputHelper output)
         cluster.ExtraArguments.AddRange(["--lease-timeout", "00:00:00"]);
         await cluster.StartAllAsync();
         await using var client = await OrleansRepClient.ConnectAsync(Admin(cluster));
-        if (await cluster.MasterAsync(1, Shard) != Master)
+
+        // Site 1 masters the shard, on every site's word: an election may still run just after start-up (CI saw a
+        // client miss the first master's heartbeats and elect site 2 a second later), so promote until all agree.
+        await cluster.WaitUntilAsync(async () =>
         {
+            var masters = await Task.WhenAll(cluster.SiteIds.Select(site => cluster.MasterAsync(site, Shard)));
+            if (masters.All(m => m == Master))
+            {
+                return true;
+            }
+
             await client.PromoteAsync(Master, Shard);
-            await WaitForMasterAsync(cluster, Master, cluster.SiteIds);
-        }
+            return false;
+        }, () => $"site {Master} masters shard {Shard} on every site");
 
         // Site 3 stops; the master logs a good deal meanwhile, which site 2 takes live.
         await cluster.TerminateAsync(Lagging);
