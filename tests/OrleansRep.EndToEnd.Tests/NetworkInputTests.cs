@@ -50,7 +50,19 @@ public sealed class NetworkInputTests(ITestOutputHelper output)
         await using var cluster = new SiloCluster(output);
         await cluster.StartAllAsync();
         await using var client = await OrleansRepClient.ConnectAsync(cluster.ClientOptions());
-        await client.PutAsync(B("before"), B("1"), new WriteOptions(AckPolicy.All));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await client.PutAsync(B("before"), B("1"), new WriteOptions(AckPolicy.All));
+                break;
+            }
+            catch (DurabilityNotMetException) when (attempt < 10)
+            {
+                // Committed, not acknowledged by all in time (a loaded machine, or a master demoted meanwhile): put again.
+            }
+        }
+
         var status = await client.GetStatusAsync();
         var master = status.MasterOf(0)!;
         var replica = status.Replicas.First(r => r.Shard == 0 && r.Role == RepRole.Client);
@@ -109,7 +121,19 @@ public sealed class NetworkInputTests(ITestOutputHelper output)
     private async Task<uint> SendAliveToAClientAsync(SiloCluster cluster, Func<uint, uint> gen)
     {
         await using var client = await OrleansRepClient.ConnectAsync(cluster.ClientOptions());
-        await client.PutAsync(B("before"), B("1"), new WriteOptions(AckPolicy.All));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await client.PutAsync(B("before"), B("1"), new WriteOptions(AckPolicy.All));
+                break;
+            }
+            catch (DurabilityNotMetException) when (attempt < 10)
+            {
+                // Committed, not acknowledged by all in time (a loaded machine, or a master demoted meanwhile): put again.
+            }
+        }
+
         var status = await client.GetStatusAsync();
         var master = status.MasterOf(0)!;
         var replica = status.Replicas.First(r => r.Shard == 0 && r.Role == RepRole.Client);

@@ -63,6 +63,41 @@ internal sealed class SiloCluster : IAsyncDisposable
         {
             await WaitUntilAsync(async () => (await Http.GetAsync(Url(site, "/readyz"))).IsSuccessStatusCode, () => $"site {site} never became ready");
         }
+
+        await WaitSettledAsync();
+    }
+
+    /// <summary>How long every site must name the same masters, unchanged, for the cluster to count as settled.</summary>
+    private static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Waits until every site names the same master of every shard and has for <see cref="SettleWindow"/>. Just after
+    /// start-up, on 2 cores shared with the other test assemblies (and a browser), a master elected first may miss its
+    /// heartbeats for a moment and lose its mastership (CI saw it 3 s after the election): tests that look a master up
+    /// to kill or to keep would otherwise act on one that is already gone.
+    /// </summary>
+    public async Task WaitSettledAsync()
+    {
+        var seen = "";
+        var since = Stopwatch.GetTimestamp();
+        await WaitUntilAsync(async () =>
+        {
+            var masters = new List<string>();
+            foreach (var site in SiteIds)
+            {
+                using var document = JsonDocument.Parse(await Http.GetStringAsync(Url(site, "/api/status")));
+                masters.Add(string.Join(",", document.RootElement.GetProperty("shards").EnumerateArray().Select(s => s.GetProperty("master").GetInt32())));
+            }
+
+            var now = masters.Distinct().Count() == 1 && !masters[0].Split(',').Contains("0") ? masters[0] : "";
+            if (now != seen || now.Length == 0)
+            {
+                (seen, since) = (now, Stopwatch.GetTimestamp());
+                return false;
+            }
+
+            return Stopwatch.GetElapsedTime(since) >= SettleWindow;
+        }, () => $"the sites never agreed on the masters for {SettleWindow.TotalSeconds:0} s (last agreed: {seen})");
     }
 
     /// <summary>Starts (or restarts) site <paramref name="site"/> and waits for its start line.</summary>
