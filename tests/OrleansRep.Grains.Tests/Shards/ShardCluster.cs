@@ -106,8 +106,8 @@ internal sealed class ShardCluster : IAsyncDisposable
         await ShardErrors.Typed(Shard(shard, site).Read(B(key), ReadConsistency.AtLeast, 0, token)) is { } v ? Encoding.UTF8.GetString(v) : null;
 
     /// <summary>As <see cref="ReadAtLeastAsync"/>, but a replica that is briefly unavailable (an election, or a sync
-    /// or init with a new master, which a loaded machine's missed heartbeats can start right after a restart) is asked
-    /// again until <see cref="Deadline"/>, as the client library does.</summary>
+    /// or init with a new master, which a loaded machine's missed heartbeats can start right after a restart; under
+    /// --nowait a sync is refused as locked out) is asked again until <see cref="Deadline"/>, as the client library does.</summary>
     public async Task<string?> ReadAtLeastRetryingAsync(int shard, int site, string key, byte[] token)
     {
         var deadline = DateTime.UtcNow + Deadline;
@@ -117,7 +117,7 @@ internal sealed class ShardCluster : IAsyncDisposable
             {
                 return await ReadAtLeastAsync(shard, site, key, token);
             }
-            catch (ShardUnavailableException) when (DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is ShardUnavailableException or ShardLockedOutException && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(20);
             }
