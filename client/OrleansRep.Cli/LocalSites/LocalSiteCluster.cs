@@ -245,10 +245,44 @@ internal sealed class LocalSiteCluster : IAsyncDisposable
         throw new TimeoutException($"site {site} did not answer {path} with success within {_options.StartTimeout.TotalSeconds:0} s (last: {last}); data in {DataRoot}; its last output:\n{Process(site).LogTail(20)}");
     }
 
+    /// <summary>Ports handed out by this process (a picked port stays free until its site binds it, so it could be
+    /// picked again meanwhile).</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A free port in 5000-9999: below Linux's ephemeral range (32768-60999), where a port picked free and released can
+    /// be taken by any outgoing connection before the site binds it (CI saw a site fail to start four times on the same
+    /// taken port), and apart from the ranges the test suites pick from (10000-32000). Never the same twice here.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1_000; attempt++)
+        {
+            var port = Random.Shared.Next(5_000, 10_000);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Contains(port) && IsFree(port))
+                {
+                    HandedOut.Add(port);
+                    return port;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("no free port in 5000-9999 for the local sites");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }
